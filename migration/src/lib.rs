@@ -1,0 +1,18 @@
+//! Append-only schema migrations of the odcat record.
+//!
+//! Migrations use their own identifiers and never import the `entities` crate, so an old migration keeps
+//! compiling when the entities change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_catalog;
+
+/// Runs every migration of the odcat record in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_catalog::Migration)]
+    }
+}

@@ -1,0 +1,60 @@
+//! Errors of the catalogue domain. `crate::error` maps each variant to one HTTP status.
+
+use sea_orm::DbErr;
+
+/// Everything a catalogue use case can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A field of the input is missing, malformed or outside its vocabulary.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// JSON path of the field, e.g. `distributions[0].format`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// No dataset has this id or slug (or the caller may not see it).
+    #[error("dataset `{0}` does not exist")]
+    DatasetNotFound(String),
+    /// The dataset has no distribution with this id.
+    #[error("distribution `{id}` does not exist in dataset `{dataset}`")]
+    DistributionNotFound {
+        /// The dataset's id or slug as given.
+        dataset: String,
+        /// The distribution id as given.
+        id: String,
+    },
+    /// No publisher has this slug or id.
+    #[error("publisher `{0}` does not exist")]
+    PublisherNotFound(String),
+    /// Another dataset or publisher already uses this slug.
+    #[error("slug `{0}` is already taken")]
+    SlugTaken(String),
+    /// The token's publisher may not write this dataset.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The caller's `If-Match` does not name the current revision.
+    #[error("dataset `{slug}` has changed: current ETag is {current}")]
+    StaleRevision {
+        /// The dataset's slug.
+        slug: String,
+        /// The current ETag.
+        current: String,
+    },
+    /// No token has this id.
+    #[error("token `{0}` does not exist")]
+    TokenNotFound(String),
+    /// The database failed.
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+impl CatalogError {
+    /// Shorthand for [`CatalogError::Invalid`].
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! SeaORM queries of the record. Each function takes the connection, so it runs on the pool or inside a
+//! transaction alike.
+
+use std::collections::HashMap;
+
+use entities::{contact_point, data_table, dataset, dataset_theme, distribution, publisher};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::document::{
+    ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
+    DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,
+};
+use super::values::{DatasetStatus, DistributionKind, DistributionStatus};
+
+/// Finds a dataset by id (when `key` is a UUID) or slug.
+pub async fn find_dataset(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<dataset::Model>, DbErr> {
+    let query = dataset::Entity::find();
+    match Uuid::parse_str(key) {
+        Ok(id) => query.filter(dataset::Column::Id.eq(id)).one(db).await,
+        Err(_) => query.filter(dataset::Column::Slug.eq(key)).one(db).await,
+    }
+}
+
+/// Finds a publisher by slug or id.
+pub async fn find_publisher(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<publisher::Model>, DbErr> {
+    let query = publisher::Entity::find();
+    match Uuid::parse_str(key) {
+        Ok(id) => query.filter(publisher::Column::Id.eq(id)).one(db).await,
+        Err(_) => query.filter(publisher::Column::Slug.eq(key)).one(db).await,
+    }
+}
+
+/// Every publisher by slug with its number of published datasets.
+pub async fn list_publishers(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(publisher::Model, u64)>, DbErr> {
+    let publishers = publisher::Entity::find()
+        .order_by_asc(publisher::Column::Slug)
+        .all(db)
+        .await?;
+    let counts: Vec<(Uuid, i64)> = dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::PublisherId)
+        .column_as(dataset::Column::Id.count(), "n")
+        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
+        .group_by(dataset::Column::PublisherId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
+    Ok(publishers
+        .into_iter()
+        .map(|p| {
+            let n = counts.get(&p.id).copied().unwrap_or(0);
+            (p, u64::try_from(n).unwrap_or(0))
+        })
+        .collect())
+}
+
+/// The JSON document of a publisher.
+pub fn publisher_document(p: &publisher::Model, dataset_count: Option<u64>) -> PublisherDocument {
+    PublisherDocument {
+        id: Some(p.id),
+        slug: p.slug.clone(),
+        name: LangText {
+            de: p.name_de.clone(),
+            en: p.name_en.clone(),
+        },
+        homepage: p.homepage.clone(),
+        email: p.email.clone(),
+        type_iri: p.type_iri.clone(),
+        dataset_count,
+    }
+}
+
+/// Sort orders of the dataset list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatasetSort {
+    /// By last change, newest first (default).
+    ModifiedDesc,
+    /// By last change, oldest first.
+    ModifiedAsc,
+    /// By German title.
+    TitleAsc,
+    /// By German title, reversed.
+    TitleDesc,
+    /// By first publication, newest first.
+    IssuedDesc,
+    /// By first publication, oldest first.
+    IssuedAsc,
+    /// By slug.
+    SlugAsc,
+}
+
+impl DatasetSort {
+    /// Parses `modified`, `-modified`, `title`, `-title`, `issued`, `-issued` or `slug`.
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "-modified" => Self::ModifiedDesc,
+            "modified" => Self::ModifiedAsc,
+            "title" => Self::TitleAsc,
+            "-title" => Self::TitleDesc,
+            "-issued" => Self::IssuedDesc,
+            "issued" => Self::IssuedAsc,
+            "slug" => Self::SlugAsc,
+            _ => return None,
+        })
+    }
+}
+
+/// Who is asking: decides whether drafts are visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anonymous: published and withdrawn datasets.
+    Public,
+    /// An editor: also the drafts of this publisher.
+    Publisher(Uuid),
+    /// An admin: everything.
+    All,
+}
+
+/// A validated dataset-list query.
+#[derive(Clone, Debug)]
+pub struct DatasetFilter {
+    /// Free text, matched against titles, descriptions and keywords.
+    pub q: Option<String>,
+    /// EU data-theme IRIs (any of).
+    pub themes: Vec<String>,
+    /// Publisher ids (any of).
+    pub publishers: Vec<Uuid>,
+    /// Licence IRIs (any of).
+    pub licenses: Vec<String>,
+    /// File-type IRIs of an active distribution (any of).
+    pub formats: Vec<String>,
+    /// Statuses (any of).
+    pub statuses: Vec<DatasetStatus>,
+    /// Who is asking.
+    pub visibility: Visibility,
+    /// Order.
+    pub sort: DatasetSort,
+    /// 1-based page.
+    pub page: u64,
+    /// Items per page.
+    pub per_page: u64,
+}
+
+/// One page of datasets and the total number matching.
+pub async fn list_datasets(
+    db: &impl ConnectionTrait,
+    filter: &DatasetFilter,
+) -> Result<(Vec<dataset::Model>, u64), DbErr> {
+    let mut cond = Condition::all();
+    if let Some(q) = &filter.q {
+        for word in q.split_whitespace() {
+            let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+            cond = cond.add(
+                Expr::col(dataset::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+    }
+    if !filter.themes.is_empty() {
+        cond = cond.add(
+            dataset::Column::Id.in_subquery(
+                Query::select()
+                    .column(dataset_theme::Column::DatasetId)
+                    .from(dataset_theme::Entity)
+                    .and_where(dataset_theme::Column::Theme.is_in(filter.themes.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !filter.formats.is_empty() {
+        cond = cond.add(
+            dataset::Column::Id.in_subquery(
+                Query::select()
+                    .column(distribution::Column::DatasetId)
+                    .from(distribution::Entity)
+                    .and_where(distribution::Column::Format.is_in(filter.formats.clone()))
+                    .and_where(distribution::Column::Status.eq(DistributionStatus::Active.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !filter.publishers.is_empty() {
+        cond = cond.add(dataset::Column::PublisherId.is_in(filter.publishers.clone()));
+    }
+    if !filter.licenses.is_empty() {
+        cond = cond.add(dataset::Column::License.is_in(filter.licenses.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        cond = cond.add(dataset::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    let draft = DatasetStatus::Draft.as_str();
+    cond = match filter.visibility {
+        Visibility::All => cond,
+        Visibility::Public => cond.add(dataset::Column::Status.ne(draft)),
+        Visibility::Publisher(id) => cond.add(
+            Condition::any()
+                .add(dataset::Column::Status.ne(draft))
+                .add(dataset::Column::PublisherId.eq(id)),
+        ),
+    };
+    let (column, order) = match filter.sort {
+        DatasetSort::ModifiedDesc => (dataset::Column::Modified, Order::Desc),
+        DatasetSort::ModifiedAsc => (dataset::Column::Modified, Order::Asc),
+        DatasetSort::TitleAsc => (dataset::Column::TitleDe, Order::Asc),
+        DatasetSort::TitleDesc => (dataset::Column::TitleDe, Order::Desc),
+        DatasetSort::IssuedDesc => (dataset::Column::Issued, Order::Desc),
+        DatasetSort::IssuedAsc => (dataset::Column::Issued, Order::Asc),
+        DatasetSort::SlugAsc => (dataset::Column::Slug, Order::Asc),
+    };
+    let query = dataset::Entity::find().filter(cond);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .order_by(column, order)
+        .order_by_asc(dataset::Column::Id)
+        .offset((filter.page - 1).saturating_mul(filter.per_page))
+        .limit(filter.per_page)
+        .all(db)
+        .await?;
+    Ok((items, total))
+}
+
+fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Builds the full documents of `datasets` with four batched queries.
+pub async fn load_documents(
+    db: &impl ConnectionTrait,
+    datasets: Vec<dataset::Model>,
+    base_url: &str,
+) -> Result<Vec<DatasetDocument>, DbErr> {
+    let ids: Vec<Uuid> = datasets.iter().map(|d| d.id).collect();
+    let publisher_ids: Vec<Uuid> = datasets.iter().map(|d| d.publisher_id).collect();
+    let publishers: HashMap<Uuid, String> = publisher::Entity::find()
+        .filter(publisher::Column::Id.is_in(publisher_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.slug))
+        .collect();
+    let mut contacts: HashMap<Uuid, contact_point::Model> = contact_point::Entity::find()
+        .filter(contact_point::Column::DatasetId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.dataset_id, c))
+        .collect();
+    let distributions = distribution::Entity::find()
+        .filter(distribution::Column::DatasetId.is_in(ids))
+        .order_by_asc(distribution::Column::Position)
+        .all(db)
+        .await?;
+    let mut tables: HashMap<Uuid, data_table::Model> = data_table::Entity::find()
+        .filter(
+            data_table::Column::DistributionId
+                .is_in(distributions.iter().map(|d| d.id).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.distribution_id, t))
+        .collect();
+    let mut by_dataset: HashMap<Uuid, Vec<distribution::Model>> = HashMap::new();
+    for d in distributions {
+        by_dataset.entry(d.dataset_id).or_default().push(d);
+    }
+    Ok(datasets
+        .into_iter()
+        .map(|d| {
+            let dists = by_dataset
+                .remove(&d.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|dist| {
+                    let table = tables.remove(&dist.id);
+                    distribution_document(dist, table, &d.slug, base_url)
+                })
+                .collect();
+            let contact = contacts.remove(&d.id);
+            let publisher = publishers.get(&d.publisher_id).cloned();
+            dataset_document(d, publisher, contact, dists)
+        })
+        .collect())
+}
+
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+fn dataset_document(
+    d: dataset::Model,
+    publisher: Option<String>,
+    contact: Option<contact_point::Model>,
+    distributions: Vec<DistributionDocument>,
+) -> DatasetDocument {
+    let temporal = (d.temporal_start.is_some() || d.temporal_end.is_some()).then_some(Temporal {
+        start: d.temporal_start,
+        end: d.temporal_end,
+    });
+    DatasetDocument {
+        id: Some(d.id),
+        keywords: serde_json::from_value::<Keywords>(d.keywords.clone()).unwrap_or_default(),
+        themes: strings(&d.themes),
+        languages: strings(&d.languages),
+        conforms_to: strings(&d.conforms_to),
+        slug: d.slug,
+        publisher,
+        status: Some(DatasetStatus::from_db(&d.status)),
+        title: LangText {
+            de: d.title_de,
+            en: d.title_en,
+        },
+        description: LangText {
+            de: d.description_de,
+            en: d.description_en,
+        },
+        license: d.license,
+        license_attribution: d.license_attribution,
+        access_rights: Some(d.access_rights),
+        accrual_periodicity: d.accrual_periodicity,
+        spatial: d.spatial,
+        geocoding_level: d.geocoding_level,
+        temporal,
+        issued: d.issued,
+        modified: Some(d.modified),
+        landing_page: d.landing_page,
+        version: d.version,
+        contributor_id: d.contributor_id,
+        contact_point: contact.map(|c| ContactPointDocument {
+            name: c.name,
+            email: c.email,
+            url: c.url,
+            telephone: c.telephone,
+        }),
+        distributions,
+        revision: Some(d.revision),
+    }
+}
+
+/// Where odcat serves a hosted table's CSV download.
+pub fn hosted_download_url(base_url: &str, dataset_slug: &str, distribution: Uuid) -> String {
+    format!("{base_url}/dataset/{dataset_slug}/distribution/{distribution}/data.csv")
+}
+
+fn distribution_document(
+    d: distribution::Model,
+    table: Option<data_table::Model>,
+    dataset_slug: &str,
+    base_url: &str,
+) -> DistributionDocument {
+    let kind = DistributionKind::from_db(&d.kind);
+    let (access_url, download_url) = match kind {
+        DistributionKind::HostedTable => {
+            let url = hosted_download_url(base_url, dataset_slug, d.id);
+            (Some(url.clone()), Some(url))
+        }
+        DistributionKind::ExternalLink => (Some(d.access_url), d.download_url),
+    };
+    DistributionDocument {
+        id: Some(d.id),
+        title: LangText {
+            de: d.title_de,
+            en: d.title_en,
+        },
+        description: d.description_de.map(|de| LangText {
+            de,
+            en: d.description_en,
+        }),
+        format: d.format,
+        media_type: d.media_type,
+        access_url,
+        download_url,
+        byte_size: d.byte_size.and_then(|b| u64::try_from(b).ok()),
+        checksum: d
+            .checksum_algorithm
+            .zip(d.checksum_value)
+            .map(|(algorithm, value)| ChecksumDocument { algorithm, value }),
+        license: d.license,
+        issued: d.issued,
+        modified: Some(d.modified),
+        kind,
+        status: DistributionStatus::from_db(&d.status),
+        data_table: table.map(|t| DataTableDocument {
+            columns: serde_json::from_value::<Vec<ColumnDocument>>(t.columns).unwrap_or_default(),
+            row_count: t.row_count,
+            updated_at: t.updated_at,
+        }),
+    }
+}

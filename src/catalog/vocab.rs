@@ -1,0 +1,294 @@
+//! Controlled vocabularies that dataset metadata must use, with their IRI namespaces.
+//!
+//! The code lists are copied from the official files in `shared/conformance`: EU Publications Office
+//! authority tables (data-theme 2024-12-11, frequency/access-right 2026-06-17, file-type 2026-03-18) and the
+//! GovData licence list (2020-07-15). Values outside them are refused on write, because GovData's
+//! validator rejects them too.
+
+/// EU data-theme namespace.
+pub const DATA_THEME: &str = "http://publications.europa.eu/resource/authority/data-theme/";
+/// EU frequency namespace.
+pub const FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
+/// EU access-right namespace.
+pub const ACCESS_RIGHT: &str = "http://publications.europa.eu/resource/authority/access-right/";
+/// EU file-type namespace.
+pub const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+/// EU language namespace.
+pub const LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
+/// DCAT-AP.de licence namespace.
+pub const LICENSE: &str = "http://dcat-ap.de/def/licenses/";
+/// DCAT-AP.de political-geocoding namespace (`dct:spatial` IRIs).
+pub const POLITICAL_GEOCODING: &str = "http://dcat-ap.de/def/politicalGeocoding/";
+/// DCAT-AP.de political-geocoding level namespace.
+pub const GEOCODING_LEVEL: &str = "http://dcat-ap.de/def/politicalGeocoding/Level/";
+/// DCAT-AP.de contributor namespace.
+pub const CONTRIBUTOR: &str = "http://dcat-ap.de/def/contributors/";
+/// IANA media-type namespace (DCAT-AP's recommended IRIs for `dcat:mediaType`).
+pub const MEDIA_TYPE: &str = "https://www.iana.org/assignments/media-types/";
+/// ADMS publisher-type namespace.
+pub const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
+
+const DATA_THEMES: &str = include_str!("vocab/data-theme.txt");
+const FREQUENCIES: &str = include_str!("vocab/frequency.txt");
+const ACCESS_RIGHTS: &str = include_str!("vocab/access-right.txt");
+const FILE_TYPES: &str = include_str!("vocab/file-type.txt");
+const LICENSES: &str = include_str!("vocab/licenses.tsv");
+const GEOCODING_LEVELS: [&str; 6] = [
+    "international",
+    "european",
+    "federal",
+    "state",
+    "administrativeDistrict",
+    "municipality",
+];
+const PUBLISHER_TYPES: [&str; 10] = [
+    "Academia-ScientificOrganisation",
+    "Company",
+    "IndustryConsortium",
+    "LocalAuthority",
+    "NationalAuthority",
+    "NonGovernmentalOrganisation",
+    "NonProfitOrganisation",
+    "PrivateIndividual(s)",
+    "RegionalAuthority",
+    "StandardisationBody",
+];
+/// Kinds of DCAT-AP.de political-geocoding keys and the digits each key has.
+const GEOCODING_KEYS: [(&str, usize); 5] = [
+    ("stateKey", 2),
+    ("governmentDistrictKey", 3),
+    ("districtKey", 5),
+    ("municipalityAssociationKey", 9),
+    ("municipalityKey", 8),
+];
+
+/// One controlled vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vocabulary {
+    /// EU data themes.
+    DataTheme,
+    /// EU frequencies.
+    Frequency,
+    /// EU access rights.
+    AccessRight,
+    /// EU file types.
+    FileType,
+    /// EU languages (any three-letter code of the authority table).
+    Language,
+    /// DCAT-AP.de licences.
+    License,
+    /// DCAT-AP.de political geocoding (`municipalityKey/05124000`, `regionalKey/051240000000`, ...).
+    PoliticalGeocoding,
+    /// DCAT-AP.de political-geocoding levels.
+    GeocodingLevel,
+    /// DCAT-AP.de contributor IDs.
+    Contributor,
+    /// IANA media types.
+    MediaType,
+    /// ADMS publisher types.
+    PublisherType,
+}
+
+impl Vocabulary {
+    /// The namespace every member IRI starts with.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Self::DataTheme => DATA_THEME,
+            Self::Frequency => FREQUENCY,
+            Self::AccessRight => ACCESS_RIGHT,
+            Self::FileType => FILE_TYPE,
+            Self::Language => LANGUAGE,
+            Self::License => LICENSE,
+            Self::PoliticalGeocoding => POLITICAL_GEOCODING,
+            Self::GeocodingLevel => GEOCODING_LEVEL,
+            Self::Contributor => CONTRIBUTOR,
+            Self::MediaType => MEDIA_TYPE,
+            Self::PublisherType => PUBLISHER_TYPE,
+        }
+    }
+
+    /// A human name for error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DataTheme => "EU data theme",
+            Self::Frequency => "EU frequency",
+            Self::AccessRight => "EU access right",
+            Self::FileType => "EU file type",
+            Self::Language => "EU language",
+            Self::License => "DCAT-AP.de licence",
+            Self::PoliticalGeocoding => "DCAT-AP.de political geocoding",
+            Self::GeocodingLevel => "DCAT-AP.de political geocoding level",
+            Self::Contributor => "DCAT-AP.de contributor",
+            Self::MediaType => "IANA media type",
+            Self::PublisherType => "ADMS publisher type",
+        }
+    }
+
+    /// Whether `iri` is a member of this vocabulary.
+    pub fn contains(self, iri: &str) -> bool {
+        let Some(code) = iri.strip_prefix(self.namespace()) else {
+            return false;
+        };
+        match self {
+            Self::DataTheme => lines(DATA_THEMES).any(|c| c == code),
+            Self::Frequency => lines(FREQUENCIES).any(|c| c == code),
+            Self::AccessRight => lines(ACCESS_RIGHTS).any(|c| c == code),
+            Self::FileType => lines(FILE_TYPES).any(|c| c == code),
+            Self::License => license_label(iri).is_some(),
+            Self::Language => code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()),
+            Self::GeocodingLevel => GEOCODING_LEVELS.contains(&code),
+            Self::PublisherType => PUBLISHER_TYPES.contains(&code),
+            Self::Contributor => {
+                !code.is_empty()
+                    && code
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }
+            Self::MediaType => is_media_type(code),
+            Self::PoliticalGeocoding => is_geocoding_key(code),
+        }
+    }
+}
+
+fn lines(list: &'static str) -> impl Iterator<Item = &'static str> {
+    list.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+/// The German label of a DCAT-AP.de licence IRI, if the IRI is in GovData's list.
+pub fn license_label(iri: &str) -> Option<&'static str> {
+    let id = iri.strip_prefix(LICENSE)?;
+    LICENSES
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(code, _)| *code == id)
+        .map(|(_, label)| label.trim())
+}
+
+/// `type/subtype` with the characters RFC 6838 allows.
+fn is_media_type(code: &str) -> bool {
+    let ok = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    matches!(code.split_once('/'), Some((t, s)) if ok(t) && ok(s))
+}
+
+/// `regionalKey/<12 digits>` or one of the fixed-width keys.
+fn is_geocoding_key(code: &str) -> bool {
+    let Some((kind, key)) = code.split_once('/') else {
+        return false;
+    };
+    let digits = key.len();
+    let numeric = key.bytes().all(|b| b.is_ascii_digit());
+    numeric
+        && (kind == "regionalKey" && digits == 12
+            || GEOCODING_KEYS
+                .iter()
+                .any(|(k, d)| *k == kind && *d == digits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_codes_are_members() {
+        let cases = [
+            (
+                Vocabulary::DataTheme,
+                "http://publications.europa.eu/resource/authority/data-theme/GOVE",
+            ),
+            (
+                Vocabulary::Frequency,
+                "http://publications.europa.eu/resource/authority/frequency/QUARTERLY",
+            ),
+            (
+                Vocabulary::FileType,
+                "http://publications.europa.eu/resource/authority/file-type/CSV",
+            ),
+            (
+                Vocabulary::License,
+                "http://dcat-ap.de/def/licenses/cc-by/4.0",
+            ),
+            (
+                Vocabulary::License,
+                "http://dcat-ap.de/def/licenses/dl-zero-de/2.0",
+            ),
+            (
+                Vocabulary::PoliticalGeocoding,
+                "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05124000",
+            ),
+            (
+                Vocabulary::PoliticalGeocoding,
+                "http://dcat-ap.de/def/politicalGeocoding/regionalKey/051240000000",
+            ),
+            (
+                Vocabulary::GeocodingLevel,
+                "http://dcat-ap.de/def/politicalGeocoding/Level/municipality",
+            ),
+            (
+                Vocabulary::MediaType,
+                "https://www.iana.org/assignments/media-types/text/csv",
+            ),
+            (
+                Vocabulary::Language,
+                "http://publications.europa.eu/resource/authority/language/DEU",
+            ),
+        ];
+        for (vocabulary, iri) in cases {
+            assert!(
+                vocabulary.contains(iri),
+                "{iri} should be a {}",
+                vocabulary.name()
+            );
+        }
+    }
+
+    #[test]
+    fn typos_and_foreign_namespaces_are_refused() {
+        let cases = [
+            (
+                Vocabulary::DataTheme,
+                "http://publications.europa.eu/resource/authority/data-theme/ENVV",
+            ),
+            (Vocabulary::DataTheme, "GOVE"),
+            (
+                Vocabulary::License,
+                "http://dcat-ap.de/def/licenses/cc-by/4_0",
+            ),
+            (
+                Vocabulary::License,
+                "https://creativecommons.org/licenses/by/4.0/",
+            ),
+            (
+                Vocabulary::PoliticalGeocoding,
+                "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/0512400",
+            ),
+            (
+                Vocabulary::MediaType,
+                "https://www.iana.org/assignments/media-types/csv",
+            ),
+            (
+                Vocabulary::Language,
+                "http://publications.europa.eu/resource/authority/language/de",
+            ),
+        ];
+        for (vocabulary, iri) in cases {
+            assert!(
+                !vocabulary.contains(iri),
+                "{iri} should not be a {}",
+                vocabulary.name()
+            );
+        }
+    }
+
+    #[test]
+    fn licence_labels_come_from_the_govdata_list() {
+        assert_eq!(
+            license_label("http://dcat-ap.de/def/licenses/dl-by-de/2.0"),
+            Some("Datenlizenz Deutschland Namensnennung 2.0")
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Settings. Every setting has an `ODCAT_…` environment variable and an equal command-line flag; the
+//! defaults serve the embedded set-up with no configuration at all.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, one line per event.
+    Compact,
+    /// JSON lines, for production log collectors.
+    Json,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Debug, Args)]
+pub struct Settings {
+    /// Directory holding `odcat.db` (SQLite) and, with feature `rocksdb`, `rdf/`.
+    #[arg(long, env = "ODCAT_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Any SeaORM database URL; default `sqlite://$ODCAT_DATA_DIR/odcat.db?mode=rwc`.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Listen address; `:0` picks a free port on 127.0.0.1 and logs it.
+    #[arg(
+        long,
+        env = "ODCAT_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// Public base URL for every IRI and link.
+    #[arg(
+        long,
+        env = "ODCAT_BASE_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub base_url: String,
+    /// Load `fixtures/` when the database is empty.
+    #[arg(
+        long,
+        env = "ODCAT_FIXTURES",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub fixtures: bool,
+    /// Log format.
+    #[arg(
+        long,
+        env = "ODCAT_LOG_FORMAT",
+        value_enum,
+        default_value = "compact",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Datasets per `/catalog` page.
+    #[arg(
+        long,
+        env = "ODCAT_CATALOG_PAGE_SIZE",
+        default_value_t = 100,
+        global = true
+    )]
+    pub catalog_page_size: u32,
+    /// Seconds before a SPARQL query is stopped.
+    #[arg(
+        long,
+        env = "ODCAT_SPARQL_TIMEOUT",
+        default_value_t = 30,
+        global = true
+    )]
+    pub sparql_timeout: u64,
+    /// `dcatde:contributorID` IRI emitted for every dataset.
+    #[arg(long, env = "ODCAT_CONTRIBUTOR_ID", global = true)]
+    pub contributor_id: Option<String>,
+    /// Largest accepted JSON request body in bytes.
+    #[arg(
+        long,
+        env = "ODCAT_MAX_BODY_BYTES",
+        default_value_t = 1_048_576,
+        global = true
+    )]
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/odcat.db?mode=rwc", self.data_dir.display()))
+    }
+
+    /// The base URL without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+
+    /// The listen address, with `:PORT` meaning `127.0.0.1:PORT`.
+    pub fn bind_addr(&self) -> String {
+        if self.bind.starts_with(':') {
+            format!("127.0.0.1{}", self.bind)
+        } else {
+            self.bind.clone()
+        }
+    }
+
+    /// Settings for a test or embedded use: the given data directory and database, port 0, no fixtures.
+    pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        Self {
+            data_dir,
+            database_url,
+            bind: "127.0.0.1:0".into(),
+            base_url: "http://odcat.test".into(),
+            fixtures: false,
+            log_format: LogFormat::Compact,
+            catalog_page_size: 100,
+            sparql_timeout: 30,
+            contributor_id: None,
+            max_body_bytes: 1_048_576,
+        }
+    }
+}

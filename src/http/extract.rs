@@ -1,0 +1,212 @@
+//! Extractors: the bearer token, `If-Match`, and the error handlers that give extractor failures the
+//! common error envelope.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use crate::catalog::Catalog;
+use crate::catalog::auth::{self, TokenRefusal};
+use crate::catalog::service::{Actor, Precondition};
+use crate::error::ApiError;
+
+/// The holder of a valid bearer token; extracting it refuses the request with 401 otherwise.
+pub struct Auth(pub Actor);
+
+/// The holder of a valid bearer token, or nobody when no `Authorization` header was sent.
+pub struct MaybeAuth(pub Option<Actor>);
+
+async fn actor_from(req: HttpRequest) -> Result<Option<Actor>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ApiError::unauthorized(
+            "malformed_token",
+            "the Authorization header must be `Bearer odcat_<64 hex digits>`",
+        )
+    };
+    let value = value.to_str().map_err(|_| malformed())?;
+    let (scheme, secret) = value.split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(malformed());
+    }
+    let catalog = req
+        .app_data::<web::Data<Catalog>>()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("catalog not configured")))?;
+    match auth::authenticate(catalog.db(), secret.trim())
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?
+    {
+        Ok(actor) => Ok(Some(actor)),
+        Err(TokenRefusal::Malformed) => Err(malformed()),
+        Err(TokenRefusal::Unknown) => Err(ApiError::unauthorized(
+            "invalid_token",
+            "the bearer token is not known",
+        )),
+        Err(TokenRefusal::Revoked) => Err(ApiError::unauthorized(
+            "revoked_token",
+            "the bearer token has been revoked",
+        )),
+    }
+}
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            actor_from(req).await?.map(Auth).ok_or_else(|| {
+                ApiError::unauthorized(
+                    "missing_token",
+                    "this request needs an `Authorization: Bearer <token>` header",
+                )
+            })
+        })
+    }
+}
+
+impl FromRequest for MaybeAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { actor_from(req).await.map(MaybeAuth) })
+    }
+}
+
+/// The `If-Match` precondition every update needs (428 without it).
+pub struct IfMatch(pub Precondition);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_if_match(req.headers().get(header::IF_MATCH)))
+    }
+}
+
+fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiError> {
+    let Some(value) = value else {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "updates need an `If-Match` header with the ETag of the current dataset",
+        ));
+    };
+    let bad = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_header",
+            "If-Match must be `*` or a list of quoted strong ETags",
+        )
+    };
+    let value = value.to_str().map_err(|_| bad())?.trim();
+    if value == "*" {
+        return Ok(IfMatch(Precondition::Any));
+    }
+    let tags: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
+    if tags.is_empty()
+        || tags
+            .iter()
+            .any(|t| t.len() < 2 || !t.starts_with('"') || !t.ends_with('"'))
+    {
+        return Err(bad());
+    }
+    Ok(IfMatch(Precondition::Tags(tags)))
+}
+
+/// Maps JSON body failures: 413 too large, 415 wrong content type, 400 not JSON, 422 wrong shape.
+pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body has {length} bytes; at most {limit} are accepted"),
+        ),
+        JsonPayloadError::Overflow { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body exceeds {limit} bytes"),
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as `Content-Type: application/json`",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_document",
+            message: format!("the document does not fit the schema: {e}"),
+            field: None,
+        },
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        ),
+        other => ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", other.to_string()),
+    };
+    api.into()
+}
+
+/// Maps query-string failures to 400.
+pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+        err.to_string(),
+    )
+    .into()
+}
+
+/// Maps path failures to 404 (a malformed id names nothing).
+pub fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()).into()
+}
+
+/// Whether the body's content type is JSON or JSON Merge Patch.
+pub fn is_json(mime: mime::Mime) -> bool {
+    mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_star_and_quoted_tags() {
+        let star = header::HeaderValue::from_static("*");
+        assert!(matches!(
+            parse_if_match(Some(&star)),
+            Ok(IfMatch(Precondition::Any))
+        ));
+        let tags = header::HeaderValue::from_static("\"a-1\", \"a-2\"");
+        assert!(
+            matches!(parse_if_match(Some(&tags)), Ok(IfMatch(Precondition::Tags(t))) if t.len() == 2)
+        );
+    }
+
+    #[test]
+    fn if_match_refuses_missing_weak_and_unquoted_values() {
+        let missing = parse_if_match(None).err().map(|e| e.code());
+        assert_eq!(missing, Some("precondition_required"));
+        for bad in ["W/\"a-1\"", "a-1", "\""] {
+            let value = header::HeaderValue::from_static(bad);
+            assert_eq!(
+                parse_if_match(Some(&value)).err().map(|e| e.code()),
+                Some("invalid_header"),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! odcat: an open-data catalogue service publishing DCAT-AP 3 / DCAT-AP.de metadata, data downloads, a
+//! JSON API and (in later modules) a SPARQL endpoint. SQL is the record; see `DESIGN.md`.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;
