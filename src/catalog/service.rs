@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use entities::{contact_point, data_table, dataset, dataset_theme, distribution, publisher};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -110,7 +111,17 @@ impl Catalog {
         } else {
             None
         };
-        let txn = self.db.begin().await?;
+        // IMMEDIATE takes SQLite's write lock up front (waiting out the busy timeout), so a transaction
+        // that reads first never fails to upgrade when another process wrote in between.
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: self
+                    .serialise_writes
+                    .then_some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
         Ok((guard, txn))
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::json_with_validators;
-use super::extract::{Auth, IfMatch, MaybeAuth};
+use super::extract::{Auth, IfMatch, JsonBody, MaybeAuth};
 use super::query::parse_dataset_filter;
 use crate::catalog::Catalog;
 use crate::catalog::document::DatasetDocument;
@@ -129,9 +129,9 @@ pub async fn create_dataset(
     req: HttpRequest,
     catalog: web::Data<Catalog>,
     auth: Auth,
-    body: web::Json<DatasetDocument>,
+    body: JsonBody<DatasetDocument>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = catalog.create_dataset(&auth.0, &body).await?;
+    let doc = catalog.create_dataset(&auth.0, &body.0).await?;
     tracing::info!(dataset.id = ?doc.id, dataset.slug = %doc.slug, "dataset created");
     dataset_response(&req, &doc, actix_web::http::StatusCode::CREATED)
 }
@@ -150,10 +150,10 @@ pub async fn replace_dataset(
     auth: Auth,
     if_match: IfMatch,
     path: web::Path<String>,
-    body: web::Json<DatasetDocument>,
+    body: JsonBody<DatasetDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let doc = catalog
-        .replace_dataset(&auth.0, &path, &if_match.0, &body)
+        .replace_dataset(&auth.0, &path, &if_match.0, &body.0)
         .await?;
     tracing::info!(dataset.id = ?doc.id, dataset.slug = %doc.slug, "dataset replaced");
     dataset_response(&req, &doc, actix_web::http::StatusCode::OK)
@@ -174,10 +174,10 @@ pub async fn patch_dataset(
     auth: Auth,
     if_match: IfMatch,
     path: web::Path<String>,
-    body: web::Json<serde_json::Value>,
+    body: JsonBody<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let doc = catalog
-        .patch_dataset(&auth.0, &path, &if_match.0, &body)
+        .patch_dataset(&auth.0, &path, &if_match.0, &body.0)
         .await?;
     tracing::info!(dataset.id = ?doc.id, dataset.slug = %doc.slug, "dataset patched");
     dataset_response(&req, &doc, actix_web::http::StatusCode::OK)

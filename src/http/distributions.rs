@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::conditional::json_with_validators;
 use super::datasets::{dataset_response, visibility_of};
-use super::extract::{Auth, IfMatch, MaybeAuth};
+use super::extract::{Auth, IfMatch, JsonBody, MaybeAuth};
 use crate::catalog::document::{DatasetDocument, DistributionDocument};
 use crate::catalog::service::etag;
 use crate::catalog::{Catalog, CatalogError};
@@ -60,9 +60,9 @@ pub async fn create_distribution(
     catalog: web::Data<Catalog>,
     auth: Auth,
     path: web::Path<String>,
-    body: web::Json<DistributionDocument>,
+    body: JsonBody<DistributionDocument>,
 ) -> Result<HttpResponse, ApiError> {
-    let (doc, id) = catalog.add_distribution(&auth.0, &path, &body).await?;
+    let (doc, id) = catalog.add_distribution(&auth.0, &path, &body.0).await?;
     tracing::info!(dataset.slug = %doc.slug, distribution.id = %id, "distribution added");
     let mut response = dataset_response(&req, &doc, StatusCode::CREATED)?;
     if let Ok(location) = actix_web::http::header::HeaderValue::from_str(&format!(
@@ -91,12 +91,12 @@ pub async fn replace_distribution(
     auth: Auth,
     if_match: IfMatch,
     path: web::Path<(String, String)>,
-    body: web::Json<DistributionDocument>,
+    body: JsonBody<DistributionDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let (dataset, id) = path.into_inner();
     let id = parse_id(&dataset, &id)?;
     let doc = catalog
-        .replace_distribution(&auth.0, &dataset, id, &if_match.0, &body)
+        .replace_distribution(&auth.0, &dataset, id, &if_match.0, &body.0)
         .await?;
     tracing::info!(dataset.slug = %doc.slug, distribution.id = %id, "distribution replaced");
     dataset_response(&req, &doc, StatusCode::OK)

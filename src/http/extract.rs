@@ -7,7 +7,9 @@ use std::pin::Pin;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
 
 use crate::catalog::Catalog;
 use crate::catalog::auth::{self, TokenRefusal};
@@ -124,6 +126,82 @@ fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiErr
     Ok(IfMatch(Precondition::Tags(tags)))
 }
 
+/// The largest JSON body accepted, in bytes (app data).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body: 415 unless the content type is JSON, 413 over the [`BodyLimit`], 400 when it is not
+/// JSON, 422 naming the path of the first field that does not fit `T`.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(1_048_576, |l| l.0);
+        let json = matches!(req.mime_type(), Ok(Some(m)) if is_json_ref(&m));
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as `Content-Type: application/json`",
+                ));
+            }
+            let too_large = || {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body exceeds {limit} bytes"),
+                )
+            };
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", e.to_string())
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let malformed = |e: &serde_json::Error| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {e}"),
+                )
+            };
+            let mut de = serde_json::Deserializer::from_slice(&body);
+            let value = match serde_path_to_error::deserialize(&mut de) {
+                Ok(value) => value,
+                Err(err) if err.inner().is_data() => {
+                    let path = err.path().to_string();
+                    return Err(ApiError::Refused {
+                        status: StatusCode::UNPROCESSABLE_ENTITY,
+                        code: "invalid_document",
+                        message: format!("{path}: {}", err.inner()),
+                        field: Some(path),
+                    });
+                }
+                Err(err) => return Err(malformed(err.inner())),
+            };
+            de.end().map_err(|e| malformed(&e))?;
+            Ok(JsonBody(value))
+        })
+    }
+}
+
 /// Maps JSON body failures: 413 too large, 415 wrong content type, 400 not JSON, 422 wrong shape.
 pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api = match &err {
@@ -175,6 +253,10 @@ pub fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
 
 /// Whether the body's content type is JSON or JSON Merge Patch.
 pub fn is_json(mime: mime::Mime) -> bool {
+    is_json_ref(&mime)
+}
+
+fn is_json_ref(mime: &mime::Mime) -> bool {
     mime.type_() == mime::APPLICATION
         && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
 }

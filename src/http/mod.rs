@@ -16,7 +16,7 @@ use crate::error::ApiError;
 
 /// Registers every route; `max_body_bytes` bounds JSON bodies.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
-    cfg.app_data(
+    cfg.app_data(extract::BodyLimit(max_body_bytes)).app_data(
         web::JsonConfig::default()
             .limit(max_body_bytes)
             .content_type_required(true)

@@ -1,1 +1,12 @@
-//! tests
+//! The integration tests: one binary, each test with its own server on a random port and its own
+//! database (SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set).
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+
+mod crash;
+mod datasets;
+mod distributions;
+mod fixtures;
+mod health;
+mod helpers;
+mod refusals;
+mod writes;

@@ -1,0 +1,42 @@
+use crate::helpers::{assert_error, spawn_app};
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_ok() {
+    let app = spawn_app().await;
+    assert_eq!(app.get_json("/healthz").await["status"], "ok");
+    assert_eq!(app.get_json("/readyz").await["status"], "ready");
+}
+
+#[tokio::test]
+async fn openapi_document_is_version_3_1_and_lists_every_api_path() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json").await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    for path in [
+        "/api/v1/datasets",
+        "/api/v1/datasets/{dataset}",
+        "/api/v1/datasets/{dataset}/distributions",
+        "/api/v1/datasets/{dataset}/distributions/{id}",
+        "/api/v1/publishers",
+        "/api/v1/publishers/{publisher}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["DatasetDocument"].is_object());
+}
+
+#[tokio::test]
+async fn unknown_urls_and_methods_answer_the_envelope() {
+    let app = spawn_app().await;
+    assert_error(app.get("/api/v1/nothing").await, 404, "not_found").await;
+    let response = app.client.post(app.url("/api/v1/publishers")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let response = app
+        .client
+        .patch(app.url("/api/v1/datasets"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 405, "method_not_allowed").await;
+}

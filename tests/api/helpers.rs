@@ -1,0 +1,235 @@
+//! `spawn_app()` and `TestApp`: a running odcat with its own database, plus request helpers.
+
+use std::io::Write;
+use std::sync::Once;
+
+use odcat::catalog::Catalog;
+use odcat::catalog::auth;
+use odcat::catalog::values::Role;
+use odcat::config::Settings;
+use odcat::startup::Application;
+use reqwest::{Client, Response};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use tempfile::TempDir;
+
+static BACKEND_NOTICE: Once = Once::new();
+
+/// A PostgreSQL database made for one test and dropped with it.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> Self {
+        let name = format!("odcat_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; do the async clean-up on a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await;
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        })
+        .join();
+    }
+}
+
+/// The database a test runs on: a SQLite file in `dir`, or a fresh PostgreSQL database.
+pub struct TestDatabase {
+    pub dir: TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                BACKEND_NOTICE.call_once(|| {
+                    let _ = writeln!(std::io::stderr(), "odcat tests: running against PostgreSQL (TEST_DATABASE_URL is set)");
+                });
+                Some(PgDatabase::create(&url).await)
+            }
+            _ => {
+                BACKEND_NOTICE.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "odcat tests: running against SQLite; PostgreSQL runs SKIPPED (set TEST_DATABASE_URL=postgres://… to run them)"
+                    );
+                });
+                None
+            }
+        };
+        Self { dir, pg }
+    }
+
+    /// `DATABASE_URL` for this database (`None`: the SQLite default under the data dir).
+    pub fn url(&self) -> Option<String> {
+        self.pg.as_ref().map(|p| p.url.clone())
+    }
+
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::for_tests(self.dir.path().to_path_buf(), self.url());
+        settings.fixtures = true;
+        settings
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub catalog: Catalog,
+    pub _db: TestDatabase,
+}
+
+/// Starts odcat with the fixtures on a random port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts odcat after `change` adjusts its settings.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        odcat::telemetry::init(odcat::config::LogFormat::Compact);
+    }
+    let db = TestDatabase::new().await;
+    let mut settings = db.settings();
+    change(&mut settings);
+    let app = Application::build(&settings).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let catalog = app.catalog().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::new(),
+        catalog,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A new token for `publisher` (or an admin token without one).
+    pub async fn token(&self, publisher: Option<&str>, role: Role) -> String {
+        auth::create_token(self.catalog.db(), publisher, role, Some("test"))
+            .await
+            .expect("create token")
+            .secret
+    }
+
+    pub async fn editor(&self) -> String {
+        self.token(Some("stadt-wuppertal-402"), Role::Editor).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.json().await.expect("json")
+    }
+
+    pub async fn post_dataset(&self, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/datasets"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Reads a dataset and its ETag.
+    pub async fn dataset_with_etag(&self, key: &str) -> (Value, String) {
+        let response = self.get(&format!("/api/v1/datasets/{key}")).await;
+        assert_eq!(response.status().as_u16(), 200, "GET dataset {key}");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        (response.json().await.unwrap(), etag)
+    }
+
+    /// Number of rows of a table, to prove refusals change nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .catalog
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.catalog.db().get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+/// Asserts the error envelope with `status` and `code`, and returns the message.
+pub async fn assert_error(response: Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let body: Value = response.json().await.expect("error body is JSON");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body["error"]["message"].as_str().expect("message").to_owned()
+}
+
+/// A complete, valid new dataset of publisher 402.
+pub fn new_dataset(slug: &str) -> Value {
+    serde_json::json!({
+        "slug": slug,
+        "status": "published",
+        "title": {"de": "Baustellen in Wuppertal", "en": "Road works in Wuppertal"},
+        "description": {"de": "Aktuelle Baustellen im Stadtgebiet.", "en": "Current road works in the city."},
+        "keywords": {"de": ["Baustellen", "Verkehr"], "en": ["road works"]},
+        "themes": ["http://publications.europa.eu/resource/authority/data-theme/TRAN"],
+        "license": "http://dcat-ap.de/def/licenses/cc-by/4.0",
+        "license_attribution": "Stadt Wuppertal",
+        "accrual_periodicity": "http://publications.europa.eu/resource/authority/frequency/DAILY",
+        "spatial": "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05124000",
+        "geocoding_level": "http://dcat-ap.de/def/politicalGeocoding/Level/municipality",
+        "contact_point": {"name": "Open-Data-Team", "email": "offenedaten@stadt.wuppertal.de"},
+        "distributions": [
+            {
+                "title": {"de": "Baustellen als GeoJSON"},
+                "format": "http://publications.europa.eu/resource/authority/file-type/GEOJSON",
+                "media_type": "https://www.iana.org/assignments/media-types/application/geo+json",
+                "access_url": "https://www.wuppertal.de/baustellen.geojson"
+            },
+            {
+                "title": {"de": "Baustellen als CSV"},
+                "format": "http://publications.europa.eu/resource/authority/file-type/CSV",
+                "access_url": "https://www.wuppertal.de/baustellen.csv"
+            }
+        ]
+    })
+}
