@@ -404,7 +404,8 @@ mod tests {
 
     #[test]
     fn each_refusal_names_its_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut DatasetDocument)>)> = vec![
+        type Change = Box<dyn Fn(&mut DatasetDocument)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "license",
                 Box::new(|d| d.license = "http://dcat-ap.de/def/licenses/cc-by/4_0".into()),

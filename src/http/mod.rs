@@ -16,53 +16,57 @@ use crate::error::ApiError;
 
 /// Registers every route; `max_body_bytes` bounds JSON bodies.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
-    cfg.app_data(extract::BodyLimit(max_body_bytes)).app_data(
-        web::JsonConfig::default()
-            .limit(max_body_bytes)
-            .content_type_required(true)
-            .content_type(extract::is_json)
-            .error_handler(extract::json_error),
-    )
-    .app_data(web::QueryConfig::default().error_handler(extract::query_error))
-    .app_data(web::PathConfig::default().error_handler(extract::path_error))
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .service(
-        web::scope("/api/v1")
-            .route("/openapi.json", web::get().to(openapi::openapi_json))
-            .service(
-                web::resource("/datasets")
-                    .route(web::get().to(datasets::list_datasets))
-                    .route(web::post().to(datasets::create_dataset))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/datasets/{dataset}")
-                    .route(web::get().to(datasets::get_dataset))
-                    .route(web::put().to(datasets::replace_dataset))
-                    .route(web::patch().to(datasets::patch_dataset))
-                    .route(web::delete().to(datasets::withdraw_dataset))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/datasets/{dataset}/distributions")
-                    .route(web::post().to(distributions::create_distribution))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/datasets/{dataset}/distributions/{id}")
-                    .route(web::get().to(distributions::get_distribution))
-                    .route(web::put().to(distributions::replace_distribution))
-                    .route(web::delete().to(distributions::withdraw_distribution))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .route("/publishers", web::get().to(publishers::list_publishers))
-            .route(
-                "/publishers/{publisher}",
-                web::get().to(publishers::get_publisher),
-            ),
-    )
-    .default_service(web::to(not_found));
+    cfg.app_data(extract::BodyLimit(max_body_bytes))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body_bytes)
+                .content_type_required(true)
+                .content_type(extract::is_json)
+                .error_handler(extract::json_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+        .app_data(web::PathConfig::default().error_handler(extract::path_error))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(openapi::openapi_json))
+                .service(
+                    web::resource("/datasets")
+                        .route(web::get().to(datasets::list_datasets))
+                        .route(web::head().to(datasets::list_datasets))
+                        .route(web::post().to(datasets::create_dataset))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/datasets/{dataset}")
+                        .route(web::get().to(datasets::get_dataset))
+                        .route(web::head().to(datasets::get_dataset))
+                        .route(web::put().to(datasets::replace_dataset))
+                        .route(web::patch().to(datasets::patch_dataset))
+                        .route(web::delete().to(datasets::withdraw_dataset))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/datasets/{dataset}/distributions")
+                        .route(web::post().to(distributions::create_distribution))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/datasets/{dataset}/distributions/{id}")
+                        .route(web::get().to(distributions::get_distribution))
+                        .route(web::head().to(distributions::get_distribution))
+                        .route(web::put().to(distributions::replace_distribution))
+                        .route(web::delete().to(distributions::withdraw_distribution))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .route("/publishers", web::get().to(publishers::list_publishers))
+                .route(
+                    "/publishers/{publisher}",
+                    web::get().to(publishers::get_publisher),
+                ),
+        )
+        .default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -23,7 +23,11 @@ fn odcat(db: &TestDatabase, args: &[&str]) -> Command {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn serve(db: &TestDatabase) -> (Child, String) {
@@ -36,8 +40,16 @@ async fn serve(db: &TestDatabase) -> (Child, String) {
         .expect("start odcat");
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    while reqwest::get(format!("{base}/readyz")).await.map(|r| r.status().is_success()).ok() != Some(true) {
-        assert!(started.elapsed() < Duration::from_secs(60), "odcat did not start");
+    while reqwest::get(format!("{base}/readyz"))
+        .await
+        .map(|r| r.status().is_success())
+        .ok()
+        != Some(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "odcat did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     (child, base)
@@ -46,9 +58,17 @@ async fn serve(db: &TestDatabase) -> (Child, String) {
 #[tokio::test]
 async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
     let db = TestDatabase::new().await;
-    let status = odcat(&db, &["load-fixtures"]).stdout(Stdio::null()).status().unwrap();
+    let status = odcat(&db, &["load-fixtures"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success());
-    let output = odcat(&db, &["token", "create", "--publisher", "stadt-wuppertal-402"]).output().unwrap();
+    let output = odcat(
+        &db,
+        &["token", "create", "--publisher", "stadt-wuppertal-402"],
+    )
+    .output()
+    .unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     let secret = stdout
@@ -58,7 +78,10 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
         .expect("token secret printed");
 
     let (mut child, base) = serve(&db).await;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let mut writers = vec![];
     for w in 0..16 {
         let client = client.clone();
@@ -90,27 +113,58 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
     for w in writers {
         acknowledged.extend(w.await.unwrap());
     }
-    assert!(acknowledged.len() >= 16, "the burst wrote too little before the kill: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 16,
+        "the burst wrote too little before the kill: {}",
+        acknowledged.len()
+    );
 
     let (mut child, base) = serve(&db).await;
     for slug in &acknowledged {
-        let doc: Value = client.get(format!("{base}/api/v1/datasets/{slug}")).send().await.unwrap().json().await.unwrap();
-        assert_eq!(doc["slug"], slug.as_str(), "acknowledged write {slug} is missing: {doc}");
+        let doc: Value = client
+            .get(format!("{base}/api/v1/datasets/{slug}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            doc["slug"],
+            slug.as_str(),
+            "acknowledged write {slug} is missing: {doc}"
+        );
     }
     // Every dataset of the burst that exists, acknowledged or not, is whole.
     let mut page = 1;
     let mut seen = 0;
     loop {
         let body: Value = client
-            .get(format!("{base}/api/v1/datasets?q=absturz&per_page=100&page={page}"))
-            .send().await.unwrap().json().await.unwrap();
+            .get(format!(
+                "{base}/api/v1/datasets?q=absturz&per_page=100&page={page}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let items = body["items"].as_array().unwrap();
         if items.is_empty() {
             break;
         }
         for d in items {
-            assert_eq!(d["distributions"].as_array().unwrap().len(), 2, "half-written dataset {}", d["slug"]);
-            assert!(d["contact_point"].is_object(), "half-written dataset {}", d["slug"]);
+            assert_eq!(
+                d["distributions"].as_array().unwrap().len(),
+                2,
+                "half-written dataset {}",
+                d["slug"]
+            );
+            assert!(
+                d["contact_point"].is_object(),
+                "half-written dataset {}",
+                d["slug"]
+            );
         }
         seen += items.len();
         page += 1;

@@ -15,7 +15,14 @@ async fn distributions_are_added_read_replaced_and_withdrawn() {
         "access_url": "https://www.wuppertal.de/projekte.json",
         "byte_size": 2048
     });
-    let response = app.client.post(app.url(&format!("{base}/distributions"))).bearer_auth(&token).json(&new).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("{base}/distributions")))
+        .bearer_auth(&token)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let dataset: serde_json::Value = response.json().await.unwrap();
@@ -26,24 +33,57 @@ async fn distributions_are_added_read_replaced_and_withdrawn() {
     assert_eq!(one["byte_size"], 2048);
     assert_eq!(one["status"], "active");
 
-    let (_, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
+    let (_, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
     let mut changed = one.clone();
     changed["byte_size"] = json!(4096);
-    let put = app.client.put(app.url(&format!("{base}/distributions/{id}"))).bearer_auth(&token)
-        .header("If-Match", &etag).json(&changed).send().await.unwrap();
+    let put = app
+        .client
+        .put(app.url(&format!("{base}/distributions/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status().as_u16(), 200);
-    assert_eq!(app.get_json(&format!("{base}/distributions/{id}")).await["byte_size"], 4096);
+    assert_eq!(
+        app.get_json(&format!("{base}/distributions/{id}")).await["byte_size"],
+        4096
+    );
 
-    let stale = app.client.delete(app.url(&format!("{base}/distributions/{id}"))).bearer_auth(&token)
-        .header("If-Match", &etag).send().await.unwrap();
+    let stale = app
+        .client
+        .delete(app.url(&format!("{base}/distributions/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_error(stale, 412, "precondition_failed").await;
-    let (_, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
-    let delete = app.client.delete(app.url(&format!("{base}/distributions/{id}"))).bearer_auth(&token)
-        .header("If-Match", &etag).send().await.unwrap();
+    let (_, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let delete = app
+        .client
+        .delete(app.url(&format!("{base}/distributions/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(delete.status().as_u16(), 200);
     let after = app.get_json(base).await;
-    assert_eq!(after["distributions"].as_array().unwrap().len(), count, "withdrawn distributions keep their id");
-    assert_eq!(app.get_json(&format!("{base}/distributions/{id}")).await["status"], "withdrawn");
+    assert_eq!(
+        after["distributions"].as_array().unwrap().len(),
+        count,
+        "withdrawn distributions keep their id"
+    );
+    assert_eq!(
+        app.get_json(&format!("{base}/distributions/{id}")).await["status"],
+        "withdrawn"
+    );
 }
 
 #[tokio::test]
@@ -51,23 +91,57 @@ async fn distribution_refusals_name_the_problem() {
     let app = spawn_app().await;
     let token = app.editor().await;
     let base = "/api/v1/datasets/digitalisierungsprojekte-digital-2026";
-    assert_error(app.get(&format!("{base}/distributions/{}", uuid::Uuid::new_v4())).await, 404, "distribution_not_found").await;
-    assert_error(app.get(&format!("{base}/distributions/kein-uuid")).await, 404, "distribution_not_found").await;
+    assert_error(
+        app.get(&format!("{base}/distributions/{}", uuid::Uuid::new_v4()))
+            .await,
+        404,
+        "distribution_not_found",
+    )
+    .await;
+    assert_error(
+        app.get(&format!("{base}/distributions/kein-uuid")).await,
+        404,
+        "distribution_not_found",
+    )
+    .await;
     let no_url = json!({"title": {"de": "Link"}, "format": "http://publications.europa.eu/resource/authority/file-type/CSV"});
-    let response = app.client.post(app.url(&format!("{base}/distributions"))).bearer_auth(&token).json(&no_url).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("{base}/distributions")))
+        .bearer_auth(&token)
+        .json(&no_url)
+        .send()
+        .await
+        .unwrap();
     let message = assert_error(response, 422, "invalid_field").await;
     assert!(message.contains("access_url"), "{message}");
     let other = app.token(Some("stadt-wuppertal-102"), Role::Editor).await;
     let ok = json!({"title": {"de": "Link"}, "format": "http://publications.europa.eu/resource/authority/file-type/CSV", "access_url": "https://example.org/x.csv"});
-    let foreign = app.client.post(app.url(&format!("{base}/distributions"))).bearer_auth(&other).json(&ok).send().await.unwrap();
+    let foreign = app
+        .client
+        .post(app.url(&format!("{base}/distributions")))
+        .bearer_auth(&other)
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
     assert_error(foreign, 403, "forbidden").await;
     let hosted = app.get_json(base).await["distributions"][0].clone();
-    let (_, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
+    let (_, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
     let mut linked = hosted.clone();
     linked["kind"] = json!("external_link");
     linked["access_url"] = json!("https://example.org/x.csv");
     let id = hosted["id"].as_str().unwrap();
-    let response = app.client.put(app.url(&format!("{base}/distributions/{id}"))).bearer_auth(&token)
-        .header("If-Match", &etag).json(&linked).send().await.unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("{base}/distributions/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&linked)
+        .send()
+        .await
+        .unwrap();
     assert_error(response, 422, "invalid_field").await;
 }

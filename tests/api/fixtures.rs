@@ -11,19 +11,42 @@ async fn fixtures_hold_the_wuppertal_catalogue_with_complete_metadata() {
     assert_eq!(publishers.as_array().unwrap().len(), 3);
     for d in page["items"].as_array().unwrap() {
         let slug = d["slug"].as_str().unwrap();
-        for field in ["title", "description", "license", "publisher", "spatial", "geocoding_level", "accrual_periodicity", "contact_point", "issued", "modified"] {
+        for field in [
+            "title",
+            "description",
+            "license",
+            "publisher",
+            "spatial",
+            "geocoding_level",
+            "accrual_periodicity",
+            "contact_point",
+            "issued",
+            "modified",
+        ] {
             assert!(!d[field].is_null(), "{slug} lacks {field}");
         }
-        assert!(d["title"]["en"].is_string() && d["description"]["en"].is_string(), "{slug} lacks English");
-        assert!(!d["themes"].as_array().unwrap().is_empty(), "{slug} lacks themes");
-        assert!(!d["distributions"].as_array().unwrap().is_empty(), "{slug} lacks distributions");
+        assert!(
+            d["title"]["en"].is_string() && d["description"]["en"].is_string(),
+            "{slug} lacks English"
+        );
+        assert!(
+            !d["themes"].as_array().unwrap().is_empty(),
+            "{slug} lacks themes"
+        );
+        assert!(
+            !d["distributions"].as_array().unwrap().is_empty(),
+            "{slug} lacks distributions"
+        );
     }
 }
 
 #[tokio::test]
 async fn both_tabular_fixtures_have_their_rows_in_sql() {
     let app = spawn_app().await;
-    for (slug, min_rows) in [("digitalisierungsprojekte-digital-2026", 10), ("online-dienstleistungen-wuppertal", 19)] {
+    for (slug, min_rows) in [
+        ("digitalisierungsprojekte-digital-2026", 10),
+        ("online-dienstleistungen-wuppertal", 19),
+    ] {
         let doc = app.get_json(&format!("/api/v1/datasets/{slug}")).await;
         let hosted = doc["distributions"]
             .as_array()
@@ -37,7 +60,12 @@ async fn both_tabular_fixtures_have_their_rows_in_sql() {
         let stored = table::stored_rows(app.catalog.db(), id).await.unwrap();
         assert_eq!(stored, Some(row_count), "{slug}: rows in the SQL table");
         assert_eq!(hosted["checksum"]["algorithm"], "sha256");
-        assert!(hosted["download_url"].as_str().unwrap().ends_with("/data.csv"));
+        assert!(
+            hosted["download_url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/data.csv")
+        );
     }
 }
 

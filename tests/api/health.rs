@@ -11,7 +11,11 @@ async fn healthz_and_readyz_answer_ok() {
 async fn openapi_document_is_version_3_1_and_lists_every_api_path() {
     let app = spawn_app().await;
     let doc = app.get_json("/api/v1/openapi.json").await;
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     for path in [
         "/api/v1/datasets",
         "/api/v1/datasets/{dataset}",
@@ -30,7 +34,12 @@ async fn openapi_document_is_version_3_1_and_lists_every_api_path() {
 async fn unknown_urls_and_methods_answer_the_envelope() {
     let app = spawn_app().await;
     assert_error(app.get("/api/v1/nothing").await, 404, "not_found").await;
-    let response = app.client.post(app.url("/api/v1/publishers")).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/publishers"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 404);
     let response = app
         .client

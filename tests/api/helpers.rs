@@ -25,7 +25,9 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub async fn create(admin_url: &str) -> Self {
         let name = format!("odcat_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+        let admin = Database::connect(admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
         admin
             .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
             .await
@@ -47,11 +49,15 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs inside the test's runtime; do the async clean-up on a runtime of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                 }
             });
@@ -73,7 +79,10 @@ impl TestDatabase {
         let pg = match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => {
                 BACKEND_NOTICE.call_once(|| {
-                    let _ = writeln!(std::io::stderr(), "odcat tests: running against PostgreSQL (TEST_DATABASE_URL is set)");
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "odcat tests: running against PostgreSQL (TEST_DATABASE_URL is set)"
+                    );
                 });
                 Some(PgDatabase::create(&url).await)
             }
@@ -152,7 +161,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_json(&self, path: &str) -> Value {
@@ -200,7 +213,10 @@ pub async fn assert_error(response: Response, status: u16, code: &str) -> String
     assert_eq!(response.status().as_u16(), status, "status for {code}");
     let body: Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["code"], code, "{body}");
-    body["error"]["message"].as_str().expect("message").to_owned()
+    body["error"]["message"]
+        .as_str()
+        .expect("message")
+        .to_owned()
 }
 
 /// A complete, valid new dataset of publisher 402.

@@ -11,7 +11,8 @@ async fn snapshot(app: &TestApp) -> (i64, i64, i64, serde_json::Value) {
         app.count("dataset").await,
         app.count("distribution").await,
         app.count("change_log").await,
-        app.get_json("/api/v1/datasets/digitalisierungsprojekte-digital-2026").await,
+        app.get_json("/api/v1/datasets/digitalisierungsprojekte-digital-2026")
+            .await,
     )
 }
 
@@ -19,8 +20,17 @@ async fn snapshot(app: &TestApp) -> (i64, i64, i64, serde_json::Value) {
 async fn bad_tokens_are_refused_with_401() {
     let app = spawn_app().await;
     let before = snapshot(&app).await;
-    let revoked = auth::create_token(app.catalog.db(), Some("stadt-wuppertal-402"), Role::Editor, None).await.unwrap();
-    auth::revoke_token(app.catalog.db(), revoked.id).await.unwrap();
+    let revoked = auth::create_token(
+        app.catalog.db(),
+        Some("stadt-wuppertal-402"),
+        Role::Editor,
+        None,
+    )
+    .await
+    .unwrap();
+    auth::revoke_token(app.catalog.db(), revoked.id)
+        .await
+        .unwrap();
     let unknown = format!("odcat_{}", "0".repeat(64));
     let cases: [(Option<String>, &str); 6] = [
         (None, "missing_token"),
@@ -31,12 +41,18 @@ async fn bad_tokens_are_refused_with_401() {
         (Some(format!("Bearer {}", revoked.secret)), "revoked_token"),
     ];
     for (header, code) in cases {
-        let mut request = app.client.post(app.url("/api/v1/datasets")).json(&new_dataset("neu"));
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/datasets"))
+            .json(&new_dataset("neu"));
         if let Some(h) = header {
             request = request.header("Authorization", h);
         }
         let response = request.send().await.unwrap();
-        assert!(response.headers().contains_key("www-authenticate"), "{code}");
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{code}"
+        );
         assert_error(response, 401, code).await;
     }
     assert_eq!(snapshot(&app).await, before);
@@ -50,12 +66,27 @@ async fn a_token_may_not_write_for_another_publisher() {
     let mut doc = new_dataset("fremd");
     doc["publisher"] = json!("stadt-wuppertal-402");
     assert_error(app.post_dataset(&geodata, &doc).await, 403, "forbidden").await;
-    let (current, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
-    let put = app.client.put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&geodata).header("If-Match", &etag).json(&current).send().await.unwrap();
+    let (current, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let put = app
+        .client
+        .put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
+        .bearer_auth(&geodata)
+        .header("If-Match", &etag)
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
     assert_error(put, 403, "forbidden").await;
-    let delete = app.client.delete(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&geodata).header("If-Match", &etag).send().await.unwrap();
+    let delete = app
+        .client
+        .delete(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
+        .bearer_auth(&geodata)
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_error(delete, 403, "forbidden").await;
     assert_eq!(snapshot(&app).await, before);
 }
@@ -66,19 +97,75 @@ async fn malformed_and_invalid_bodies_are_refused_naming_the_problem() {
     let token = app.editor().await;
     let before = snapshot(&app).await;
     let post_raw = |body: &'static str, content_type: &'static str| {
-        app.client.post(app.url("/api/v1/datasets")).bearer_auth(&token).header("Content-Type", content_type).body(body).send()
+        app.client
+            .post(app.url("/api/v1/datasets"))
+            .bearer_auth(&token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
     };
-    assert_error(post_raw("{\"slug\": ", "application/json").await.unwrap(), 400, "malformed_json").await;
-    assert_error(post_raw("slug=x", "application/x-www-form-urlencoded").await.unwrap(), 415, "unsupported_media_type").await;
+    assert_error(
+        post_raw("{\"slug\": ", "application/json").await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    assert_error(
+        post_raw("slug=x", "application/x-www-form-urlencoded")
+            .await
+            .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
 
-    let invalid: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, u16, &str)> = vec![
-        ("license", Box::new(|d| d["license"] = json!("http://dcat-ap.de/def/licenses/cc-by/4_0")), 422, "invalid_field"),
-        ("themes[0]", Box::new(|d| d["themes"] = json!(["http://publications.europa.eu/resource/authority/data-theme/ENVV"])), 422, "invalid_field"),
-        ("distributions[1].format", Box::new(|d| d["distributions"][1]["format"] = json!("CSV")), 422, "invalid_field"),
-        ("contact_point.email", Box::new(|d| d["contact_point"]["email"] = json!("kein-mail")), 422, "invalid_field"),
-        ("licence", Box::new(|d| d["licence"] = json!("x")), 422, "invalid_document"),
-        ("title", Box::new(|d| d["title"] = json!("nur ein Text")), 422, "invalid_document"),
-        ("publisher", Box::new(|d| d["publisher"] = json!("gibt-es-nicht")), 422, "invalid_field"),
+    type Change = Box<dyn Fn(&mut serde_json::Value)>;
+    let invalid: Vec<(&str, Change, u16, &str)> = vec![
+        (
+            "license",
+            Box::new(|d| d["license"] = json!("http://dcat-ap.de/def/licenses/cc-by/4_0")),
+            422,
+            "invalid_field",
+        ),
+        (
+            "themes[0]",
+            Box::new(|d| {
+                d["themes"] =
+                    json!(["http://publications.europa.eu/resource/authority/data-theme/ENVV"])
+            }),
+            422,
+            "invalid_field",
+        ),
+        (
+            "distributions[1].format",
+            Box::new(|d| d["distributions"][1]["format"] = json!("CSV")),
+            422,
+            "invalid_field",
+        ),
+        (
+            "contact_point.email",
+            Box::new(|d| d["contact_point"]["email"] = json!("kein-mail")),
+            422,
+            "invalid_field",
+        ),
+        (
+            "licence",
+            Box::new(|d| d["licence"] = json!("x")),
+            422,
+            "invalid_document",
+        ),
+        (
+            "title",
+            Box::new(|d| d["title"] = json!("nur ein Text")),
+            422,
+            "invalid_document",
+        ),
+        (
+            "publisher",
+            Box::new(|d| d["publisher"] = json!("gibt-es-nicht")),
+            422,
+            "invalid_field",
+        ),
     ];
     for (field, change, status, code) in invalid {
         let mut doc = new_dataset("ungueltig");
@@ -96,7 +183,12 @@ async fn an_oversize_body_is_refused_with_413() {
     let before = snapshot(&app).await;
     let mut doc = new_dataset("riesig");
     doc["description"]["de"] = json!("x".repeat(2 * 1024 * 1024));
-    assert_error(app.post_dataset(&token, &doc).await, 413, "payload_too_large").await;
+    assert_error(
+        app.post_dataset(&token, &doc).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
     assert_eq!(snapshot(&app).await, before);
 }
 
@@ -115,25 +207,64 @@ async fn updates_need_a_current_if_match() {
     let app = spawn_app().await;
     let token = app.editor().await;
     let path = "/api/v1/datasets/digitalisierungsprojekte-digital-2026";
-    let (current, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
+    let (current, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
     let before = snapshot(&app).await;
     let put = |if_match: Option<&'static str>| {
-        let mut r = app.client.put(app.url(path)).bearer_auth(&token).json(&current);
+        let mut r = app
+            .client
+            .put(app.url(path))
+            .bearer_auth(&token)
+            .json(&current);
         if let Some(v) = if_match {
             r = r.header("If-Match", v);
         }
         r.send()
     };
     assert_error(put(None).await.unwrap(), 428, "precondition_required").await;
-    assert_error(put(Some("\"0-1\"")).await.unwrap(), 412, "precondition_failed").await;
-    assert_error(put(Some("W/\"weak\"")).await.unwrap(), 400, "invalid_header").await;
-    let patch = app.client.patch(app.url(path)).bearer_auth(&token)
-        .header("Content-Type", "application/merge-patch+json").body("{\"version\": \"2\"}").send().await.unwrap();
+    assert_error(
+        put(Some("\"0-1\"")).await.unwrap(),
+        412,
+        "precondition_failed",
+    )
+    .await;
+    assert_error(
+        put(Some("W/\"weak\"")).await.unwrap(),
+        400,
+        "invalid_header",
+    )
+    .await;
+    let patch = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/merge-patch+json")
+        .body("{\"version\": \"2\"}")
+        .send()
+        .await
+        .unwrap();
     assert_error(patch, 428, "precondition_required").await;
     assert_eq!(snapshot(&app).await, before);
     // The stale tag is refused even after a successful write with the right one.
-    let ok = app.client.put(app.url(path)).bearer_auth(&token).header("If-Match", &etag).json(&current).send().await.unwrap();
+    let ok = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
-    let stale = app.client.put(app.url(path)).bearer_auth(&token).header("If-Match", &etag).json(&current).send().await.unwrap();
+    let stale = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&current)
+        .send()
+        .await
+        .unwrap();
     assert_error(stale, 412, "precondition_failed").await;
 }

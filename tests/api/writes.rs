@@ -26,7 +26,10 @@ async fn a_created_dataset_is_readable_and_logged_in_the_same_transaction() {
         .await
         .unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].entity_kind.as_str(), log[0].operation.as_str()), ("dataset", "create"));
+    assert_eq!(
+        (log[0].entity_kind.as_str(), log[0].operation.as_str()),
+        ("dataset", "create")
+    );
     let listed = app.get_json("/api/v1/datasets?q=baustellen").await;
     assert_eq!(listed["total"], 1);
 }
@@ -35,22 +38,47 @@ async fn a_created_dataset_is_readable_and_logged_in_the_same_transaction() {
 async fn put_accepts_the_document_that_get_returns() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let (mut doc, etag) = app.dataset_with_etag("digitalisierungsprojekte-digital-2026").await;
+    let (mut doc, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
     let revision = doc["revision"].as_i64().unwrap();
     doc["title"]["en"] = json!("Digitalisation projects digiTal 2026 (updated)");
     doc["modified"] = json!("1999-01-01T00:00:00Z");
-    let response = app.client.put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&token).header("If-Match", &etag).json(&doc).send().await.unwrap();
+    let response = app
+        .client
+        .put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&doc)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let new_etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
     let updated: serde_json::Value = response.json().await.unwrap();
     assert_eq!(updated["revision"].as_i64().unwrap(), revision + 1);
-    assert_eq!(updated["title"]["en"], "Digitalisation projects digiTal 2026 (updated)");
-    assert_ne!(updated["modified"], "1999-01-01T00:00:00Z", "modified is read-only");
+    assert_eq!(
+        updated["title"]["en"],
+        "Digitalisation projects digiTal 2026 (updated)"
+    );
+    assert_ne!(
+        updated["modified"], "1999-01-01T00:00:00Z",
+        "modified is read-only"
+    );
     assert_eq!(updated["id"], doc["id"]);
-    let old_ids: Vec<_> = doc["distributions"].as_array().unwrap().iter().map(|d| d["id"].clone()).collect();
-    let new_ids: Vec<_> = updated["distributions"].as_array().unwrap().iter().map(|d| d["id"].clone()).collect();
+    let old_ids: Vec<_> = doc["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    let new_ids: Vec<_> = updated["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
     assert_eq!(old_ids, new_ids, "distribution ids are stable across a PUT");
     assert_eq!(
         updated["distributions"][0]["data_table"]["row_count"],
@@ -62,7 +90,9 @@ async fn put_accepts_the_document_that_get_returns() {
 async fn patch_changes_only_the_fields_it_names() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let (before, etag) = app.dataset_with_etag("online-dienstleistungen-wuppertal").await;
+    let (before, etag) = app
+        .dataset_with_etag("online-dienstleistungen-wuppertal")
+        .await;
     let response = app.client.patch(app.url("/api/v1/datasets/online-dienstleistungen-wuppertal"))
         .bearer_auth(&token).header("If-Match", &etag)
         .header("Content-Type", "application/merge-patch+json")
@@ -75,9 +105,18 @@ async fn patch_changes_only_the_fields_it_names() {
     assert_eq!(after["keywords"]["en"], before["keywords"]["en"]);
     assert!(after["landing_page"].is_null());
     assert_eq!(after["title"], before["title"]);
-    let (_, etag) = app.dataset_with_etag("online-dienstleistungen-wuppertal").await;
-    let bad = app.client.patch(app.url("/api/v1/datasets/online-dienstleistungen-wuppertal"))
-        .bearer_auth(&token).header("If-Match", &etag).json(&json!({"license": "MIT"})).send().await.unwrap();
+    let (_, etag) = app
+        .dataset_with_etag("online-dienstleistungen-wuppertal")
+        .await;
+    let bad = app
+        .client
+        .patch(app.url("/api/v1/datasets/online-dienstleistungen-wuppertal"))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&json!({"license": "MIT"}))
+        .send()
+        .await
+        .unwrap();
     assert_error(bad, 422, "invalid_field").await;
 }
 
@@ -85,14 +124,27 @@ async fn patch_changes_only_the_fields_it_names() {
 async fn a_withdrawn_dataset_leaves_the_default_list_but_stays_readable() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let (_, etag) = app.dataset_with_etag("open-data-dienstanweisung-wuppertal").await;
-    let response = app.client.delete(app.url("/api/v1/datasets/open-data-dienstanweisung-wuppertal"))
-        .bearer_auth(&token).header("If-Match", &etag).send().await.unwrap();
+    let (_, etag) = app
+        .dataset_with_etag("open-data-dienstanweisung-wuppertal")
+        .await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/datasets/open-data-dienstanweisung-wuppertal"))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let doc = app.get_json("/api/v1/datasets/open-data-dienstanweisung-wuppertal").await;
+    let doc = app
+        .get_json("/api/v1/datasets/open-data-dienstanweisung-wuppertal")
+        .await;
     assert_eq!(doc["status"], "withdrawn");
     assert_eq!(app.get_json("/api/v1/datasets").await["total"], 10);
-    assert_eq!(app.get_json("/api/v1/datasets?status=withdrawn").await["total"], 1);
+    assert_eq!(
+        app.get_json("/api/v1/datasets?status=withdrawn").await["total"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -102,14 +154,39 @@ async fn drafts_are_visible_to_their_publisher_only() {
     let mut doc = new_dataset("entwurf");
     doc["status"] = json!("draft");
     assert_eq!(app.post_dataset(&token, &doc).await.status().as_u16(), 201);
-    assert_error(app.get("/api/v1/datasets/entwurf").await, 404, "dataset_not_found").await;
-    let own = app.client.get(app.url("/api/v1/datasets/entwurf")).bearer_auth(&token).send().await.unwrap();
+    assert_error(
+        app.get("/api/v1/datasets/entwurf").await,
+        404,
+        "dataset_not_found",
+    )
+    .await;
+    let own = app
+        .client
+        .get(app.url("/api/v1/datasets/entwurf"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(own.status().as_u16(), 200);
     let other = app.token(Some("stadt-wuppertal-102"), Role::Editor).await;
-    let foreign = app.client.get(app.url("/api/v1/datasets/entwurf")).bearer_auth(&other).send().await.unwrap();
+    let foreign = app
+        .client
+        .get(app.url("/api/v1/datasets/entwurf"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status().as_u16(), 404);
-    let drafts: serde_json::Value = app.client.get(app.url("/api/v1/datasets?status=draft")).bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
+    let drafts: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/datasets?status=draft"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(drafts["total"], 1);
 }
 
@@ -123,26 +200,45 @@ async fn an_admin_token_writes_for_any_publisher() {
     assert_eq!(response.status().as_u16(), 201);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["publisher"], "stadt-wuppertal-102");
-    let no_publisher = app.post_dataset(&admin, &new_dataset("ohne-herausgeber")).await;
+    let no_publisher = app
+        .post_dataset(&admin, &new_dataset("ohne-herausgeber"))
+        .await;
     assert_error(no_publisher, 422, "invalid_field").await;
 }
 
 #[tokio::test]
 async fn concurrent_writes_to_one_dataset_never_lose_an_update() {
     let app = spawn_app().await;
-    let token = app.token(Some("stadt-wuppertal-smart-city"), Role::Editor).await;
-    let (doc, etag) = app.dataset_with_etag("smart-city-massnahmen-wuppertal").await;
+    let token = app
+        .token(Some("stadt-wuppertal-smart-city"), Role::Editor)
+        .await;
+    let (doc, etag) = app
+        .dataset_with_etag("smart-city-massnahmen-wuppertal")
+        .await;
     let admin = app.token(None, Role::Admin).await;
     let mut tasks = vec![];
     for i in 0..6 {
         let client = app.client.clone();
         let url = app.url("/api/v1/datasets/smart-city-massnahmen-wuppertal");
-        let token = if i % 2 == 0 { token.clone() } else { admin.clone() };
+        let token = if i % 2 == 0 {
+            token.clone()
+        } else {
+            admin.clone()
+        };
         let etag = etag.clone();
         let mut body = doc.clone();
         body["version"] = json!(format!("v{i}"));
         tasks.push(tokio::spawn(async move {
-            client.put(url).bearer_auth(token).header("If-Match", etag).json(&body).send().await.unwrap().status().as_u16()
+            client
+                .put(url)
+                .bearer_auth(token)
+                .header("If-Match", etag)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     let mut statuses = vec![];
@@ -150,5 +246,9 @@ async fn concurrent_writes_to_one_dataset_never_lose_an_update() {
         statuses.push(t.await.unwrap());
     }
     statuses.sort_unstable();
-    assert_eq!(statuses, vec![200, 412, 412, 412, 412, 412], "exactly one write with the same ETag wins");
+    assert_eq!(
+        statuses,
+        vec![200, 412, 412, 412, 412, 412],
+        "exactly one write with the same ETag wins"
+    );
 }
