@@ -30,6 +30,10 @@ fn free_port() -> u16 {
         .port()
 }
 
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn serve(db: &TestDatabase) -> (Child, String) {
     let port = free_port();
     let child = odcat(db, &["serve"])
@@ -121,14 +125,7 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
 
     let (mut child, base) = serve(&db).await;
     for slug in &acknowledged {
-        let doc: Value = client
-            .get(format!("{base}/api/v1/datasets/{slug}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc: Value = get_json(&client, format!("{base}/api/v1/datasets/{slug}")).await;
         assert_eq!(
             doc["slug"],
             slug.as_str(),
@@ -139,16 +136,11 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
     let mut page = 1;
     let mut seen = 0;
     loop {
-        let body: Value = client
-            .get(format!(
-                "{base}/api/v1/datasets?q=absturz&per_page=100&page={page}"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = get_json(
+            &client,
+            format!("{base}/api/v1/datasets?q=absturz&per_page=100&page={page}"),
+        )
+        .await;
         let items = body["items"].as_array().unwrap();
         if items.is_empty() {
             break;

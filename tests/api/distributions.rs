@@ -39,14 +39,13 @@ async fn distributions_are_added_read_replaced_and_withdrawn() {
     let mut changed = one.clone();
     changed["byte_size"] = json!(4096);
     let put = app
-        .client
-        .put(app.url(&format!("{base}/distributions/{id}")))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            &format!("{base}/distributions/{id}"),
+            &token,
+            &etag,
+            &changed,
+        )
+        .await;
     assert_eq!(put.status().as_u16(), 200);
     assert_eq!(
         app.get_json(&format!("{base}/distributions/{id}")).await["byte_size"],
@@ -54,25 +53,15 @@ async fn distributions_are_added_read_replaced_and_withdrawn() {
     );
 
     let stale = app
-        .client
-        .delete(app.url(&format!("{base}/distributions/{id}")))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+        .delete_with(&format!("{base}/distributions/{id}"), &token, &etag)
+        .await;
     assert_error(stale, 412, "precondition_failed").await;
     let (_, etag) = app
         .dataset_with_etag("digitalisierungsprojekte-digital-2026")
         .await;
     let delete = app
-        .client
-        .delete(app.url(&format!("{base}/distributions/{id}")))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+        .delete_with(&format!("{base}/distributions/{id}"), &token, &etag)
+        .await;
     assert_eq!(delete.status().as_u16(), 200);
     let after = app.get_json(base).await;
     assert_eq!(
@@ -135,13 +124,12 @@ async fn distribution_refusals_name_the_problem() {
     linked["access_url"] = json!("https://example.org/x.csv");
     let id = hosted["id"].as_str().unwrap();
     let response = app
-        .client
-        .put(app.url(&format!("{base}/distributions/{id}")))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&linked)
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            &format!("{base}/distributions/{id}"),
+            &token,
+            &etag,
+            &linked,
+        )
+        .await;
     assert_error(response, 422, "invalid_field").await;
 }

@@ -184,6 +184,35 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `PUT` a JSON body with a token and `If-Match`.
+    pub async fn put_json(
+        &self,
+        path: impl AsRef<str>,
+        token: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Response {
+        self.client
+            .put(self.url(path.as_ref()))
+            .bearer_auth(token)
+            .header("If-Match", etag)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `DELETE` with a token and `If-Match`.
+    pub async fn delete_with(&self, path: impl AsRef<str>, token: &str, etag: &str) -> Response {
+        self.client
+            .delete(self.url(path.as_ref()))
+            .bearer_auth(token)
+            .header("If-Match", etag)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Reads a dataset and its ETag.
     pub async fn dataset_with_etag(&self, key: &str) -> (Value, String) {
         let response = self.get(&format!("/api/v1/datasets/{key}")).await;

@@ -70,23 +70,21 @@ async fn a_token_may_not_write_for_another_publisher() {
         .dataset_with_etag("digitalisierungsprojekte-digital-2026")
         .await;
     let put = app
-        .client
-        .put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&geodata)
-        .header("If-Match", &etag)
-        .json(&current)
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            "/api/v1/datasets/digitalisierungsprojekte-digital-2026",
+            &geodata,
+            &etag,
+            &current,
+        )
+        .await;
     assert_error(put, 403, "forbidden").await;
     let delete = app
-        .client
-        .delete(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&geodata)
-        .header("If-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+        .delete_with(
+            "/api/v1/datasets/digitalisierungsprojekte-digital-2026",
+            &geodata,
+            &etag,
+        )
+        .await;
     assert_error(delete, 403, "forbidden").await;
     assert_eq!(snapshot(&app).await, before);
 }
@@ -247,24 +245,8 @@ async fn updates_need_a_current_if_match() {
     assert_error(patch, 428, "precondition_required").await;
     assert_eq!(snapshot(&app).await, before);
     // The stale tag is refused even after a successful write with the right one.
-    let ok = app
-        .client
-        .put(app.url(path))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&current)
-        .send()
-        .await
-        .unwrap();
+    let ok = app.put_json(path, &token, &etag, &current).await;
     assert_eq!(ok.status().as_u16(), 200);
-    let stale = app
-        .client
-        .put(app.url(path))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&current)
-        .send()
-        .await
-        .unwrap();
+    let stale = app.put_json(path, &token, &etag, &current).await;
     assert_error(stale, 412, "precondition_failed").await;
 }

@@ -45,14 +45,13 @@ async fn put_accepts_the_document_that_get_returns() {
     doc["title"]["en"] = json!("Digitalisation projects digiTal 2026 (updated)");
     doc["modified"] = json!("1999-01-01T00:00:00Z");
     let response = app
-        .client
-        .put(app.url("/api/v1/datasets/digitalisierungsprojekte-digital-2026"))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .json(&doc)
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            "/api/v1/datasets/digitalisierungsprojekte-digital-2026",
+            &token,
+            &etag,
+            &doc,
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     let new_etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
@@ -128,13 +127,12 @@ async fn a_withdrawn_dataset_leaves_the_default_list_but_stays_readable() {
         .dataset_with_etag("open-data-dienstanweisung-wuppertal")
         .await;
     let response = app
-        .client
-        .delete(app.url("/api/v1/datasets/open-data-dienstanweisung-wuppertal"))
-        .bearer_auth(&token)
-        .header("If-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+        .delete_with(
+            "/api/v1/datasets/open-data-dienstanweisung-wuppertal",
+            &token,
+            &etag,
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     let doc = app
         .get_json("/api/v1/datasets/open-data-dienstanweisung-wuppertal")
