@@ -41,6 +41,30 @@ pub async fn find_publisher(
     }
 }
 
+/// Number of published datasets per publisher, for every publisher or just `only`.
+async fn published_counts(
+    db: &impl ConnectionTrait,
+    only: Option<Uuid>,
+) -> Result<HashMap<Uuid, u64>, DbErr> {
+    let mut query = dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::PublisherId)
+        .column_as(dataset::Column::Id.count(), "n")
+        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()));
+    if let Some(id) = only {
+        query = query.filter(dataset::Column::PublisherId.eq(id));
+    }
+    let counts: Vec<(Uuid, i64)> = query
+        .group_by(dataset::Column::PublisherId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
 /// Every publisher by slug with its number of published datasets.
 pub async fn list_publishers(
     db: &impl ConnectionTrait,
@@ -49,23 +73,27 @@ pub async fn list_publishers(
         .order_by_asc(publisher::Column::Slug)
         .all(db)
         .await?;
-    let counts: Vec<(Uuid, i64)> = dataset::Entity::find()
-        .select_only()
-        .column(dataset::Column::PublisherId)
-        .column_as(dataset::Column::Id.count(), "n")
-        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-        .group_by(dataset::Column::PublisherId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
+    let counts = published_counts(db, None).await?;
     Ok(publishers
         .into_iter()
         .map(|p| {
             let n = counts.get(&p.id).copied().unwrap_or(0);
-            (p, u64::try_from(n).unwrap_or(0))
+            (p, n)
         })
         .collect())
+}
+
+/// One publisher by slug or id with its number of published datasets.
+pub async fn publisher_with_count(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<(publisher::Model, u64)>, DbErr> {
+    let Some(publisher) = find_publisher(db, key).await? else {
+        return Ok(None);
+    };
+    let counts = published_counts(db, Some(publisher.id)).await?;
+    let n = counts.get(&publisher.id).copied().unwrap_or(0);
+    Ok(Some((publisher, n)))
 }
 
 /// The JSON document of a publisher.

@@ -236,10 +236,11 @@ impl Catalog {
     ) -> Result<(DatasetDocument, Uuid), CatalogError> {
         let mut new_dist = NewDistribution::parse("$", doc)?;
         new_dist.id = None;
-        let before = self.dataset_for_write(key).await?;
-        let known: Vec<Uuid> = before.distributions.iter().filter_map(|d| d.id).collect();
+        // The ids before the write, read inside the write's transaction, tell which one is new.
+        let mut known: Vec<Uuid> = Vec::new();
         let result = self
-            .update(actor, key, &Precondition::Any, move |current| {
+            .update(actor, key, &Precondition::Any, |current| {
+                known = current.distributions.iter().filter_map(|d| d.id).collect();
                 let mut new = NewDataset::try_from(current)?;
                 new.distributions.push(new_dist);
                 Ok(new)
@@ -303,13 +304,6 @@ impl Catalog {
             Ok(new)
         })
         .await
-    }
-
-    async fn dataset_for_write(&self, key: &str) -> Result<DatasetDocument, CatalogError> {
-        let model = repo::find_dataset(&self.db, key)
-            .await?
-            .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
-        self.document(&self.db, model).await
     }
 
     async fn update(
@@ -650,21 +644,19 @@ async fn write_distributions(
     }
     // Distributions left out of a replacement are withdrawn, never deleted: their ids stay reserved.
     let kept: Vec<Uuid> = new.distributions.iter().filter_map(|d| d.id).collect();
+    // They move behind the listed ones; only a newly withdrawn one counts as modified.
     for old in existing.iter().filter(|e| !kept.contains(&e.id)) {
-        if old.status == DistributionStatus::Withdrawn.as_str() && old.position >= position {
-            position += 1;
-            continue;
-        }
-        distribution::Entity::update(distribution::ActiveModel {
+        let mut model = distribution::ActiveModel {
             id: Set(old.id),
             position: Set(position),
-            status: Set(DistributionStatus::Withdrawn.as_str().to_owned()),
-            modified: Set(now),
-            updated_at: Set(now),
             ..Default::default()
-        })
-        .exec(txn)
-        .await?;
+        };
+        if old.status != DistributionStatus::Withdrawn.as_str() {
+            model.status = Set(DistributionStatus::Withdrawn.as_str().to_owned());
+            model.modified = Set(now);
+            model.updated_at = Set(now);
+        }
+        distribution::Entity::update(model).exec(txn).await?;
         position += 1;
     }
     Ok(())

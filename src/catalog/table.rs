@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{data_table, dataset, distribution};
-use sea_orm::sea_query::{Alias, ColumnDef, ExprTrait, Query, SimpleExpr, Table, Value};
+use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, SimpleExpr, Table, Value};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -237,21 +237,18 @@ pub async fn replace_rows(
     })
     .exec(txn)
     .await?;
-    if let Some(ds) = dataset::Entity::find_by_id(dist.dataset_id)
-        .one(txn)
-        .await?
-    {
-        dataset::Entity::update(dataset::ActiveModel {
-            id: Set(ds.id),
-            revision: Set(ds.revision + 1),
-            modified: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
+    // The dataset's metadata changed with its distribution: new revision (hence ETag), same outbox.
+    dataset::Entity::update_many()
+        .col_expr(
+            dataset::Column::Revision,
+            Expr::col(dataset::Column::Revision).add(1),
+        )
+        .col_expr(dataset::Column::Modified, Expr::value(now))
+        .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
+        .filter(dataset::Column::Id.eq(dist.dataset_id))
         .exec(txn)
         .await?;
-        change::record(txn, EntityKind::Dataset, ds.id, Operation::Update).await?;
-    }
+    change::record(txn, EntityKind::Dataset, dist.dataset_id, Operation::Update).await?;
     let operation = if old.is_some() {
         Operation::Update
     } else {
@@ -291,10 +288,7 @@ pub async fn stored_rows(
         return Ok(None);
     };
     let query = Query::select()
-        .expr_as(
-            sea_orm::sea_query::Expr::col(Alias::new("_row")).count(),
-            Alias::new("n"),
-        )
+        .expr_as(Expr::col(Alias::new("_row")).count(), Alias::new("n"))
         .from(Alias::new(&table.table_name))
         .to_owned();
     let row = db.query_one(&query).await?;

@@ -1,10 +1,8 @@
-//! Extractors: the bearer token, `If-Match`, and the error handlers that give extractor failures the
-//! common error envelope.
+//! Extractors: the bearer token, `If-Match`, and JSON bodies, each failing with the common error envelope.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -140,7 +138,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().map_or(1_048_576, |l| l.0);
-        let json = matches!(req.mime_type(), Ok(Some(m)) if is_json_ref(&m));
+        let json = matches!(req.mime_type(), Ok(Some(m)) if is_json(&m));
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -202,61 +200,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-/// Maps JSON body failures: 413 too large, 415 wrong content type, 400 not JSON, 422 wrong shape.
-pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
-        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body has {length} bytes; at most {limit} are accepted"),
-        ),
-        JsonPayloadError::Overflow { limit } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body exceeds {limit} bytes"),
-        ),
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as `Content-Type: application/json`",
-        ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_document",
-            message: format!("the document does not fit the schema: {e}"),
-            field: None,
-        },
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {e}"),
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", other.to_string()),
-    };
-    api.into()
-}
-
-/// Maps query-string failures to 400.
-pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid_parameter",
-        err.to_string(),
-    )
-    .into()
-}
-
-/// Maps path failures to 404 (a malformed id names nothing).
-pub fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()).into()
-}
-
 /// Whether the body's content type is JSON or JSON Merge Patch.
-pub fn is_json(mime: mime::Mime) -> bool {
-    is_json_ref(&mime)
-}
-
-fn is_json_ref(mime: &mime::Mime) -> bool {
+fn is_json(mime: &mime::Mime) -> bool {
     mime.type_() == mime::APPLICATION
         && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
 }

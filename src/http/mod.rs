@@ -17,15 +17,6 @@ use crate::error::ApiError;
 /// Registers every route; `max_body_bytes` bounds JSON bodies.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(extract::BodyLimit(max_body_bytes))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(max_body_bytes)
-                .content_type_required(true)
-                .content_type(extract::is_json)
-                .error_handler(extract::json_error),
-        )
-        .app_data(web::QueryConfig::default().error_handler(extract::query_error))
-        .app_data(web::PathConfig::default().error_handler(extract::path_error))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .service(

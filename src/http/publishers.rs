@@ -32,11 +32,9 @@ pub async fn get_publisher(
     catalog: web::Data<Catalog>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (publisher, count) = repo::list_publishers(catalog.db())
+    let (publisher, count) = repo::publisher_with_count(catalog.db(), &path)
         .await
         .map_err(CatalogError::from)?
-        .into_iter()
-        .find(|(p, _)| p.slug == *path || p.id.to_string() == *path)
         .ok_or_else(|| CatalogError::PublisherNotFound(path.to_string()))?;
     let doc = repo::publisher_document(&publisher, Some(count));
     json_with_validators(&req, &doc, None, Some(publisher.updated_at))

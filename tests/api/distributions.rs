@@ -133,3 +133,31 @@ async fn distribution_refusals_name_the_problem() {
         .await;
     assert_error(response, 422, "invalid_field").await;
 }
+
+#[tokio::test]
+async fn a_put_that_leaves_a_distribution_out_withdraws_it_and_keeps_its_id() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (mut doc, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let before: Vec<_> = doc["distributions"].as_array().unwrap().clone();
+    assert!(before.len() >= 2);
+    let dropped = before[1]["id"].clone();
+    doc["distributions"] = json!([before[0].clone()]);
+    let response = app
+        .put_json(
+            "/api/v1/datasets/digitalisierungsprojekte-digital-2026",
+            &token,
+            &etag,
+            &doc,
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let after: serde_json::Value = response.json().await.unwrap();
+    let dists = after["distributions"].as_array().unwrap();
+    assert_eq!(dists.len(), before.len());
+    assert_eq!(dists[0]["id"], before[0]["id"]);
+    let withdrawn = dists.iter().find(|d| d["id"] == dropped).unwrap();
+    assert_eq!(withdrawn["status"], "withdrawn");
+}
