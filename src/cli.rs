@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `load-fixtures`, `token create|revoke`.
+//! The command line: `serve` (default), `migrate`, `load-fixtures`, `rdf rebuild|dump`,
+//! `token create|revoke`.
 
 use std::io::Write;
 
@@ -10,7 +11,8 @@ use crate::catalog::values::Role;
 use crate::catalog::{Catalog, auth, fixtures};
 use crate::config::Settings;
 use crate::db;
-use crate::startup::Application;
+use crate::rdf::{Format, Projector, RdfStore, publish};
+use crate::startup::{self, Application};
 
 /// odcat publishes a city's open data: DCAT-AP 3 / DCAT-AP.de metadata, downloads and a JSON API.
 #[derive(Debug, Parser)]
@@ -36,6 +38,44 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The RDF projection.
+    #[command(subcommand)]
+    Rdf(RdfCommand),
+}
+
+/// RDF subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RdfCommand {
+    /// Rebuild the RDF store from SQL (in place with feature `rocksdb`; stop `serve` first).
+    Rebuild,
+    /// Write the RDF store: `nq` is Oxigraph's own N-Quads dump of every graph; the other formats
+    /// stream the whole catalogue as one DCAT-AP document in catalogue order.
+    Dump {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "nq")]
+        format: DumpFormat,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+        /// Project SQL into a fresh in-memory store instead of using this build's store.
+        #[arg(long)]
+        fresh: bool,
+    },
+}
+
+/// Formats of `odcat rdf dump`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DumpFormat {
+    /// N-Quads with the named graphs (Oxigraph's dump).
+    Nq,
+    /// Turtle.
+    Ttl,
+    /// N-Triples.
+    Nt,
+    /// RDF/XML.
+    Rdf,
+    /// JSON-LD.
+    Jsonld,
 }
 
 /// Token subcommands.
@@ -106,6 +146,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             say(&format!("token id: {}", token.id))?;
             say(&format!("secret:   {}", token.secret))?;
             say("The secret is shown only now; odcat stores only its hash.")
+        }
+        Command::Rdf(RdfCommand::Rebuild) => {
+            let catalog = open(&settings).await?;
+            let store = RdfStore::open(&settings.data_dir).context("failed to open the RDF store")?;
+            let projector = Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
+            let report = projector.rebuild().await?;
+            let rate = report.quads as f64 / report.elapsed.as_secs_f64().max(1e-9);
+            say(&format!(
+                "rebuilt the RDF store: {} datasets, {} quads in {:.2} s ({:.0} quads/s), change_log position {}",
+                report.datasets,
+                report.quads,
+                report.elapsed.as_secs_f64(),
+                rate,
+                report.seq
+            ))
+        }
+        Command::Rdf(RdfCommand::Dump {
+            format,
+            output,
+            fresh,
+        }) => {
+            let catalog = open(&settings).await?;
+            let store = if fresh {
+                RdfStore::in_memory()
+            } else {
+                RdfStore::open(&settings.data_dir)
+            }
+            .context("failed to open the RDF store")?;
+            let projector = Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
+            if fresh {
+                projector.rebuild().await?;
+            } else {
+                projector.start().await?;
+            }
+            let out: Box<dyn Write + Send> = match &output {
+                Some(path) => Box::new(std::fs::File::create(path).with_context(|| {
+                    format!("failed to create {}", path.display())
+                })?),
+                None => Box::new(std::io::stdout()),
+            };
+            let out = std::io::BufWriter::with_capacity(1 << 20, out);
+            let started = std::time::Instant::now();
+            let count = match format {
+                DumpFormat::Nq => {
+                    let store = projector.store().clone();
+                    tokio::task::spawn_blocking(move || store.dump_nquads(out))
+                        .await
+                        .context("the dump thread failed")??
+                }
+                DumpFormat::Ttl => publish::dump_catalogue(&projector, Format::Turtle, out).await?,
+                DumpFormat::Nt => publish::dump_catalogue(&projector, Format::NTriples, out).await?,
+                DumpFormat::Rdf => publish::dump_catalogue(&projector, Format::RdfXml, out).await?,
+                DumpFormat::Jsonld => publish::dump_catalogue(&projector, Format::JsonLd, out).await?,
+            };
+            tracing::info!(
+                rdf.statements = count,
+                rdf.seconds = started.elapsed().as_secs_f64(),
+                "dumped the RDF store"
+            );
+            Ok(())
         }
         Command::Token(TokenCommand::Revoke { id }) => {
             let catalog = open(&settings).await?;

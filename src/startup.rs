@@ -10,6 +10,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
+use crate::http::rdf::CatalogPageSize;
+use crate::rdf::{Mapping, Projector, RdfStore};
 use crate::{db, http};
 
 /// A built, not yet running, server.
@@ -17,6 +19,7 @@ pub struct Application {
     port: u16,
     server: Server,
     catalog: Catalog,
+    projector: Projector,
 }
 
 impl Application {
@@ -36,10 +39,14 @@ impl Application {
                 "loaded the Wuppertal fixtures into the empty database"
             );
         }
+        let projector = start_projection(settings, &catalog).await?;
+        tokio::spawn(projector.clone().run());
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
+        let rdf = web::Data::new(projector.clone());
+        let page_size = web::Data::new(CatalogPageSize(u64::from(settings.catalog_page_size.max(1))));
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -47,6 +54,8 @@ impl Application {
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
+                .app_data(rdf.clone())
+                .app_data(page_size.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         .listen(listener)?
@@ -61,6 +70,7 @@ impl Application {
             port,
             server,
             catalog,
+            projector,
         })
     }
 
@@ -74,8 +84,39 @@ impl Application {
         &self.catalog
     }
 
+    /// The RDF projection behind the DCAT-AP endpoints.
+    pub fn projector(&self) -> &Projector {
+        &self.projector
+    }
+
     /// Serves until SIGINT/SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Opens the RDF store of this build and brings it up to date with the record.
+pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Projector> {
+    let store = RdfStore::open(&settings.data_dir).with_context(|| {
+        format!(
+            "failed to open the RDF store under {}",
+            settings.data_dir.join("rdf").display()
+        )
+    })?;
+    let projector = Projector::new(catalog.db().clone(), store, mapping(settings)?);
+    projector
+        .start()
+        .await
+        .context("failed to bring the RDF projection up to date")?;
+    Ok(projector)
+}
+
+/// The DCAT-AP mapping configured by `settings`.
+pub fn mapping(settings: &Settings) -> anyhow::Result<Mapping> {
+    if let Some(contributor) = &settings.contributor_id {
+        oxigraph::model::NamedNode::new(contributor.as_str()).with_context(|| {
+            format!("ODCAT_CONTRIBUTOR_ID `{contributor}` is not an IRI")
+        })?;
+    }
+    Ok(Mapping::new(settings.base_url(), settings.contributor_id.clone()))
 }

@@ -62,6 +62,8 @@ pub struct Model {
     pub revision: i32,
     /// Lower-cased titles, descriptions and keywords for `q`.
     pub search_text: String,
+    /// When the dataset was first published; never changes afterwards (catalogue page order).
+    pub published_at: Option<DateTimeWithTimeZone>,
     /// When the row was created.
     pub created_at: DateTimeWithTimeZone,
     /// When the row last changed.

@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_catalog;
+mod m20261129_000002_dataset_published_at;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -13,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_catalog::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_catalog::Migration),
+            Box::new(m20261129_000002_dataset_published_at::Migration),
+        ]
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use entities::change_log;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait};
 use uuid::Uuid;
 
 /// What kind of entity changed.
@@ -52,13 +52,26 @@ impl Operation {
     }
 }
 
+/// Key of the PostgreSQL advisory lock that orders `change_log` writers.
+const CHANGE_LOG_LOCK: i64 = 0x6f64_6361_745f_6c67;
+
 /// Appends one change. Call it inside the transaction that makes the change.
+///
+/// The projector reads `change_log` in sequence order and remembers the last number it applied, so a
+/// number must never become visible after a higher one. SQLite writers are serialised already; on
+/// PostgreSQL two transactions could draw 10 and 11 and commit 11 first, so each writer takes a
+/// transaction-scoped advisory lock before drawing its number and holds it until it commits. Writers
+/// call this last, so the lock is held only for the commit.
 pub async fn record(
     db: &impl ConnectionTrait,
     kind: EntityKind,
     id: Uuid,
     operation: Operation,
 ) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})"))
+            .await?;
+    }
     change_log::Entity::insert(change_log::ActiveModel {
         entity_kind: Set(kind.as_str().to_owned()),
         entity_id: Set(id),

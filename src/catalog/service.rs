@@ -476,6 +476,10 @@ async fn write_dataset(
         status: Set(status.as_str().to_owned()),
         revision: Set(current.as_ref().map_or(1, |c| c.revision + 1)),
         search_text: Set(new.search_text()),
+        published_at: Set(current
+            .as_ref()
+            .and_then(|c| c.published_at)
+            .or_else(|| (status != DatasetStatus::Draft).then_some(now))),
         created_at: Set(current.as_ref().map_or(now, |c| c.created_at)),
         updated_at: Set(now),
     };

@@ -21,6 +21,24 @@ pub fn json_with_validators<T: Serialize>(
         let digest = Sha256::digest(&bytes);
         format!("W/\"{}\"", hex::encode(&digest[..16]))
     });
+    Ok(bytes_with_validators(
+        req,
+        bytes,
+        "application/json",
+        etag,
+        last_modified,
+    ))
+}
+
+/// Answers `body` as `content_type` with an `ETag` and `Last-Modified`, or 304 when the client's
+/// copy is current.
+pub fn bytes_with_validators(
+    req: &HttpRequest,
+    bytes: Vec<u8>,
+    content_type: &str,
+    etag: String,
+    last_modified: Option<DateTime<FixedOffset>>,
+) -> HttpResponse {
     // HTTP dates have whole seconds; truncate so that `If-Modified-Since` of the same value matches.
     let last_modified = last_modified.map(|t| {
         let secs = u64::try_from(t.timestamp()).unwrap_or(0);
@@ -32,17 +50,17 @@ pub fn json_with_validators<T: Serialize>(
         if let Some(lm) = last_modified {
             response.insert_header((header::LAST_MODIFIED, lm));
         }
-        return Ok(response.finish());
+        return response.finish();
     }
     let mut response = HttpResponse::Ok();
     response
-        .content_type("application/json")
+        .content_type(content_type)
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"));
     if let Some(lm) = last_modified {
         response.insert_header((header::LAST_MODIFIED, lm));
     }
-    Ok(response.body(bytes))
+    response.body(bytes)
 }
 
 fn not_modified(req: &HttpRequest, etag: &str, last_modified: Option<HttpDate>) -> bool {

@@ -8,6 +8,7 @@ pub mod health;
 pub mod openapi;
 pub mod publishers;
 pub mod query;
+pub mod rdf;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -19,6 +20,32 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(extract::BodyLimit(max_body_bytes))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::resource("/catalog")
+                .wrap(rdf::vary_accept())
+                .route(web::get().to(rdf::catalog_negotiated))
+                .route(web::head().to(rdf::catalog_negotiated))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/catalog.{ext}")
+                .route(web::get().to(rdf::catalog_with_extension))
+                .route(web::head().to(rdf::catalog_with_extension))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/dataset/{dataset:[^/.]+}.{ext}")
+                .route(web::get().to(rdf::dataset_with_extension))
+                .route(web::head().to(rdf::dataset_with_extension))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/dataset/{dataset}")
+                .wrap(rdf::vary_accept())
+                .route(web::get().to(rdf::dataset_negotiated))
+                .route(web::head().to(rdf::dataset_negotiated))
+                .default_service(web::to(method_not_allowed)),
+        )
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::openapi_json))

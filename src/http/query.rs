@@ -28,7 +28,7 @@ fn vocabulary_value(param: &str, value: &str, vocabulary: Vocabulary) -> Result<
     }
 }
 
-fn positive(param: &str, value: &str) -> Result<u64, ApiError> {
+pub(crate) fn positive(param: &str, value: &str) -> Result<u64, ApiError> {
     match value.parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(ApiError::bad_parameter(

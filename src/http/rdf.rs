@@ -1,0 +1,302 @@
+//! The DCAT-AP endpoints: `/catalog` and `/dataset/{id}` with content negotiation, and their
+//! `.ttl`/`.rdf`/`.xml`/`.jsonld`/`.nt` forms. Content negotiation for RDF lives here only.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, Accept, Header, Quality};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use super::conditional::bytes_with_validators;
+use super::query::positive;
+use crate::error::ApiError;
+use crate::rdf::publish::{self, DatasetDocument, PageRequest};
+use crate::rdf::{Format, Projector};
+
+/// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE`.
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogPageSize(pub u64);
+
+fn supported_types() -> String {
+    Format::ALL
+        .iter()
+        .map(|f| f.media_type())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Picks the format for `Accept` (RFC 9110 §12.5.1): each format gets the quality of the most
+/// specific range that matches it; the best non-zero quality wins, ties go to the server's order.
+/// No `Accept` header, or an unreadable one, means `*/*`.
+pub fn negotiate(req: &HttpRequest) -> Option<Format> {
+    let Ok(accept) = Accept::parse(req) else {
+        return Some(Format::ALL[0]);
+    };
+    if accept.0.is_empty() {
+        return Some(Format::ALL[0]);
+    }
+    let mut best: Option<(Quality, Format)> = None;
+    for format in Format::ALL {
+        let mut matched: Option<(u8, Quality)> = None;
+        for item in &accept.0 {
+            let (ty, sub) = (item.item.type_().as_str(), item.item.subtype().as_str());
+            let specificity = if ty == "*" && sub == "*" {
+                1
+            } else if sub == "*" && format.media_type().starts_with(&format!("{ty}/")) {
+                2
+            } else if format
+                .accepted_media_types()
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(item.item.essence_str()))
+            {
+                3
+            } else {
+                0
+            };
+            if specificity > 0 && matched.is_none_or(|(s, _)| specificity > s) {
+                matched = Some((specificity, item.quality));
+            }
+        }
+        if let Some((_, quality)) = matched
+            && quality > Quality::ZERO
+            && best.is_none_or(|(q, _)| quality > q)
+        {
+            best = Some((quality, format));
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+fn not_acceptable() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        "not_acceptable",
+        format!("no acceptable representation; this resource is available as {}", supported_types()),
+    )
+}
+
+fn unknown_extension(extension: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_format",
+        format!("`.{extension}` is not a served format; use .ttl, .rdf, .xml, .jsonld or .nt"),
+    )
+}
+
+/// Parses `modified_since`: an ISO 8601 date (midnight UTC), or a date-time with or without a zone
+/// (without one it is UTC).
+fn parse_modified_since(value: &str) -> Result<DateTime<Utc>, ApiError> {
+    let value = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for pattern in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(value, pattern) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    Err(ApiError::bad_parameter(
+        "modified_since",
+        format!("`{value}` is not an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"),
+    ))
+}
+
+fn page_request(
+    req: &HttpRequest,
+    per_page: u64,
+    format: Format,
+    by_extension: bool,
+) -> Result<PageRequest, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
+    let mut page = None;
+    let mut modified_since = None;
+    for (key, value) in pairs {
+        let slot_taken = match key.as_str() {
+            "page" => page.replace(positive("page", &value)?).is_some(),
+            "modified_since" => modified_since
+                .replace(parse_modified_since(&value)?)
+                .is_some(),
+            other => {
+                return Err(ApiError::bad_parameter(
+                    other,
+                    "unknown parameter; /catalog takes `page` and `modified_since`",
+                ));
+            }
+        };
+        if slot_taken {
+            return Err(ApiError::bad_parameter(&key, "is given more than once"));
+        }
+    }
+    Ok(PageRequest {
+        page: page.unwrap_or(1),
+        per_page,
+        modified_since,
+        format,
+        by_extension,
+    })
+}
+
+async fn catalogue(
+    req: &HttpRequest,
+    projector: &Projector,
+    per_page: u64,
+    format: Format,
+    by_extension: bool,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(req, per_page, format, by_extension)?;
+    let rendered = publish::catalogue_page(projector, &page)
+        .await
+        .map_err(ApiError::Unexpected)?;
+    Ok(bytes_with_validators(
+        req,
+        rendered.body,
+        format.media_type(),
+        rendered.etag,
+        rendered.last_modified,
+    ))
+}
+
+/// `GET /catalog`: one page of the DCAT-AP catalogue, in the negotiated format.
+pub async fn catalog_negotiated(
+    req: HttpRequest,
+    projector: web::Data<Projector>,
+    size: web::Data<CatalogPageSize>,
+) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req).ok_or_else(not_acceptable)?;
+    catalogue(&req, &projector, size.0, format, false).await
+}
+
+/// `GET /catalog.{ext}`: one page of the DCAT-AP catalogue in the format of the extension.
+pub async fn catalog_with_extension(
+    req: HttpRequest,
+    path: web::Path<String>,
+    projector: web::Data<Projector>,
+    size: web::Data<CatalogPageSize>,
+) -> Result<HttpResponse, ApiError> {
+    let extension = path.into_inner();
+    let format = Format::from_extension(&extension).ok_or_else(|| unknown_extension(&extension))?;
+    catalogue(&req, &projector, size.0, format, true).await
+}
+
+async fn dataset(
+    req: &HttpRequest,
+    projector: &Projector,
+    id: &str,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    if !req.query_string().is_empty() {
+        return Err(ApiError::bad_parameter(
+            "query",
+            "a dataset document takes no parameters",
+        ));
+    }
+    match publish::dataset_document(projector, id, format)
+        .await
+        .map_err(ApiError::Unexpected)?
+    {
+        DatasetDocument::Published(rendered) => Ok(bytes_with_validators(
+            req,
+            rendered.body,
+            format.media_type(),
+            rendered.etag,
+            rendered.last_modified,
+        )),
+        DatasetDocument::Withdrawn(slug) => Err(ApiError::new(
+            StatusCode::GONE,
+            "dataset_withdrawn",
+            format!("dataset `{slug}` was withdrawn and is no longer published"),
+        )),
+        DatasetDocument::NotFound => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "dataset_not_found",
+            format!("no published dataset `{id}`"),
+        )),
+    }
+}
+
+/// `GET /dataset/{id-or-slug}` with an RDF `Accept`: the dataset's DCAT-AP document.
+pub async fn dataset_negotiated(
+    req: HttpRequest,
+    path: web::Path<String>,
+    projector: web::Data<Projector>,
+) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req).ok_or_else(not_acceptable)?;
+    dataset(&req, &projector, &path.into_inner(), format).await
+}
+
+/// `GET /dataset/{id-or-slug}.{ext}`.
+pub async fn dataset_with_extension(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    projector: web::Data<Projector>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, extension) = path.into_inner();
+    let format = Format::from_extension(&extension).ok_or_else(|| unknown_extension(&extension))?;
+    dataset(&req, &projector, &id, format).await
+}
+
+/// Adds `Vary: Accept` to every answer of the negotiated resources, errors included.
+pub fn vary_accept() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new().add((header::VARY, "Accept"))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn pick(accept: Option<&str>) -> Option<Format> {
+        let mut req = TestRequest::default();
+        if let Some(accept) = accept {
+            req = req.insert_header((header::ACCEPT, accept));
+        }
+        negotiate(&req.to_http_request())
+    }
+
+    #[test]
+    fn negotiation_honours_q_values_and_specificity() {
+        assert_eq!(pick(None), Some(Format::Turtle));
+        assert_eq!(pick(Some("*/*")), Some(Format::Turtle));
+        assert_eq!(pick(Some("application/rdf+xml")), Some(Format::RdfXml));
+        assert_eq!(
+            pick(Some("text/turtle;q=0.5, application/ld+json")),
+            Some(Format::JsonLd)
+        );
+        assert_eq!(
+            pick(Some("application/n-triples;q=0.9, */*;q=0.1")),
+            Some(Format::NTriples)
+        );
+        assert_eq!(pick(Some("text/*")), Some(Format::Turtle));
+        assert_eq!(pick(Some("text/turtle;q=0, */*")), Some(Format::RdfXml));
+        assert_eq!(pick(Some("text/html")), None);
+        assert_eq!(pick(Some("application/json")), None);
+        assert_eq!(pick(Some("text/turtle;q=0")), None);
+    }
+
+    #[test]
+    fn modified_since_takes_dates_and_date_times() -> Result<(), ApiError> {
+        let utc = |s: &str| -> DateTime<Utc> {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        assert_eq!(parse_modified_since("2026-03-01")?, utc("2026-03-01T00:00:00Z"));
+        assert_eq!(
+            parse_modified_since("2026-03-01T10:30:00")?,
+            utc("2026-03-01T10:30:00Z")
+        );
+        assert_eq!(
+            parse_modified_since("2026-03-01T10:30:00+02:00")?,
+            utc("2026-03-01T08:30:00Z")
+        );
+        assert!(parse_modified_since("yesterday").is_err());
+        assert!(parse_modified_since("2026-13-01").is_err());
+        Ok(())
+    }
+}

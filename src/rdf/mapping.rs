@@ -1,0 +1,461 @@
+//! The DCAT-AP 3.0.1 / DCAT-AP.de 3.0 mapping: pure functions from the record to quads.
+//!
+//! Every resource gets a minted IRI (no blank nodes), so two projections of the same record are equal
+//! as quad sets, not only isomorphic. Graphs:
+//! - `{base}/catalog`: the `dcat:Catalog`;
+//! - `{base}/organization/{slug}`: one `foaf:Agent` per publisher;
+//! - `{base}/dataset/{id}`: one published dataset with its distributions, contact point, period of time,
+//!   catalogue record, the `dcat:dataset`/`dcat:record` links from the catalogue, and the classes of
+//!   the vocabulary IRIs it uses.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
+use entities::{catalog, publisher};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
+use uuid::Uuid;
+
+use super::vocab::{adms, codes, dcat, dcatde, dct, foaf, rdf, skos, spdx, vcard, xsd};
+use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
+use crate::catalog::values::DistributionStatus;
+
+/// What the mapping needs besides the record.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    base: String,
+    contributor_id: Option<String>,
+}
+
+/// The `dcat:CatalogRecord` facts of a dataset: when odcat first listed it and last changed it.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordDates {
+    /// First publication in this catalogue.
+    pub listed: DateTime<FixedOffset>,
+    /// Last change of the record.
+    pub changed: DateTime<FixedOffset>,
+}
+
+impl Mapping {
+    /// `base` is the public base URL without a trailing slash; `contributor_id` the configured
+    /// `dcatde:contributorID` for datasets that name none.
+    pub fn new(base: &str, contributor_id: Option<String>) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            contributor_id: contributor_id.filter(|c| !c.trim().is_empty()),
+        }
+    }
+
+    /// The public base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// IRI (and graph name) of the catalogue.
+    pub fn catalog_iri(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/catalog", self.base))
+    }
+
+    /// IRI (and graph name) of a dataset.
+    pub fn dataset_iri(&self, id: Uuid) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/dataset/{id}", self.base))
+    }
+
+    /// IRI of a distribution.
+    pub fn distribution_iri(&self, id: Uuid) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/distribution/{id}", self.base))
+    }
+
+    /// IRI (and graph name) of a publisher.
+    pub fn publisher_iri(&self, slug: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/organization/{slug}", self.base))
+    }
+
+    /// The catalogue graph.
+    pub fn catalog_quads(&self, c: &catalog::Model, publisher_slug: &str) -> Vec<Quad> {
+        let me = self.catalog_iri();
+        let mut g = Graph::new(me.clone());
+        g.iri(&me, rdf::TYPE, dcat::CATALOG);
+        g.lang_text(&me, dct::TITLE, &c.title_de, c.title_en.as_deref());
+        g.lang_text(&me, dct::DESCRIPTION, &c.description_de, c.description_en.as_deref());
+        g.iri(&me, dct::PUBLISHER, self.publisher_iri(publisher_slug).as_ref());
+        let languages: Vec<String> = serde_json::from_value(c.languages.clone()).unwrap_or_default();
+        for language in &languages {
+            g.typed_iri(&me, dct::LANGUAGE, language, dct::LINGUISTIC_SYSTEM);
+        }
+        if let Some(homepage) = &c.homepage {
+            g.typed_iri(&me, foaf::HOMEPAGE, homepage, foaf::DOCUMENT);
+        }
+        if let Some(spatial) = &c.spatial {
+            g.typed_iri(&me, dct::SPATIAL, spatial, dct::LOCATION);
+        }
+        if let Some(license) = &c.license {
+            g.typed_iri(&me, dct::LICENSE, license, dct::LICENSE_DOCUMENT);
+        }
+        g.date_time(&me, dct::ISSUED, c.issued);
+        g.date_time(&me, dct::MODIFIED, c.modified);
+        g.iri(&me, dcat::THEME_TAXONOMY, codes::DATA_THEME_SCHEME);
+        g.iri(&codes::DATA_THEME_SCHEME.into_owned(), rdf::TYPE, skos::CONCEPT_SCHEME);
+        g.lang(
+            &codes::DATA_THEME_SCHEME.into_owned(),
+            dct::TITLE,
+            "Data theme",
+            "en",
+        );
+        g.quads
+    }
+
+    /// A publisher's graph.
+    pub fn publisher_quads(&self, p: &publisher::Model) -> Vec<Quad> {
+        let me = self.publisher_iri(&p.slug);
+        let mut g = Graph::new(me.clone());
+        g.iri(&me, rdf::TYPE, foaf::AGENT);
+        g.iri(&me, rdf::TYPE, foaf::ORGANIZATION);
+        g.lang_text(&me, foaf::NAME, &p.name_de, p.name_en.as_deref());
+        if let Some(node) = g.typed_iri(&me, dct::TYPE, &p.type_iri, skos::CONCEPT) {
+            let label = words(p.type_iri.rsplit('/').next().unwrap_or_default());
+            g.lang(&node, skos::PREF_LABEL, &label, "en");
+        }
+        if let Some(homepage) = &p.homepage {
+            g.typed_iri(&me, foaf::HOMEPAGE, homepage, foaf::DOCUMENT);
+        }
+        if let Some(email) = &p.email {
+            g.iri_str(&me, foaf::MBOX, &format!("mailto:{email}"));
+        }
+        g.quads
+    }
+
+    /// A published dataset's graph. `doc` must be a stored document (with id and publisher).
+    pub fn dataset_quads(&self, doc: &DatasetDocument, record: RecordDates) -> Vec<Quad> {
+        let Some(id) = doc.id else {
+            return Vec::new();
+        };
+        let me = self.dataset_iri(id);
+        let mut g = Graph::new(me.clone());
+        let catalog = self.catalog_iri();
+        g.iri(&catalog, dcat::DATASET_PROP, me.as_ref());
+
+        let record_iri = NamedNode::new_unchecked(format!("{}#record", me.as_str()));
+        g.iri(&catalog, dcat::RECORD, record_iri.as_ref());
+        g.iri(&record_iri, rdf::TYPE, dcat::CATALOG_RECORD);
+        g.iri(&record_iri, foaf::PRIMARY_TOPIC, me.as_ref());
+        g.date_time(&record_iri, dct::ISSUED, record.listed);
+        g.date_time(&record_iri, dct::MODIFIED, record.changed);
+
+        g.iri(&me, rdf::TYPE, dcat::DATASET);
+        // DCAT-AP.de checks that `foaf:primaryTopic` names a `dcat:Resource`, without inference.
+        g.iri(&me, rdf::TYPE, dcat::RESOURCE);
+        g.string(&me, dct::IDENTIFIER, me.as_str());
+        g.lang_text(&me, dct::TITLE, &doc.title.de, doc.title.en.as_deref());
+        g.lang_text(
+            &me,
+            dct::DESCRIPTION,
+            &doc.description.de,
+            doc.description.en.as_deref(),
+        );
+        if let Some(publisher) = &doc.publisher {
+            g.iri(&me, dct::PUBLISHER, self.publisher_iri(publisher).as_ref());
+        }
+        for keyword in &doc.keywords.de {
+            g.lang(&me, dcat::KEYWORD, keyword, "de");
+        }
+        for keyword in &doc.keywords.en {
+            g.lang(&me, dcat::KEYWORD, keyword, "en");
+        }
+        for theme in &doc.themes {
+            if let Some(node) = g.typed_iri(&me, dcat::THEME, theme, skos::CONCEPT) {
+                let code = theme.rsplit('/').next().unwrap_or_default();
+                let (de, en) = theme_labels(code);
+                g.lang_text(&node, skos::PREF_LABEL, de, Some(en));
+            }
+        }
+        for language in &doc.languages {
+            g.typed_iri(&me, dct::LANGUAGE, language, dct::LINGUISTIC_SYSTEM);
+        }
+        if let Some(rights) = &doc.access_rights {
+            g.typed_iri(&me, dct::ACCESS_RIGHTS, rights, dct::RIGHTS_STATEMENT);
+        }
+        if let Some(frequency) = &doc.accrual_periodicity {
+            g.typed_iri(&me, dct::ACCRUAL_PERIODICITY, frequency, dct::FREQUENCY);
+        }
+        if let Some(spatial) = &doc.spatial {
+            g.typed_iri(&me, dct::SPATIAL, spatial, dct::LOCATION);
+        }
+        if let Some(level) = &doc.geocoding_level {
+            g.iri_str(&me, dcatde::POLITICAL_GEOCODING_LEVEL_URI, level);
+        }
+        if let Some(temporal) = &doc.temporal
+            && (temporal.start.is_some() || temporal.end.is_some())
+        {
+            let period = NamedNode::new_unchecked(format!("{}#temporal", me.as_str()));
+            g.iri(&me, dct::TEMPORAL, period.as_ref());
+            g.iri(&period, rdf::TYPE, dct::PERIOD_OF_TIME);
+            if let Some(start) = temporal.start {
+                g.date(&period, dcat::START_DATE, start);
+            }
+            if let Some(end) = temporal.end {
+                g.date(&period, dcat::END_DATE, end);
+            }
+        }
+        if let Some(issued) = doc.issued {
+            g.date_time(&me, dct::ISSUED, issued);
+        }
+        if let Some(modified) = doc.modified {
+            g.date_time(&me, dct::MODIFIED, modified);
+        }
+        if let Some(page) = &doc.landing_page {
+            g.typed_iri(&me, dcat::LANDING_PAGE, page, foaf::DOCUMENT);
+        }
+        for standard in &doc.conforms_to {
+            g.typed_iri(&me, dct::CONFORMS_TO, standard, dct::STANDARD);
+        }
+        if let Some(version) = &doc.version {
+            g.string(&me, dcat::VERSION, version);
+        }
+        if let Some(contributor) = doc.contributor_id.as_ref().or(self.contributor_id.as_ref()) {
+            g.iri_str(&me, dcatde::CONTRIBUTOR_ID, contributor);
+        }
+        if let Some(contact) = &doc.contact_point {
+            let node = NamedNode::new_unchecked(format!("{}#contact", me.as_str()));
+            g.iri(&me, dcat::CONTACT_POINT, node.as_ref());
+            g.iri(&node, rdf::TYPE, vcard::KIND);
+            g.iri(&node, rdf::TYPE, vcard::ORGANIZATION);
+            g.string(&node, vcard::FN, &contact.name);
+            if let Some(email) = &contact.email {
+                g.iri_str(&node, vcard::HAS_EMAIL, &format!("mailto:{email}"));
+            }
+            if let Some(url) = &contact.url {
+                g.iri_str(&node, vcard::HAS_URL, url);
+            }
+            if let Some(phone) = &contact.telephone {
+                g.iri_str(&node, vcard::HAS_TELEPHONE, &tel_iri(phone));
+            }
+        }
+        for distribution in doc
+            .distributions
+            .iter()
+            .filter(|d| d.status == DistributionStatus::Active)
+        {
+            self.distribution(&mut g, &me, doc, distribution);
+        }
+        g.quads
+    }
+
+    fn distribution(
+        &self,
+        g: &mut Graph,
+        dataset: &NamedNode,
+        doc: &DatasetDocument,
+        d: &DistributionDocument,
+    ) {
+        let Some(id) = d.id else {
+            return;
+        };
+        let me = self.distribution_iri(id);
+        g.iri(dataset, dcat::DISTRIBUTION_PROP, me.as_ref());
+        g.iri(&me, rdf::TYPE, dcat::DISTRIBUTION);
+        g.lang_text(&me, dct::TITLE, &d.title.de, d.title.en.as_deref());
+        if let Some(LangText { de, en }) = &d.description {
+            g.lang_text(&me, dct::DESCRIPTION, de, en.as_deref());
+        }
+        if let Some(url) = &d.access_url {
+            g.iri_str(&me, dcat::ACCESS_URL, url);
+        }
+        if let Some(url) = &d.download_url {
+            g.iri_str(&me, dcat::DOWNLOAD_URL, url);
+        }
+        g.typed_iri(&me, dct::FORMAT, &d.format, dct::MEDIA_TYPE_OR_EXTENT);
+        if let Some(media_type) = &d.media_type {
+            g.typed_iri(&me, dcat::MEDIA_TYPE, media_type, dct::MEDIA_TYPE);
+        }
+        let license = d.license.as_deref().unwrap_or(&doc.license);
+        if !license.is_empty() {
+            g.typed_iri(&me, dct::LICENSE, license, dct::LICENSE_DOCUMENT);
+        }
+        if let Some(attribution) = &doc.license_attribution {
+            g.string(&me, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, attribution);
+        }
+        if let Some(size) = d.byte_size {
+            g.typed(&me, dcat::BYTE_SIZE, &size.to_string(), xsd::NON_NEGATIVE_INTEGER);
+        }
+        if let Some(checksum) = &d.checksum {
+            let node = NamedNode::new_unchecked(format!("{}#checksum", me.as_str()));
+            g.iri(&me, spdx::CHECKSUM, node.as_ref());
+            g.iri(&node, rdf::TYPE, spdx::CHECKSUM_CLASS);
+            g.typed_iri(
+                &node,
+                spdx::ALGORITHM,
+                // DCAT-AP 3.0.1 expects the algorithm IRIs with `https`.
+                &format!("https://spdx.org/rdf/terms#checksumAlgorithm_{}", checksum.algorithm),
+                spdx::CHECKSUM_ALGORITHM,
+            );
+            g.typed(&node, spdx::CHECKSUM_VALUE, &checksum.value, xsd::HEX_BINARY);
+        }
+        if let Some(issued) = d.issued {
+            g.date_time(&me, dct::ISSUED, issued);
+        }
+        if let Some(modified) = d.modified {
+            g.date_time(&me, dct::MODIFIED, modified);
+        }
+        g.iri(&me, adms::STATUS, codes::STATUS_COMPLETED);
+    }
+}
+
+/// German and English labels of the EU data themes (from the EU Vocabularies authority table).
+fn theme_labels(code: &str) -> (&str, &str) {
+    match code {
+        "AGRI" => (
+            "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
+            "Agriculture, fisheries, forestry and food",
+        ),
+        "ECON" => ("Wirtschaft und Finanzen", "Economy and finance"),
+        "EDUC" => ("Bildung, Kultur und Sport", "Education, culture and sport"),
+        "ENER" => ("Energie", "Energy"),
+        "ENVI" => ("Umwelt", "Environment"),
+        "GOVE" => ("Regierung und öffentlicher Sektor", "Government and public sector"),
+        "HEAL" => ("Gesundheit", "Health"),
+        "INTR" => ("Internationale Themen", "International issues"),
+        "JUST" => (
+            "Justiz, Rechtssystem und öffentliche Sicherheit",
+            "Justice, legal system and public safety",
+        ),
+        "REGI" => ("Regionen und Städte", "Regions and cities"),
+        "SOCI" => ("Bevölkerung und Gesellschaft", "Population and society"),
+        "TECH" => ("Wissenschaft und Technologie", "Science and technology"),
+        "TRAN" => ("Verkehr", "Transport"),
+        "OP_DATPRO" => ("Vorläufige Daten", "Provisional data"),
+        other => (other, other),
+    }
+}
+
+/// `LocalAuthority` → `Local Authority` (labels of ADMS publisher types).
+fn words(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A `tel:` IRI (RFC 3966) from a written telephone number: spaces and slashes become hyphens.
+fn tel_iri(phone: &str) -> String {
+    let parts: Vec<String> = phone
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .map(|part| {
+            part.chars()
+                .filter(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'))
+                .collect::<String>()
+        })
+        .filter(|part| !part.is_empty())
+        .collect();
+    format!("tel:{}", parts.join("-"))
+}
+
+/// Collects the quads of one named graph.
+struct Graph {
+    name: GraphName,
+    quads: Vec<Quad>,
+}
+
+impl Graph {
+    fn new(name: NamedNode) -> Self {
+        Self {
+            name: name.into(),
+            quads: Vec::with_capacity(64),
+        }
+    }
+
+    fn push(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: impl Into<Term>) {
+        self.quads.push(Quad::new(
+            NamedOrBlankNode::from(s.clone()),
+            p.into_owned(),
+            o,
+            self.name.clone(),
+        ));
+    }
+
+    fn iri(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: NamedNodeRef<'_>) {
+        self.push(s, p, o.into_owned());
+    }
+
+    /// An IRI object from stored text; text that is not an IRI is skipped with a warning (stored
+    /// values are validated on write, so this only guards against records edited by hand).
+    fn iri_str(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: &str) -> Option<NamedNode> {
+        match NamedNode::new(o) {
+            Ok(node) => {
+                self.push(s, p, node.clone());
+                Some(node)
+            }
+            Err(err) => {
+                tracing::warn!(subject = s.as_str(), predicate = p.as_str(), error = %err,
+                    "skipped a stored value that is not an IRI");
+                None
+            }
+        }
+    }
+
+    /// An IRI object plus its class (`o a class`), as the DCAT-AP range checks expect.
+    fn typed_iri(
+        &mut self,
+        s: &NamedNode,
+        p: NamedNodeRef<'_>,
+        o: &str,
+        class: NamedNodeRef<'_>,
+    ) -> Option<NamedNode> {
+        let node = self.iri_str(s, p, o)?;
+        self.iri(&node, rdf::TYPE, class);
+        Some(node)
+    }
+
+    fn string(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str) {
+        if !value.trim().is_empty() {
+            self.push(s, p, Literal::new_simple_literal(value));
+        }
+    }
+
+    fn lang(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str, language: &str) {
+        if value.trim().is_empty() {
+            return;
+        }
+        if let Ok(literal) = Literal::new_language_tagged_literal(value, language) {
+            self.push(s, p, literal);
+        }
+    }
+
+    fn lang_text(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, de: &str, en: Option<&str>) {
+        self.lang(s, p, de, "de");
+        if let Some(en) = en {
+            self.lang(s, p, en, "en");
+        }
+    }
+
+    fn typed(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str, datatype: NamedNodeRef<'_>) {
+        self.push(s, p, Literal::new_typed_literal(value, datatype));
+    }
+
+    fn date_time(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: DateTime<FixedOffset>) {
+        let text = value.to_rfc3339_opts(SecondsFormat::Secs, true);
+        self.typed(s, p, &text, xsd::DATE_TIME);
+    }
+
+    fn date(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: NaiveDate) {
+        self.typed(s, p, &value.format("%Y-%m-%d").to_string(), xsd::DATE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telephone_numbers_become_tel_iris() {
+        assert_eq!(tel_iri("+49 202 563-0"), "tel:+49-202-563-0");
+        assert_eq!(tel_iri("0202 / 563 12 34"), "tel:0202-563-12-34");
+    }
+
+    #[test]
+    fn publisher_type_labels_come_from_the_iri() {
+        assert_eq!(words("LocalAuthority"), "Local Authority");
+        assert_eq!(theme_labels("GOVE").1, "Government and public sector");
+    }
+}

@@ -1,0 +1,15 @@
+//! The RDF projection: the DCAT-AP 3 / DCAT-AP.de mapping (pure: record → quads), the Oxigraph store,
+//! the projector that keeps the store in step with `change_log`, the catalogue pages and dumps, and
+//! the serialisations.
+
+pub mod format;
+pub mod mapping;
+pub mod projector;
+pub mod publish;
+pub mod store;
+pub mod vocab;
+
+pub use format::Format;
+pub use mapping::Mapping;
+pub use projector::Projector;
+pub use store::RdfStore;

@@ -1,0 +1,368 @@
+//! The projector: applies `change_log` in sequence order to the Oxigraph store, rebuilding the named
+//! graphs each entry names from the current SQL record, and records the last applied sequence number
+//! in the same Oxigraph transaction. A full rebuild reads the record in batches and streams the quads
+//! into Oxigraph's bulk loader on a blocking thread.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use entities::{catalog, change_log, dataset, publisher};
+use oxigraph::model::{NamedNode, Quad};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::mapping::{Mapping, RecordDates};
+use super::store::{MAPPING, Position, RdfStore};
+use crate::catalog::change::EntityKind;
+use crate::catalog::repo;
+use crate::catalog::values::DatasetStatus;
+
+/// Datasets read per SQL batch.
+const BATCH: u64 = 500;
+/// `change_log` entries applied per Oxigraph transaction.
+const LOG_BATCH: u64 = 1000;
+/// How often an idle projector looks for new entries.
+const POLL: Duration = Duration::from_millis(100);
+/// Environment variable naming a crash point, for crash-safety tests only.
+pub const FAILPOINT_ENV: &str = "ODCAT_FAILPOINT";
+/// With `ODCAT_FAILPOINT=projector-before-apply`, the process aborts after reading committed
+/// `change_log` entries and before the Oxigraph transaction that applies them.
+pub const FAILPOINT_BEFORE_APPLY: &str = "projector-before-apply";
+
+/// What a full rebuild did.
+#[derive(Clone, Copy, Debug)]
+pub struct RebuildReport {
+    /// Datasets projected.
+    pub datasets: u64,
+    /// Quads loaded.
+    pub quads: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The `change_log` position the store now reflects.
+    pub seq: i64,
+}
+
+/// Keeps one store in step with the record.
+#[derive(Clone)]
+pub struct Projector {
+    db: DatabaseConnection,
+    store: RdfStore,
+    mapping: Mapping,
+    applied: Arc<AtomicI64>,
+}
+
+impl Projector {
+    /// A projector for `store`; call [`start`](Self::start) before serving from it.
+    pub fn new(db: DatabaseConnection, store: RdfStore, mapping: Mapping) -> Self {
+        Self {
+            db,
+            store,
+            mapping,
+            applied: Arc::new(AtomicI64::new(-1)),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The store.
+    pub fn store(&self) -> &RdfStore {
+        &self.store
+    }
+
+    /// The mapping.
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// The last applied `change_log` sequence number (`-1` before [`start`](Self::start)).
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    /// Brings the store up to date: an on-disk store written with the same base URL and mapping
+    /// resumes from its recorded position; any other store is rebuilt. Returns the rebuild report
+    /// when it rebuilt.
+    pub async fn start(&self) -> anyhow::Result<Option<RebuildReport>> {
+        let store = self.store.clone();
+        let position = blocking(move || store.position()).await?;
+        let recorded = max_seq(&self.db).await?;
+        let report = match position {
+            Some(p)
+                if p.base_url == self.mapping.base()
+                    && p.mapping == MAPPING
+                    && p.seq <= recorded =>
+            {
+                tracing::info!(rdf.seq = p.seq, "resuming the RDF projection");
+                self.applied.store(p.seq, Ordering::Release);
+                None
+            }
+            _ => Some(self.rebuild().await?),
+        };
+        self.catch_up().await?;
+        Ok(report)
+    }
+
+    /// Rebuilds the whole store from SQL.
+    pub async fn rebuild(&self) -> anyhow::Result<RebuildReport> {
+        let started = Instant::now();
+        let seq = max_seq(&self.db).await?;
+        let store = self.store.clone();
+        blocking(move || store.clear()).await?;
+
+        let (tx, mut rx) = mpsc::channel::<Vec<Quad>>(4);
+        let store = self.store.clone();
+        let position = Position {
+            seq,
+            base_url: self.mapping.base().to_owned(),
+            mapping: MAPPING.to_owned(),
+        };
+        let loader = tokio::task::spawn_blocking(move || {
+            let mut count = 0_u64;
+            let quads = std::iter::from_fn(|| rx.blocking_recv())
+                .flatten()
+                .inspect(|_| count += 1);
+            store.bulk_load(quads, &position).map(|()| count)
+        });
+
+        let produced = self.produce(&tx).await;
+        drop(tx);
+        let quads = loader
+            .await
+            .context("the RDF loader thread failed")?
+            .context("failed to load the RDF store")?;
+        let datasets = produced?;
+        self.applied.store(seq, Ordering::Release);
+        let report = RebuildReport {
+            datasets,
+            quads,
+            elapsed: started.elapsed(),
+            seq,
+        };
+        tracing::info!(
+            rdf.datasets = report.datasets,
+            rdf.quads = report.quads,
+            rdf.seconds = report.elapsed.as_secs_f64(),
+            rdf.seq = seq,
+            "rebuilt the RDF projection from SQL"
+        );
+        Ok(report)
+    }
+
+    /// Sends every graph of the record to the loader; returns the number of datasets.
+    async fn produce(&self, tx: &mpsc::Sender<Vec<Quad>>) -> anyhow::Result<u64> {
+        let send = |quads: Vec<Quad>| async move {
+            tx.send(quads)
+                .await
+                .map_err(|_| anyhow::anyhow!("the RDF loader stopped early"))
+        };
+        send(self.catalog_quads().await?).await?;
+        for p in publisher::Entity::find().all(&self.db).await? {
+            send(self.mapping.publisher_quads(&p)).await?;
+        }
+        let mut last: Option<Uuid> = None;
+        let mut datasets = 0;
+        loop {
+            let mut query = dataset::Entity::find()
+                .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
+                .order_by_asc(dataset::Column::Id)
+                .limit(BATCH);
+            if let Some(last) = last {
+                query = query.filter(dataset::Column::Id.gt(last));
+            }
+            let models = query.all(&self.db).await?;
+            let Some(tail) = models.last() else {
+                break;
+            };
+            last = Some(tail.id);
+            datasets += models.len() as u64;
+            let mapping = self.mapping.clone();
+            let quads = self.dataset_quads(models, mapping).await?;
+            send(quads).await?;
+        }
+        Ok(datasets)
+    }
+
+    async fn catalog_quads(&self) -> anyhow::Result<Vec<Quad>> {
+        let Some(c) = catalog::Entity::find().one(&self.db).await? else {
+            return Ok(Vec::new());
+        };
+        let publisher = publisher::Entity::find_by_id(c.publisher_id)
+            .one(&self.db)
+            .await?
+            .context("the catalogue's publisher is missing")?;
+        Ok(self.mapping.catalog_quads(&c, &publisher.slug))
+    }
+
+    /// The quads of published `models` (mapping runs on a blocking thread).
+    async fn dataset_quads(
+        &self,
+        models: Vec<dataset::Model>,
+        mapping: Mapping,
+    ) -> anyhow::Result<Vec<Quad>> {
+        let dates: HashMap<Uuid, RecordDates> = models
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    RecordDates {
+                        listed: m.published_at.unwrap_or(m.created_at),
+                        changed: m.updated_at,
+                    },
+                )
+            })
+            .collect();
+        let docs = repo::load_documents(&self.db, models, self.mapping.base()).await?;
+        tokio::task::spawn_blocking(move || {
+            docs.iter()
+                .filter_map(|doc| {
+                    let dates = doc.id.and_then(|id| dates.get(&id))?;
+                    Some(mapping.dataset_quads(doc, *dates))
+                })
+                .flatten()
+                .collect()
+        })
+        .await
+        .context("the RDF mapping thread failed")
+    }
+
+    /// Applies every pending `change_log` entry; returns how many it applied.
+    pub async fn catch_up(&self) -> anyhow::Result<u64> {
+        let mut total = 0;
+        loop {
+            let applied = self.apply_pending().await?;
+            if applied == 0 {
+                return Ok(total);
+            }
+            total += applied;
+        }
+    }
+
+    /// Applies up to one batch of pending entries in one Oxigraph transaction.
+    async fn apply_pending(&self) -> anyhow::Result<u64> {
+        let from = self.applied();
+        let entries = change_log::Entity::find()
+            .filter(change_log::Column::Seq.gt(from))
+            .order_by_asc(change_log::Column::Seq)
+            .limit(LOG_BATCH)
+            .all(&self.db)
+            .await?;
+        let Some(last) = entries.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        let mut catalog_changed = false;
+        let mut publishers = BTreeSet::new();
+        let mut datasets = BTreeSet::new();
+        for entry in &entries {
+            match entry.entity_kind.as_str() {
+                k if k == EntityKind::Catalog.as_str() => catalog_changed = true,
+                k if k == EntityKind::Publisher.as_str() => {
+                    publishers.insert(entry.entity_id);
+                }
+                k if k == EntityKind::Dataset.as_str() => {
+                    datasets.insert(entry.entity_id);
+                }
+                // A table's rows change with a `dataset` entry for its metadata in the same
+                // transaction; the rows themselves are not part of this projection.
+                _ => {}
+            }
+        }
+        let mut graphs: Vec<(NamedNode, Vec<Quad>)> = Vec::new();
+        if catalog_changed {
+            graphs.push((self.mapping.catalog_iri(), self.catalog_quads().await?));
+        }
+        if !publishers.is_empty() {
+            for p in publisher::Entity::find()
+                .filter(publisher::Column::Id.is_in(publishers))
+                .all(&self.db)
+                .await?
+            {
+                graphs.push((
+                    self.mapping.publisher_iri(&p.slug),
+                    self.mapping.publisher_quads(&p),
+                ));
+            }
+        }
+        if !datasets.is_empty() {
+            let models = dataset::Entity::find()
+                .filter(dataset::Column::Id.is_in(datasets.iter().copied()))
+                .all(&self.db)
+                .await?;
+            let published: Vec<dataset::Model> = models
+                .into_iter()
+                .filter(|m| m.status == DatasetStatus::Published.as_str())
+                .collect();
+            let quads = self
+                .dataset_quads(published, self.mapping.clone())
+                .await?;
+            let mut by_graph: HashMap<NamedNode, Vec<Quad>> = datasets
+                .iter()
+                .map(|id| (self.mapping.dataset_iri(*id), Vec::new()))
+                .collect();
+            for quad in quads {
+                if let oxigraph::model::GraphName::NamedNode(g) = &quad.graph_name
+                    && let Some(list) = by_graph.get_mut(g)
+                {
+                    list.push(quad);
+                }
+            }
+            graphs.extend(by_graph);
+        }
+        if std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY) {
+            tracing::error!(rdf.seq = last, "failpoint {FAILPOINT_BEFORE_APPLY}: aborting");
+            std::process::abort();
+        }
+        let position = Position {
+            seq: last,
+            base_url: self.mapping.base().to_owned(),
+            mapping: MAPPING.to_owned(),
+        };
+        let store = self.store.clone();
+        blocking(move || store.apply(&graphs, &position)).await?;
+        self.applied.store(last, Ordering::Release);
+        tracing::debug!(rdf.seq = last, rdf.entries = entries.len(), "projected changes");
+        Ok(entries.len() as u64)
+    }
+
+    /// Runs forever: applies new entries as they appear (polling every 100 ms when idle).
+    pub async fn run(self) {
+        loop {
+            match self.apply_pending().await {
+                Ok(0) => tokio::time::sleep(POLL).await,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), "the RDF projector failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+}
+
+async fn max_seq(db: &DatabaseConnection) -> anyhow::Result<i64> {
+    let last = change_log::Entity::find()
+        .select_only()
+        .column_as(change_log::Column::Seq.max(), "seq")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}
+
+/// Runs a blocking Oxigraph call off the async executor.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, oxigraph::store::StorageError> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .context("an RDF store thread failed")?
+        .context("the RDF store failed")
+}
