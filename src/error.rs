@@ -29,6 +29,9 @@ pub struct ErrorDetail {
     /// JSON path or parameter name of the offending input, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every missing field (JSON paths), when publishing is refused for incomplete metadata.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// An error answered by the API.
@@ -46,6 +49,9 @@ pub enum ApiError {
         /// Offending field.
         field: Option<String>,
     },
+    /// 422: publishing needs mandatory DCAT-AP properties that are missing (JSON paths).
+    #[error("cannot publish: DCAT-AP requires {}", .0.join(", "))]
+    Incomplete(Vec<String>),
     /// Anything unexpected: answered as 500 with a generic message, logged with its cause chain.
     #[error("an unexpected error occurred")]
     Unexpected(#[source] anyhow::Error),
@@ -93,6 +99,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused { code, .. } => code,
+            Self::Incomplete(_) => "incomplete_for_publication",
             Self::Unexpected(_) => "internal_error",
         }
     }
@@ -109,6 +116,7 @@ impl From<CatalogError> for ApiError {
                     field: Some(field.clone()),
                 };
             }
+            CatalogError::Incomplete(missing) => return Self::Incomplete(missing.clone()),
             CatalogError::DatasetNotFound(_) => (StatusCode::NOT_FOUND, "dataset_not_found"),
             CatalogError::DistributionNotFound { .. } => {
                 (StatusCode::NOT_FOUND, "distribution_not_found")
@@ -130,16 +138,18 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Refused { status, .. } => *status,
+            Self::Incomplete(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (message, field) = match self {
-            Self::Refused { message, field, .. } => (message.clone(), field.clone()),
+        let (message, field, missing) = match self {
+            Self::Refused { message, field, .. } => (message.clone(), field.clone(), Vec::new()),
+            Self::Incomplete(missing) => (self.to_string(), missing.first().cloned(), missing.clone()),
             Self::Unexpected(err) => {
                 tracing::error!(error = ?err, "request failed");
-                (self.to_string(), None)
+                (self.to_string(), None, Vec::new())
             }
         };
         let mut response = HttpResponse::build(self.status_code());
@@ -157,6 +167,7 @@ impl ResponseError for ApiError {
                 code: self.code(),
                 message,
                 field,
+                missing,
             },
         })
     }

@@ -232,14 +232,25 @@ impl TryFrom<&DatasetDocument> for NewDataset {
                 .transpose()?,
             status: doc.status,
             title: lang_text("title", &doc.title, TITLE_MAX)?,
-            description: lang_text("description", &doc.description, DESCRIPTION_MAX)?,
+            description: Text2 {
+                de: optional_text("description.de", Some(&doc.description.de), DESCRIPTION_MAX)?
+                    .unwrap_or_default(),
+                en: optional_text(
+                    "description.en",
+                    doc.description.en.as_deref(),
+                    DESCRIPTION_MAX,
+                )?,
+            },
             keywords: Keywords {
                 de: keyword_list("keywords.de", &doc.keywords.de)?,
                 en: keyword_list("keywords.en", &doc.keywords.en)?,
             },
             themes: iri_list("themes", &doc.themes, Some(Vocabulary::DataTheme))?,
             languages,
-            license: vocabulary_iri("license", doc.license.trim(), Vocabulary::License)?,
+            license: match doc.license.trim() {
+                "" => String::new(),
+                license => vocabulary_iri("license", license, Vocabulary::License)?,
+            },
             license_attribution: optional_text(
                 "license_attribution",
                 doc.license_attribution.as_deref(),
@@ -302,16 +313,41 @@ impl TryFrom<&DatasetDocument> for NewDataset {
     }
 }
 
+impl NewDataset {
+    /// The DCAT-AP 3 / DCAT-AP.de mandatory properties this dataset lacks, as JSON paths; publishing
+    /// requires the list to be empty. (The publisher is always set, and the title is required even
+    /// for drafts.)
+    pub fn missing_for_publication(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.description.de.is_empty() {
+            // dct:description of dcat:Dataset.
+            missing.push("description.de".to_owned());
+        }
+        let active = || {
+            self.distributions
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.status == DistributionStatus::Active)
+        };
+        if self.license.is_empty() {
+            // DCAT-AP.de: dct:license on every dcat:Distribution; the dataset's licence is the
+            // default, so it is required (GovData also requires it on the dataset).
+            missing.push("license".to_owned());
+        }
+        for (i, d) in active() {
+            if d.kind == DistributionKind::ExternalLink && d.access_url.is_none() {
+                // dcat:accessURL of dcat:Distribution.
+                missing.push(format!("distributions[{i}].access_url"));
+            }
+        }
+        missing
+    }
+}
+
 impl NewDistribution {
     /// Validates one distribution; `field` prefixes the names in errors.
     pub fn parse(field: &str, doc: &DistributionDocument) -> Result<Self, CatalogError> {
         let access_url = optional_iri(&format!("{field}.access_url"), doc.access_url.as_deref())?;
-        if doc.kind == DistributionKind::ExternalLink && access_url.is_none() {
-            return Err(CatalogError::invalid(
-                format!("{field}.access_url"),
-                "is required for an external_link distribution",
-            ));
-        }
         let byte_size = doc
             .byte_size
             .map(|b| {
@@ -403,6 +439,21 @@ mod tests {
     }
 
     #[test]
+    fn drafts_may_lack_what_publishing_requires() {
+        let complete = NewDataset::try_from(&doc()).unwrap();
+        assert!(complete.missing_for_publication().is_empty());
+        let mut d = doc();
+        d.description.de = String::new();
+        d.license = String::new();
+        d.distributions[0].access_url = None;
+        let draft = NewDataset::try_from(&d).unwrap();
+        assert_eq!(
+            draft.missing_for_publication(),
+            ["description.de", "license", "distributions[0].access_url"]
+        );
+    }
+
+    #[test]
     fn each_refusal_names_its_field() {
         type Change = Box<dyn Fn(&mut DatasetDocument)>;
         let cases: Vec<(&str, Change)> = vec![
@@ -421,10 +472,6 @@ mod tests {
                         end: NaiveDate::from_ymd_opt(2024, 1, 1),
                     })
                 }),
-            ),
-            (
-                "distributions[0].access_url",
-                Box::new(|d| d.distributions[0].access_url = None),
             ),
             (
                 "distributions[0].format",

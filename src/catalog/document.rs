@@ -158,7 +158,8 @@ pub struct DatasetDocument {
     pub status: Option<DatasetStatus>,
     /// Title.
     pub title: LangText,
-    /// Description.
+    /// Description; a draft may leave it empty, publishing requires it.
+    #[serde(default)]
     pub description: LangText,
     /// Keywords.
     #[serde(default)]
@@ -169,7 +170,8 @@ pub struct DatasetDocument {
     /// EU language IRIs; defaults to German.
     #[serde(default)]
     pub languages: Vec<String>,
-    /// DCAT-AP.de licence IRI.
+    /// DCAT-AP.de licence IRI; a draft may leave it empty, publishing requires it.
+    #[serde(default)]
     pub license: String,
     /// `dcatde:licenseAttributionByText`: the attribution the licence asks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]

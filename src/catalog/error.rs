@@ -41,6 +41,9 @@ pub enum CatalogError {
         /// The current ETag.
         current: String,
     },
+    /// Publishing needs DCAT-AP mandatory properties that the dataset lacks (JSON paths).
+    #[error("cannot publish: DCAT-AP requires {}", .0.join(", "))]
+    Incomplete(Vec<String>),
     /// No token has this id.
     #[error("token `{0}` does not exist")]
     TokenNotFound(String),

@@ -443,6 +443,12 @@ async fn write_dataset(
         .status
         .or_else(|| current.as_ref().map(|c| DatasetStatus::from_db(&c.status)))
         .unwrap_or(DatasetStatus::Draft);
+    if status == DatasetStatus::Published {
+        let missing = new.missing_for_publication();
+        if !missing.is_empty() {
+            return Err(CatalogError::Incomplete(missing));
+        }
+    }
     let issued = new
         .issued
         .or_else(|| current.as_ref().and_then(|c| c.issued))

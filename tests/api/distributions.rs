@@ -102,8 +102,8 @@ async fn distribution_refusals_name_the_problem() {
         .send()
         .await
         .unwrap();
-    let message = assert_error(response, 422, "invalid_field").await;
-    assert!(message.contains("access_url"), "{message}");
+    let message = assert_error(response, 422, "incomplete_for_publication").await;
+    assert!(message.contains("distributions[2].access_url"), "{message}");
     let other = app.token(Some("stadt-wuppertal-102"), Role::Editor).await;
     let ok = json!({"title": {"de": "Link"}, "format": "http://publications.europa.eu/resource/authority/file-type/CSV", "access_url": "https://example.org/x.csv"});
     let foreign = app
