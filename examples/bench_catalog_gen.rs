@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use entities::{catalog, change_log, contact_point, dataset, dataset_theme, distribution};
 use odcat::catalog::change::{self, EntityKind, Operation};
 use odcat::catalog::dataset::NewDataset;
@@ -465,9 +465,10 @@ fn dataset_rows(
 ) -> anyhow::Result<Rows> {
     let topic = &TOPICS[i % TOPICS.len()];
     let (district, district_slug) = DISTRICTS[(i / TOPICS.len()) % DISTRICTS.len()];
-    let year = 2010 + (i / (TOPICS.len() * DISTRICTS.len())) % 16;
     let (publisher_id, publisher_slug) = &publishers[i % publishers.len()];
     let published_at = start + Duration::minutes(MINUTES_APART * i as i64);
+    // Reporting years one to six years before publication.
+    let year = published_at.year() - 1 - (i / (TOPICS.len() * DISTRICTS.len()) % 6) as i32;
     let updated_at = published_at + Duration::days(rng.below(400) as i64);
     let slug = format!("{}-{district_slug}-{year}-{i}", topic.slug);
     let landing = format!("{PORTAL}/dataset/{slug}");
@@ -520,8 +521,8 @@ fn dataset_rows(
         "accrual_periodicity": format!("{FREQUENCY}{}", topic.frequency),
         "spatial": SPATIAL,
         "geocoding_level": LEVEL,
-        "temporal": {"start": NaiveDate::from_ymd_opt(year as i32, 1, 1),
-                     "end": NaiveDate::from_ymd_opt(year as i32, 12, 31)},
+        "temporal": {"start": NaiveDate::from_ymd_opt(year, 1, 1),
+                     "end": NaiveDate::from_ymd_opt(year, 12, 31)},
         "issued": published_at,
         "landing_page": landing,
         "version": format!("{year}"),
@@ -638,7 +639,7 @@ fn to_rows(
         entity_kind: Set(EntityKind::Dataset.as_str().to_owned()),
         entity_id: Set(id),
         operation: Set(Operation::Create.as_str().to_owned()),
-        created_at: Set(published_at),
+        created_at: Set(Utc::now().fixed_offset()),
     };
     Ok(Rows {
         dataset,

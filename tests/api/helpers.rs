@@ -7,6 +7,7 @@ use odcat::catalog::Catalog;
 use odcat::catalog::auth;
 use odcat::catalog::values::Role;
 use odcat::config::Settings;
+use odcat::rdf::Projector;
 use odcat::startup::Application;
 use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database};
@@ -115,6 +116,7 @@ pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub catalog: Catalog,
+    pub projector: Projector,
     pub _db: TestDatabase,
 }
 
@@ -134,11 +136,13 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let catalog = app.catalog().clone();
+    let projector = app.projector().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: Client::new(),
         catalog,
+        projector,
         _db: db,
     }
 }
@@ -219,6 +223,32 @@ impl TestApp {
         assert_eq!(response.status().as_u16(), 200, "GET dataset {key}");
         let etag = response.headers()["etag"].to_str().unwrap().to_owned();
         (response.json().await.unwrap(), etag)
+    }
+
+    /// Waits until the RDF projection has applied every `change_log` entry.
+    pub async fn projected(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let row = self
+                .catalog
+                .db()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    self.catalog.db().get_database_backend(),
+                    "SELECT COALESCE(MAX(seq), 0) AS n FROM change_log".to_owned(),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let last: i64 = row.try_get("", "n").unwrap();
+            if self.projector.applied() >= last {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "the projection did not catch up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Number of rows of a table, to prove refusals change nothing.

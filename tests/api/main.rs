@@ -8,5 +8,6 @@ mod distributions;
 mod fixtures;
 mod health;
 mod helpers;
+mod rdf;
 mod refusals;
 mod writes;
