@@ -1,6 +1,9 @@
-//! SIGKILL during a burst of concurrent writes: every acknowledged write survives the restart and no
-//! dataset is half-written. Runs the real `odcat` binary.
+//! Crashes of the real `odcat` binary: SIGKILL during a burst of concurrent writes (every acknowledged
+//! write survives the restart, no dataset is half-written, and the RDF projection agrees with SQL),
+//! and an abort between the SQL commit and the projection (the store converges on restart). With
+//! `--features rocksdb` the projection is the on-disk store, which resumes from its recorded position.
 
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,8 +38,13 @@ async fn get_json(client: &reqwest::Client, url: String) -> Value {
 }
 
 async fn serve(db: &TestDatabase) -> (Child, String) {
+    serve_with(db, &[]).await
+}
+
+async fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> (Child, String) {
     let port = free_port();
     let child = odcat(db, &["serve"])
+        .envs(env.iter().copied())
         .env("ODCAT_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -164,4 +172,119 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
     assert!(seen >= acknowledged.len());
     child.kill().unwrap();
     child.wait().unwrap();
+    assert_rdf_agrees_with_sql(&db, seen);
+}
+
+/// The store left by the last run (resumed, then caught up) equals a fresh projection of SQL, and
+/// holds `at_least` datasets of the burst.
+fn assert_rdf_agrees_with_sql(db: &TestDatabase, at_least: usize) {
+    let dump = |fresh: bool| -> BTreeSet<String> {
+        let path = db
+            .dir
+            .path()
+            .join(if fresh { "fresh.nq" } else { "store.nq" });
+        let path_arg = path.to_str().unwrap();
+        let mut args = vec!["rdf", "dump", "--format", "nq", "--output", path_arg];
+        if fresh {
+            args.push("--fresh");
+        }
+        let status = odcat(db, &args).stdout(Stdio::null()).status().unwrap();
+        assert!(status.success(), "odcat {args:?}");
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("urn:odcat:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let store = dump(false);
+    let fresh = dump(true);
+    let only_store: Vec<_> = store.difference(&fresh).take(5).collect();
+    let only_fresh: Vec<_> = fresh.difference(&store).take(5).collect();
+    assert!(
+        only_store.is_empty() && only_fresh.is_empty(),
+        "the RDF store differs from SQL: only in the store {only_store:#?}, only in SQL {only_fresh:#?}"
+    );
+    let burst = store
+        .iter()
+        .filter(|l| l.contains("/dataset/") && l.contains("dcat#Dataset>") && l.contains("#type>"))
+        .count();
+    assert!(burst >= at_least, "{burst} datasets in RDF, {at_least} expected");
+}
+
+#[tokio::test]
+async fn a_crash_between_the_sql_commit_and_the_projection_converges_on_restart() {
+    let db = TestDatabase::new().await;
+    let status = odcat(&db, &["load-fixtures"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = odcat(
+        &db,
+        &["token", "create", "--publisher", "stadt-wuppertal-402"],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("secret:"))
+        .map(|s| s.trim().to_owned())
+        .expect("token secret printed");
+
+    // The failpoint aborts the process after the write is committed to SQL and before the
+    // projector's Oxigraph transaction.
+    let (mut child, base) =
+        serve_with(&db, &[("ODCAT_FAILPOINT", "projector-before-apply")]).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let sent = client
+        .post(format!("{base}/api/v1/datasets"))
+        .bearer_auth(&secret)
+        .json(&new_dataset("nach-dem-absturz"))
+        .send()
+        .await;
+    if let Ok(response) = &sent {
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the failpoint did not stop odcat"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(!exit.success(), "odcat aborted at the failpoint");
+
+    let (mut child, base) = serve(&db).await;
+    let doc: Value = get_json(&client, format!("{base}/api/v1/datasets/nach-dem-absturz")).await;
+    assert_eq!(doc["status"], "published", "the write was committed: {doc}");
+    let started = Instant::now();
+    loop {
+        let response = client
+            .get(format!("{base}/dataset/nach-dem-absturz.ttl"))
+            .send()
+            .await
+            .unwrap();
+        if response.status().as_u16() == 200
+            && response.text().await.unwrap().contains("Baustellen in Wuppertal")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the committed write never reached the RDF"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_rdf_agrees_with_sql(&db, 12);
 }
