@@ -149,8 +149,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rdf(RdfCommand::Rebuild) => {
             let catalog = open(&settings).await?;
-            let store = RdfStore::open(&settings.data_dir).context("failed to open the RDF store")?;
-            let projector = Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
+            let store =
+                RdfStore::open(&settings.data_dir).context("failed to open the RDF store")?;
+            let projector =
+                Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
             let report = projector.rebuild().await?;
             let rate = report.quads as f64 / report.elapsed.as_secs_f64().max(1e-9);
             say(&format!(
@@ -174,16 +176,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 RdfStore::open(&settings.data_dir)
             }
             .context("failed to open the RDF store")?;
-            let projector = Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
+            let projector =
+                Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
             if fresh {
                 projector.rebuild().await?;
             } else {
                 projector.start().await?;
             }
             let out: Box<dyn Write + Send> = match &output {
-                Some(path) => Box::new(std::fs::File::create(path).with_context(|| {
-                    format!("failed to create {}", path.display())
-                })?),
+                Some(path) => Box::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("failed to create {}", path.display()))?,
+                ),
                 None => Box::new(std::io::stdout()),
             };
             let out = std::io::BufWriter::with_capacity(1 << 20, out);
@@ -196,9 +200,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         .context("the dump thread failed")??
                 }
                 DumpFormat::Ttl => publish::dump_catalogue(&projector, Format::Turtle, out).await?,
-                DumpFormat::Nt => publish::dump_catalogue(&projector, Format::NTriples, out).await?,
+                DumpFormat::Nt => {
+                    publish::dump_catalogue(&projector, Format::NTriples, out).await?
+                }
                 DumpFormat::Rdf => publish::dump_catalogue(&projector, Format::RdfXml, out).await?,
-                DumpFormat::Jsonld => publish::dump_catalogue(&projector, Format::JsonLd, out).await?,
+                DumpFormat::Jsonld => {
+                    publish::dump_catalogue(&projector, Format::JsonLd, out).await?
+                }
             };
             tracing::info!(
                 rdf.statements = count,

@@ -146,7 +146,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let (message, field, missing) = match self {
             Self::Refused { message, field, .. } => (message.clone(), field.clone(), Vec::new()),
-            Self::Incomplete(missing) => (self.to_string(), missing.first().cloned(), missing.clone()),
+            Self::Incomplete(missing) => {
+                (self.to_string(), missing.first().cloned(), missing.clone())
+            }
             Self::Unexpected(err) => {
                 tracing::error!(error = ?err, "request failed");
                 (self.to_string(), None, Vec::new())

@@ -46,7 +46,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
         let rdf = web::Data::new(projector.clone());
-        let page_size = web::Data::new(CatalogPageSize(u64::from(settings.catalog_page_size.max(1))));
+        let page_size = web::Data::new(CatalogPageSize(u64::from(
+            settings.catalog_page_size.max(1),
+        )));
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -114,9 +116,11 @@ pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow:
 /// The DCAT-AP mapping configured by `settings`.
 pub fn mapping(settings: &Settings) -> anyhow::Result<Mapping> {
     if let Some(contributor) = &settings.contributor_id {
-        oxigraph::model::NamedNode::new(contributor.as_str()).with_context(|| {
-            format!("ODCAT_CONTRIBUTOR_ID `{contributor}` is not an IRI")
-        })?;
+        oxigraph::model::NamedNode::new(contributor.as_str())
+            .with_context(|| format!("ODCAT_CONTRIBUTOR_ID `{contributor}` is not an IRI"))?;
     }
-    Ok(Mapping::new(settings.base_url(), settings.contributor_id.clone()))
+    Ok(Mapping::new(
+        settings.base_url(),
+        settings.contributor_id.clone(),
+    ))
 }

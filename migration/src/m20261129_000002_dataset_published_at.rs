@@ -24,10 +24,7 @@ impl MigrationTrait for Migration {
                     .table(Dataset::Table)
                     .value(
                         Dataset::PublishedAt,
-                        Func::coalesce([
-                            Expr::col(Dataset::Issued),
-                            Expr::col(Dataset::CreatedAt),
-                        ]),
+                        Func::coalesce([Expr::col(Dataset::Issued), Expr::col(Dataset::CreatedAt)]),
                     )
                     .and_where(Expr::col(Dataset::Status).ne("draft"))
                     .to_owned(),

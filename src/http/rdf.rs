@@ -70,7 +70,10 @@ fn not_acceptable() -> ApiError {
     ApiError::new(
         StatusCode::NOT_ACCEPTABLE,
         "not_acceptable",
-        format!("no acceptable representation; this resource is available as {}", supported_types()),
+        format!(
+            "no acceptable representation; this resource is available as {}",
+            supported_types()
+        ),
     )
 }
 
@@ -101,7 +104,9 @@ fn parse_modified_since(value: &str) -> Result<DateTime<Utc>, ApiError> {
     }
     Err(ApiError::bad_parameter(
         "modified_since",
-        format!("`{value}` is not an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"),
+        format!(
+            "`{value}` is not an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"
+        ),
     ))
 }
 
@@ -286,7 +291,10 @@ mod tests {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_default()
         };
-        assert_eq!(parse_modified_since("2026-03-01")?, utc("2026-03-01T00:00:00Z"));
+        assert_eq!(
+            parse_modified_since("2026-03-01")?,
+            utc("2026-03-01T00:00:00Z")
+        );
         assert_eq!(
             parse_modified_since("2026-03-01T10:30:00")?,
             utc("2026-03-01T10:30:00Z")

@@ -120,9 +120,11 @@ impl<W: Write> TripleWriter<W> {
             && size.datatype() == xsd::INTEGER
         {
             let size = LiteralRef::new_typed_literal(size.value(), xsd::NON_NEGATIVE_INTEGER);
-            return self
-                .inner
-                .serialize_triple(TripleRef::new(triple.subject, triple.predicate, size));
+            return self.inner.serialize_triple(TripleRef::new(
+                triple.subject,
+                triple.predicate,
+                size,
+            ));
         }
         self.inner.serialize_triple(triple)
     }

@@ -74,9 +74,19 @@ impl Mapping {
         let mut g = Graph::new(me.clone());
         g.iri(&me, rdf::TYPE, dcat::CATALOG);
         g.lang_text(&me, dct::TITLE, &c.title_de, c.title_en.as_deref());
-        g.lang_text(&me, dct::DESCRIPTION, &c.description_de, c.description_en.as_deref());
-        g.iri(&me, dct::PUBLISHER, self.publisher_iri(publisher_slug).as_ref());
-        let languages: Vec<String> = serde_json::from_value(c.languages.clone()).unwrap_or_default();
+        g.lang_text(
+            &me,
+            dct::DESCRIPTION,
+            &c.description_de,
+            c.description_en.as_deref(),
+        );
+        g.iri(
+            &me,
+            dct::PUBLISHER,
+            self.publisher_iri(publisher_slug).as_ref(),
+        );
+        let languages: Vec<String> =
+            serde_json::from_value(c.languages.clone()).unwrap_or_default();
         for language in &languages {
             g.typed_iri(&me, dct::LANGUAGE, language, dct::LINGUISTIC_SYSTEM);
         }
@@ -92,7 +102,11 @@ impl Mapping {
         g.date_time(&me, dct::ISSUED, c.issued);
         g.date_time(&me, dct::MODIFIED, c.modified);
         g.iri(&me, dcat::THEME_TAXONOMY, codes::DATA_THEME_SCHEME);
-        g.iri(&codes::DATA_THEME_SCHEME.into_owned(), rdf::TYPE, skos::CONCEPT_SCHEME);
+        g.iri(
+            &codes::DATA_THEME_SCHEME.into_owned(),
+            rdf::TYPE,
+            skos::CONCEPT_SCHEME,
+        );
         g.lang(
             &codes::DATA_THEME_SCHEME.into_owned(),
             dct::TITLE,
@@ -273,7 +287,12 @@ impl Mapping {
             g.string(&me, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, attribution);
         }
         if let Some(size) = d.byte_size {
-            g.typed(&me, dcat::BYTE_SIZE, &size.to_string(), xsd::NON_NEGATIVE_INTEGER);
+            g.typed(
+                &me,
+                dcat::BYTE_SIZE,
+                &size.to_string(),
+                xsd::NON_NEGATIVE_INTEGER,
+            );
         }
         if let Some(checksum) = &d.checksum {
             let node = NamedNode::new_unchecked(format!("{}#checksum", me.as_str()));
@@ -283,10 +302,18 @@ impl Mapping {
                 &node,
                 spdx::ALGORITHM,
                 // DCAT-AP 3.0.1 expects the algorithm IRIs with `https`.
-                &format!("https://spdx.org/rdf/terms#checksumAlgorithm_{}", checksum.algorithm),
+                &format!(
+                    "https://spdx.org/rdf/terms#checksumAlgorithm_{}",
+                    checksum.algorithm
+                ),
                 spdx::CHECKSUM_ALGORITHM,
             );
-            g.typed(&node, spdx::CHECKSUM_VALUE, &checksum.value, xsd::HEX_BINARY);
+            g.typed(
+                &node,
+                spdx::CHECKSUM_VALUE,
+                &checksum.value,
+                xsd::HEX_BINARY,
+            );
         }
         if let Some(issued) = d.issued {
             g.date_time(&me, dct::ISSUED, issued);
@@ -309,7 +336,10 @@ fn theme_labels(code: &str) -> (&str, &str) {
         "EDUC" => ("Bildung, Kultur und Sport", "Education, culture and sport"),
         "ENER" => ("Energie", "Energy"),
         "ENVI" => ("Umwelt", "Environment"),
-        "GOVE" => ("Regierung und öffentlicher Sektor", "Government and public sector"),
+        "GOVE" => (
+            "Regierung und öffentlicher Sektor",
+            "Government and public sector",
+        ),
         "HEAL" => ("Gesundheit", "Health"),
         "INTR" => ("Internationale Themen", "International issues"),
         "JUST" => (
@@ -429,12 +459,22 @@ impl Graph {
         }
     }
 
-    fn typed(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str, datatype: NamedNodeRef<'_>) {
+    fn typed(
+        &mut self,
+        s: &NamedNode,
+        p: NamedNodeRef<'_>,
+        value: &str,
+        datatype: NamedNodeRef<'_>,
+    ) {
         self.push(s, p, Literal::new_typed_literal(value, datatype));
     }
 
     fn date_time(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: DateTime<FixedOffset>) {
-        let text = value.to_rfc3339_opts(SecondsFormat::Secs, true);
+        // In UTC, so that the same instant reads the same from SQLite (which keeps the offset) and
+        // PostgreSQL (which answers in UTC).
+        let text = value
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(SecondsFormat::Secs, true);
         self.typed(s, p, &text, xsd::DATE_TIME);
     }
 

@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use entities::{catalog, change_log, dataset, publisher};
 use oxigraph::model::{NamedNode, Quad};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -300,9 +298,7 @@ impl Projector {
                 .into_iter()
                 .filter(|m| m.status == DatasetStatus::Published.as_str())
                 .collect();
-            let quads = self
-                .dataset_quads(published, self.mapping.clone())
-                .await?;
+            let quads = self.dataset_quads(published, self.mapping.clone()).await?;
             let mut by_graph: HashMap<NamedNode, Vec<Quad>> = datasets
                 .iter()
                 .map(|id| (self.mapping.dataset_iri(*id), Vec::new()))
@@ -317,7 +313,10 @@ impl Projector {
             graphs.extend(by_graph);
         }
         if std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY) {
-            tracing::error!(rdf.seq = last, "failpoint {FAILPOINT_BEFORE_APPLY}: aborting");
+            tracing::error!(
+                rdf.seq = last,
+                "failpoint {FAILPOINT_BEFORE_APPLY}: aborting"
+            );
             std::process::abort();
         }
         let position = Position {
@@ -328,7 +327,11 @@ impl Projector {
         let store = self.store.clone();
         blocking(move || store.apply(&graphs, &position)).await?;
         self.applied.store(last, Ordering::Release);
-        tracing::debug!(rdf.seq = last, rdf.entries = entries.len(), "projected changes");
+        tracing::debug!(
+            rdf.seq = last,
+            rdf.entries = entries.len(),
+            "projected changes"
+        );
         Ok(entries.len() as u64)
     }
 
@@ -339,7 +342,10 @@ impl Projector {
                 Ok(0) => tokio::time::sleep(POLL).await,
                 Ok(_) => {}
                 Err(err) => {
-                    tracing::warn!(error = format!("{err:#}"), "the RDF projector failed; retrying");
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "the RDF projector failed; retrying"
+                    );
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

@@ -191,7 +191,10 @@ fn paging_triples(base: &str, req: &PageRequest, total: u64) -> Vec<Triple> {
         ));
     };
     add(rdf::TYPE, hydra::PAGED_COLLECTION.into_owned().into());
-    add(rdf::TYPE, hydra::PARTIAL_COLLECTION_VIEW.into_owned().into());
+    add(
+        rdf::TYPE,
+        hydra::PARTIAL_COLLECTION_VIEW.into_owned().into(),
+    );
     add(
         hydra::TOTAL_ITEMS,
         Literal::new_typed_literal(total.to_string(), xsd::INTEGER).into(),

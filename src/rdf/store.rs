@@ -93,9 +93,11 @@ impl RdfStore {
                 _ => None,
             })
         };
-        let (Some(seq), Some(base_url), Some(mapping)) =
-            (value(APPLIED_SEQ)?, value(BASE_URL)?, value(MAPPING_VERSION)?)
-        else {
+        let (Some(seq), Some(base_url), Some(mapping)) = (
+            value(APPLIED_SEQ)?,
+            value(BASE_URL)?,
+            value(MAPPING_VERSION)?,
+        ) else {
             return Ok(None);
         };
         Ok(seq.parse().ok().map(|seq| Position {
@@ -206,7 +208,10 @@ fn position_quads(position: &Position) -> [Quad; 3] {
             Literal::new_typed_literal(position.seq.to_string(), xsd::INTEGER),
         ),
         quad(BASE_URL, Literal::new_simple_literal(&position.base_url)),
-        quad(MAPPING_VERSION, Literal::new_simple_literal(&position.mapping)),
+        quad(
+            MAPPING_VERSION,
+            Literal::new_simple_literal(&position.mapping),
+        ),
     ]
 }
 

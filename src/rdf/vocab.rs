@@ -42,7 +42,8 @@ pub mod xsd {
 pub mod dcat {
     use super::*;
     pub const CATALOG: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#Catalog");
-    pub const CATALOG_RECORD: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#CatalogRecord");
+    pub const CATALOG_RECORD: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dcat#CatalogRecord");
     pub const DATASET: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#Dataset");
     pub const DISTRIBUTION: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#Distribution");
     pub const RESOURCE: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#Resource");
@@ -162,7 +163,8 @@ pub mod hydra {
         iri("http://www.w3.org/ns/hydra/core#PagedCollection");
     pub const PARTIAL_COLLECTION_VIEW: NamedNodeRef<'static> =
         iri("http://www.w3.org/ns/hydra/core#PartialCollectionView");
-    pub const TOTAL_ITEMS: NamedNodeRef<'static> = iri("http://www.w3.org/ns/hydra/core#totalItems");
+    pub const TOTAL_ITEMS: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/hydra/core#totalItems");
     pub const ITEMS_PER_PAGE: NamedNodeRef<'static> =
         iri("http://www.w3.org/ns/hydra/core#itemsPerPage");
     pub const FIRST_PAGE: NamedNodeRef<'static> = iri("http://www.w3.org/ns/hydra/core#firstPage");

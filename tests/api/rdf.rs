@@ -107,7 +107,10 @@ async fn every_format_of_the_catalogue_and_of_a_dataset_parses_to_the_same_graph
             assert!(response.headers().contains_key("etag"), "{path}");
             let triples = without_paging(parse(&response.bytes().await.unwrap(), media_type));
             let differing = triples.symmetric_difference(&reference).count();
-            assert_eq!(differing, 0, "{path} differs from N-Triples in {differing} triples");
+            assert_eq!(
+                differing, 0,
+                "{path} differs from N-Triples in {differing} triples"
+            );
             // The same document by content negotiation.
             let negotiated = fetch(&app, &base, Some(media_type)).await;
             assert_eq!(negotiated.status().as_u16(), 200, "{base} as {media_type}");
@@ -122,7 +125,11 @@ async fn every_format_of_the_catalogue_and_of_a_dataset_parses_to_the_same_graph
             );
             let body = negotiated.bytes().await.unwrap();
             let triples = without_paging(parse(&body, media_type));
-            assert_eq!(triples.symmetric_difference(&reference).count(), 0, "{base} as {media_type}");
+            assert_eq!(
+                triples.symmetric_difference(&reference).count(),
+                0,
+                "{base} as {media_type}"
+            );
         }
     }
     let catalogue = graph(&app, "/catalog.ttl").await;
@@ -161,7 +168,10 @@ async fn content_negotiation_weighs_q_values_and_refuses_what_it_cannot_serve() 
             assert!(message.contains("text/turtle"), "{message}");
         }
     }
-    for path in ["/catalog.html", "/dataset/online-dienstleistungen-wuppertal.csv"] {
+    for path in [
+        "/catalog.html",
+        "/dataset/online-dienstleistungen-wuppertal.csv",
+    ] {
         assert_error(fetch(&app, path, None).await, 404, "unknown_format").await;
     }
 }
@@ -178,7 +188,7 @@ async fn paging_links_are_absolute_complete_and_in_both_hydra_vocabularies() {
         ("nextPage", "next", page(3)),
         ("previousPage", "previous", page(1)),
     ] {
-        assert_eq!(hydra(&second, old), [expected.clone()], "{old}");
+        assert_eq!(hydra(&second, old), std::slice::from_ref(&expected), "{old}");
         assert_eq!(hydra(&second, new), [expected], "{new}");
     }
     assert_eq!(hydra(&second, "totalItems"), ["11"]);
@@ -242,7 +252,10 @@ async fn a_crawl_with_an_edit_in_the_middle_collects_every_dataset_exactly_once(
         if pages == 2 {
             // Edit a dataset the crawl has already passed and one it has not reached yet, and
             // publish a new one: nothing may be skipped or repeated.
-            for slug in ["online-dienstleistungen-wuppertal", "digitalisierungsprojekte-digital-2026"] {
+            for slug in [
+                "online-dienstleistungen-wuppertal",
+                "digitalisierungsprojekte-digital-2026",
+            ] {
                 let response = app
                     .client
                     .patch(app.url(&format!("/api/v1/datasets/{slug}")))
@@ -255,7 +268,9 @@ async fn a_crawl_with_an_edit_in_the_middle_collects_every_dataset_exactly_once(
                     .unwrap();
                 assert_eq!(response.status().as_u16(), 200, "{slug}");
             }
-            let created = app.post_dataset(&token, &new_dataset("neu-im-harvest")).await;
+            let created = app
+                .post_dataset(&token, &new_dataset("neu-im-harvest"))
+                .await;
             assert_eq!(created.status().as_u16(), 201);
             app.projected().await;
         }
@@ -263,7 +278,11 @@ async fn a_crawl_with_an_edit_in_the_middle_collects_every_dataset_exactly_once(
         assert!(pages < 20, "the crawl does not end");
     }
     let unique: BTreeSet<&String> = seen.iter().collect();
-    assert_eq!(unique.len(), seen.len(), "a dataset was listed twice: {seen:?}");
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "a dataset was listed twice: {seen:?}"
+    );
     assert_eq!(seen.len(), 12, "11 fixtures and the new dataset: {seen:?}");
 }
 
@@ -291,7 +310,10 @@ async fn modified_since_lists_only_datasets_changed_since() {
     app.projected().await;
     let since = before.format("%Y-%m-%dT%H:%M:%S").to_string();
     let recent = graph(&app, &format!("/catalog.ttl?modified_since={since}")).await;
-    let expected = format!("<http://odcat.test/dataset/{}>", doc["id"].as_str().unwrap());
+    let expected = format!(
+        "<http://odcat.test/dataset/{}>",
+        doc["id"].as_str().unwrap()
+    );
     assert_eq!(datasets(&recent), BTreeSet::from([expected]));
     assert_eq!(hydra(&recent, "totalItems"), ["1"]);
 }
@@ -300,7 +322,9 @@ async fn modified_since_lists_only_datasets_changed_since() {
 async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets_are_not() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let response = app.post_dataset(&token, &new_dataset("baustellen-rdf")).await;
+    let response = app
+        .post_dataset(&token, &new_dataset("baustellen-rdf"))
+        .await;
     assert_eq!(response.status().as_u16(), 201);
     let id = response.json::<serde_json::Value>().await.unwrap()["id"]
         .as_str()
@@ -310,7 +334,11 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
     loop {
         let response = fetch(&app, &format!("/dataset/{id}.ttl"), None).await;
         if response.status().as_u16() == 200
-            && response.text().await.unwrap().contains("Baustellen in Wuppertal")
+            && response
+                .text()
+                .await
+                .unwrap()
+                .contains("Baustellen in Wuppertal")
         {
             break;
         }
@@ -320,7 +348,13 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(fetch(&app, "/dataset/baustellen-rdf.nt", None).await.status().as_u16(), 200);
+    assert_eq!(
+        fetch(&app, "/dataset/baustellen-rdf.nt", None)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 
     // A draft is not exported, by id or slug, nor listed in the catalogue.
     let mut draft = new_dataset("entwurf-rdf");
@@ -332,7 +366,10 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
         .unwrap()
         .to_owned();
     app.projected().await;
-    for path in [format!("/dataset/{draft_id}.ttl"), "/dataset/entwurf-rdf.ttl".into()] {
+    for path in [
+        format!("/dataset/{draft_id}.ttl"),
+        "/dataset/entwurf-rdf.ttl".into(),
+    ] {
         assert_error(fetch(&app, &path, None).await, 404, "dataset_not_found").await;
     }
     let catalogue = graph(&app, "/catalog.nt").await;
@@ -346,12 +383,25 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
         .await;
     assert_eq!(response.status().as_u16(), 200);
     app.projected().await;
-    assert_error(fetch(&app, &format!("/dataset/{id}.ttl"), None).await, 410, "dataset_withdrawn").await;
+    assert_error(
+        fetch(&app, &format!("/dataset/{id}.ttl"), None).await,
+        410,
+        "dataset_withdrawn",
+    )
+    .await;
     let catalogue = graph(&app, "/catalog.nt").await;
     assert!(!datasets(&catalogue).iter().any(|d| d.contains(&id)));
-    assert_error(fetch(&app, "/dataset/no-such-dataset.ttl", None).await, 404, "dataset_not_found").await;
+    assert_error(
+        fetch(&app, "/dataset/no-such-dataset.ttl", None).await,
+        404,
+        "dataset_not_found",
+    )
+    .await;
     assert_eq!(
-        fetch(&app, "/dataset/baustellen-rdf.ttl?page=2", None).await.status().as_u16(),
+        fetch(&app, "/dataset/baustellen-rdf.ttl?page=2", None)
+            .await
+            .status()
+            .as_u16(),
         400
     );
 }
@@ -360,7 +410,10 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
 async fn rdf_documents_answer_304_for_a_current_etag_and_change_it_on_writes() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    for path in ["/catalog.ttl", "/dataset/online-dienstleistungen-wuppertal.ttl"] {
+    for path in [
+        "/catalog.ttl",
+        "/dataset/online-dienstleistungen-wuppertal.ttl",
+    ] {
         let first = fetch(&app, path, None).await;
         let etag = first.headers()["etag"].to_str().unwrap().to_owned();
         assert!(first.headers().contains_key("last-modified"));
@@ -398,9 +451,16 @@ async fn publishing_requires_the_mandatory_properties_and_drafts_may_be_incomple
     draft["status"] = json!("draft");
     draft["description"] = json!({"de": ""});
     draft.as_object_mut().unwrap().remove("license");
-    draft["distributions"][1].as_object_mut().unwrap().remove("access_url");
+    draft["distributions"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("access_url");
     let response = app.post_dataset(&token, &draft).await;
-    assert_eq!(response.status().as_u16(), 201, "an incomplete draft is stored");
+    assert_eq!(
+        response.status().as_u16(),
+        201,
+        "an incomplete draft is stored"
+    );
 
     let changelog = app.count("change_log").await;
     let read = || async {
@@ -433,8 +493,17 @@ async fn publishing_requires_the_mandatory_properties_and_drafts_may_be_incomple
         body["error"]["missing"],
         json!(["description.de", "license", "distributions[1].access_url"])
     );
-    assert!(body["error"]["message"].as_str().unwrap().contains("license"));
-    assert_eq!(app.count("change_log").await, changelog, "nothing was written");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("license")
+    );
+    assert_eq!(
+        app.count("change_log").await,
+        changelog,
+        "nothing was written"
+    );
     let (doc, _) = read().await;
     assert_eq!(doc["status"], "draft");
 
@@ -468,7 +537,9 @@ async fn the_incrementally_projected_store_equals_a_fresh_rebuild() {
         .await;
     assert_eq!(response.status().as_u16(), 200);
     let (_, etag) = app.dataset_with_etag("drei").await;
-    let response = app.delete_with("/api/v1/datasets/drei", &token, &etag).await;
+    let response = app
+        .delete_with("/api/v1/datasets/drei", &token, &etag)
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     app.projected().await;
 
@@ -513,7 +584,9 @@ fn replace_volatile(turtle: &str, started: DateTime<Utc>) -> String {
     let mut out = String::with_capacity(turtle.len());
     let mut rest = turtle;
     while let Some(c) = rest.chars().next() {
-        let uuid = rest.get(..36).filter(|s| uuid::Uuid::parse_str(s).is_ok() && s.contains('-'));
+        let uuid = rest
+            .get(..36)
+            .filter(|s| uuid::Uuid::parse_str(s).is_ok() && s.contains('-'));
         let stamp = rest.get(..22).filter(|s| {
             s.starts_with('"')
                 && s.ends_with('"')
@@ -541,12 +614,18 @@ async fn snapshot_of_one_dataset_in_turtle() {
     let response = fetch(&app, "/dataset/online-dienstleistungen-wuppertal.ttl", None).await;
     assert_eq!(response.status().as_u16(), 200);
     let actual = normalise(&response.text().await.unwrap(), started);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/snapshots/online-dienstleistungen.ttl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/api/snapshots/online-dienstleistungen.ttl"
+    );
     if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
         std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
         std::fs::write(path, &actual).unwrap();
     }
     let expected = std::fs::read_to_string(path)
         .expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to write it");
-    assert_eq!(actual, expected, "the Turtle of the dataset changed; review and run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        actual, expected,
+        "the Turtle of the dataset changed; review and run with UPDATE_SNAPSHOTS=1"
+    );
 }
