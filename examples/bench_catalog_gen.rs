@@ -29,7 +29,7 @@ use odcat::catalog::service;
 use odcat::config::Settings;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -384,21 +384,34 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let publishers = write_catalog(&db).await?;
-    let mut rng = Rng(0x6f64_6361_7462_656e);
     let start = Utc
         .with_ymd_and_hms(2016, 1, 4, 7, 30, 0)
         .single()
         .context("invalid start date")?
         .fixed_offset();
-    let mut done = 0;
-    while done < count {
-        let n = PER_TRANSACTION.min(count - done);
-        let rows = (done..done + n)
-            .map(|i| dataset_rows(i, start, &publishers, &mut rng))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        write_batch(&db, rows).await?;
-        done += n;
+    // Building and validating rows runs on its own thread, one batch ahead of the SQL writes.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Rows>>>(2);
+    let producer = std::thread::spawn(move || {
+        let mut rng = Rng(0x6f64_6361_7462_656e);
+        let mut done = 0;
+        while done < count {
+            let n = PER_TRANSACTION.min(count - done);
+            let rows = (done..done + n)
+                .map(|i| dataset_rows(i, start, &publishers, &mut rng))
+                .collect::<anyhow::Result<Vec<_>>>();
+            let failed = rows.is_err();
+            if tx.blocking_send(rows).is_err() || failed {
+                return;
+            }
+            done += n;
+        }
+    });
+    while let Some(rows) = rx.recv().await {
+        write_batch(&db, rows?).await?;
     }
+    producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the row generator thread panicked"))?;
     let seconds = started.elapsed().as_secs_f64();
     writeln!(
         std::io::stdout(),
@@ -653,6 +666,11 @@ fn to_rows(
 /// Inserts one batch of datasets in one transaction, `PER_STATEMENT` datasets per `INSERT`.
 async fn write_batch(db: &DatabaseConnection, rows: Vec<Rows>) -> anyhow::Result<()> {
     let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        // A page cache that holds the whole batch, so SQLite does not spill to the WAL mid-way.
+        txn.execute_unprepared("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
+            .await?;
+    }
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Rows> = rows.by_ref().take(PER_STATEMENT).collect();

@@ -48,8 +48,8 @@ pub enum Command {
 pub enum RdfCommand {
     /// Rebuild the RDF store from SQL (in place with feature `rocksdb`; stop `serve` first).
     Rebuild,
-    /// Write the RDF store: `nq` is Oxigraph's own N-Quads dump of every graph; the other formats
-    /// stream the whole catalogue as one DCAT-AP document in catalogue order.
+    /// Dump the catalogue: `nq` is Oxigraph's own N-Quads dump of the RDF store (every graph); the
+    /// other formats stream the whole catalogue from the record as one DCAT-AP document.
     Dump {
         /// Output format.
         #[arg(long, value_enum, default_value = "nq")]
@@ -57,7 +57,7 @@ pub enum RdfCommand {
         /// Output file; standard output when absent.
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
-        /// Project SQL into a fresh in-memory store instead of using this build's store.
+        /// With `nq`: project SQL into a fresh in-memory store instead of using this build's store.
         #[arg(long)]
         fresh: bool,
     },
@@ -170,19 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             fresh,
         }) => {
             let catalog = open(&settings).await?;
-            let store = if fresh {
-                RdfStore::in_memory()
-            } else {
-                RdfStore::open(&settings.data_dir)
-            }
-            .context("failed to open the RDF store")?;
-            let projector =
-                Projector::new(catalog.db().clone(), store, startup::mapping(&settings)?);
-            if fresh {
-                projector.rebuild().await?;
-            } else {
-                projector.start().await?;
-            }
+            let mapping = startup::mapping(&settings)?;
             let out: Box<dyn Write + Send> = match &output {
                 Some(path) => Box::new(
                     std::fs::File::create(path)
@@ -192,20 +180,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let out = std::io::BufWriter::with_capacity(1 << 20, out);
             let started = std::time::Instant::now();
+            let db = catalog.db();
             let count = match format {
                 DumpFormat::Nq => {
+                    let projector = if fresh {
+                        let store =
+                            RdfStore::in_memory().context("failed to create the RDF store")?;
+                        let projector = Projector::new(db.clone(), store, mapping);
+                        projector.rebuild().await?;
+                        projector
+                    } else {
+                        Projector::open(db.clone(), &settings.data_dir, mapping)
+                            .await?
+                            .0
+                    };
                     let store = projector.store().clone();
                     tokio::task::spawn_blocking(move || store.dump_nquads(out))
                         .await
                         .context("the dump thread failed")??
                 }
-                DumpFormat::Ttl => publish::dump_catalogue(&projector, Format::Turtle, out).await?,
-                DumpFormat::Nt => {
-                    publish::dump_catalogue(&projector, Format::NTriples, out).await?
+                DumpFormat::Ttl => {
+                    publish::dump_catalogue(db, &mapping, Format::Turtle, out).await?
                 }
-                DumpFormat::Rdf => publish::dump_catalogue(&projector, Format::RdfXml, out).await?,
+                DumpFormat::Nt => {
+                    publish::dump_catalogue(db, &mapping, Format::NTriples, out).await?
+                }
+                DumpFormat::Rdf => {
+                    publish::dump_catalogue(db, &mapping, Format::RdfXml, out).await?
+                }
                 DumpFormat::Jsonld => {
-                    publish::dump_catalogue(&projector, Format::JsonLd, out).await?
+                    publish::dump_catalogue(db, &mapping, Format::JsonLd, out).await?
                 }
             };
             tracing::info!(

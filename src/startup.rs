@@ -11,7 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
 use crate::http::rdf::CatalogPageSize;
-use crate::rdf::{Mapping, Projector, RdfStore};
+use crate::rdf::{Mapping, Projector};
 use crate::{db, http};
 
 /// A built, not yet running, server.
@@ -99,17 +99,18 @@ impl Application {
 
 /// Opens the RDF store of this build and brings it up to date with the record.
 pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Projector> {
-    let store = RdfStore::open(&settings.data_dir).with_context(|| {
+    let (projector, _) = Projector::open(
+        catalog.db().clone(),
+        &settings.data_dir,
+        mapping(settings)?,
+    )
+    .await
+    .with_context(|| {
         format!(
-            "failed to open the RDF store under {}",
+            "failed to open the RDF store (with feature rocksdb under {}) and bring it up to date",
             settings.data_dir.join("rdf").display()
         )
     })?;
-    let projector = Projector::new(catalog.db().clone(), store, mapping(settings)?);
-    projector
-        .start()
-        .await
-        .context("failed to bring the RDF projection up to date")?;
     Ok(projector)
 }
 

@@ -154,7 +154,7 @@ async fn catalogue(
     by_extension: bool,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(req, per_page, format, by_extension)?;
-    let rendered = publish::catalogue_page(projector, &page)
+    let rendered = publish::catalogue_page(projector.db(), projector.mapping(), &page)
         .await
         .map_err(ApiError::Unexpected)?;
     Ok(bytes_with_validators(
@@ -200,7 +200,7 @@ async fn dataset(
             "a dataset document takes no parameters",
         ));
     }
-    match publish::dataset_document(projector, id, format)
+    match publish::dataset_document(projector.db(), projector.mapping(), id, format)
         .await
         .map_err(ApiError::Unexpected)?
     {

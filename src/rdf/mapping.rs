@@ -325,6 +325,22 @@ impl Mapping {
     }
 }
 
+/// Orders quads for reading: grouped by subject (in IRI order), `rdf:type` first, otherwise in the
+/// order the mapping wrote them. The sort is stable and compares borrowed strings only.
+pub fn presentation_order(quads: &mut [Quad]) {
+    fn subject(q: &Quad) -> &str {
+        match &q.subject {
+            NamedOrBlankNode::NamedNode(n) => n.as_str(),
+            NamedOrBlankNode::BlankNode(b) => b.as_str(),
+        }
+    }
+    quads.sort_by(|a, b| {
+        subject(a)
+            .cmp(subject(b))
+            .then_with(|| (a.predicate != rdf::TYPE).cmp(&(b.predicate != rdf::TYPE)))
+    });
+}
+
 /// German and English labels of the EU data themes (from the EU Vocabularies authority table).
 fn theme_labels(code: &str) -> (&str, &str) {
     match code {

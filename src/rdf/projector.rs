@@ -4,6 +4,7 @@
 //! into Oxigraph's bulk loader on a blocking thread.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -56,7 +57,8 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// A projector for `store`; call [`start`](Self::start) before serving from it.
+    /// A projector for `store`, positioned before the first `change_log` entry; [`open`](Self::open)
+    /// is the usual way to get one.
     pub fn new(db: DatabaseConnection, store: RdfStore, mapping: Mapping) -> Self {
         Self {
             db,
@@ -81,32 +83,45 @@ impl Projector {
         &self.mapping
     }
 
-    /// The last applied `change_log` sequence number (`-1` before [`start`](Self::start)).
+    /// The last applied `change_log` sequence number (`-1` before the store is built).
     pub fn applied(&self) -> i64 {
         self.applied.load(Ordering::Acquire)
     }
 
-    /// Brings the store up to date: an on-disk store written with the same base URL and mapping
-    /// resumes from its recorded position; any other store is rebuilt. Returns the rebuild report
-    /// when it rebuilt.
-    pub async fn start(&self) -> anyhow::Result<Option<RebuildReport>> {
-        let store = self.store.clone();
-        let position = blocking(move || store.position()).await?;
-        let recorded = max_seq(&self.db).await?;
-        let report = match position {
-            Some(p)
-                if p.base_url == self.mapping.base()
-                    && p.mapping == MAPPING
-                    && p.seq <= recorded =>
-            {
+    /// Opens this build's store under `data_dir` and brings it up to date: an on-disk store written
+    /// with the same base URL and mapping, and not ahead of the record, resumes from its recorded
+    /// position; any other store is rebuilt from an empty one. Returns the rebuild report when it
+    /// rebuilt.
+    pub async fn open(
+        db: DatabaseConnection,
+        data_dir: &Path,
+        mapping: Mapping,
+    ) -> anyhow::Result<(Self, Option<RebuildReport>)> {
+        let dir = data_dir.to_path_buf();
+        let store = blocking(move || RdfStore::open(&dir)).await?;
+        let probe = store.clone();
+        let position = blocking(move || probe.position()).await?;
+        let recorded = max_seq(&db).await?;
+        let resumable = position
+            .filter(|p| p.base_url == mapping.base() && p.mapping == MAPPING && p.seq <= recorded);
+        let (projector, report) = match resumable {
+            Some(p) => {
                 tracing::info!(rdf.seq = p.seq, "resuming the RDF projection");
-                self.applied.store(p.seq, Ordering::Release);
-                None
+                let projector = Self::new(db, store, mapping);
+                projector.applied.store(p.seq, Ordering::Release);
+                (projector, None)
             }
-            _ => Some(self.rebuild().await?),
+            None => {
+                drop(store);
+                let dir = data_dir.to_path_buf();
+                let store = blocking(move || RdfStore::open_empty(&dir)).await?;
+                let projector = Self::new(db, store, mapping);
+                let report = projector.rebuild().await?;
+                (projector, Some(report))
+            }
         };
-        self.catch_up().await?;
-        Ok(report)
+        projector.catch_up().await?;
+        Ok((projector, report))
     }
 
     /// Rebuilds the whole store from SQL.
@@ -190,46 +205,15 @@ impl Projector {
     }
 
     async fn catalog_quads(&self) -> anyhow::Result<Vec<Quad>> {
-        let Some(c) = catalog::Entity::find().one(&self.db).await? else {
-            return Ok(Vec::new());
-        };
-        let publisher = publisher::Entity::find_by_id(c.publisher_id)
-            .one(&self.db)
-            .await?
-            .context("the catalogue's publisher is missing")?;
-        Ok(self.mapping.catalog_quads(&c, &publisher.slug))
+        catalog_graph(&self.db, &self.mapping).await
     }
 
-    /// The quads of published `models` (mapping runs on a blocking thread).
     async fn dataset_quads(
         &self,
         models: Vec<dataset::Model>,
         mapping: Mapping,
     ) -> anyhow::Result<Vec<Quad>> {
-        let dates: HashMap<Uuid, RecordDates> = models
-            .iter()
-            .map(|m| {
-                (
-                    m.id,
-                    RecordDates {
-                        listed: m.published_at.unwrap_or(m.created_at),
-                        changed: m.updated_at,
-                    },
-                )
-            })
-            .collect();
-        let docs = repo::load_documents(&self.db, models, self.mapping.base()).await?;
-        tokio::task::spawn_blocking(move || {
-            docs.iter()
-                .filter_map(|doc| {
-                    let dates = doc.id.and_then(|id| dates.get(&id))?;
-                    Some(mapping.dataset_quads(doc, *dates))
-                })
-                .flatten()
-                .collect()
-        })
-        .await
-        .context("the RDF mapping thread failed")
+        dataset_graphs(&self.db, mapping, models).await
     }
 
     /// Applies every pending `change_log` entry; returns how many it applied.
@@ -351,6 +335,54 @@ impl Projector {
             }
         }
     }
+}
+
+/// The catalogue graph, mapped from the record (empty before the catalogue exists).
+pub async fn catalog_graph(
+    db: &DatabaseConnection,
+    mapping: &Mapping,
+) -> anyhow::Result<Vec<Quad>> {
+    let Some(c) = catalog::Entity::find().one(db).await? else {
+        return Ok(Vec::new());
+    };
+    let publisher = publisher::Entity::find_by_id(c.publisher_id)
+        .one(db)
+        .await?
+        .context("the catalogue's publisher is missing")?;
+    Ok(mapping.catalog_quads(&c, &publisher.slug))
+}
+
+/// The graphs of `models` (which must be published), mapped from the record: the documents are read
+/// with batched queries and mapped on a blocking thread.
+pub async fn dataset_graphs(
+    db: &DatabaseConnection,
+    mapping: Mapping,
+    models: Vec<dataset::Model>,
+) -> anyhow::Result<Vec<Quad>> {
+    let dates: HashMap<Uuid, RecordDates> = models
+        .iter()
+        .map(|m| {
+            (
+                m.id,
+                RecordDates {
+                    listed: m.published_at.unwrap_or(m.created_at),
+                    changed: m.updated_at,
+                },
+            )
+        })
+        .collect();
+    let docs = repo::load_documents(db, models, mapping.base()).await?;
+    tokio::task::spawn_blocking(move || {
+        docs.iter()
+            .filter_map(|doc| {
+                let dates = doc.id.and_then(|id| dates.get(&id))?;
+                Some(mapping.dataset_quads(doc, *dates))
+            })
+            .flatten()
+            .collect()
+    })
+    .await
+    .context("the RDF mapping thread failed")
 }
 
 async fn max_seq(db: &DatabaseConnection) -> anyhow::Result<i64> {

@@ -9,7 +9,7 @@ use oxigraph::model::{
 };
 use oxigraph::store::{StorageError, Store};
 
-use super::vocab::{rdf, xsd};
+use super::vocab::xsd;
 
 /// Graph holding the projector's bookkeeping; not part of the catalogue.
 pub const META_GRAPH: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:odcat:projection");
@@ -64,6 +64,19 @@ impl RdfStore {
             let _ = data_dir;
             Self::in_memory()
         }
+    }
+
+    /// An empty store of this build: the on-disk directory is deleted and created afresh (bulk loading
+    /// into an empty RocksDB avoids compacting the old data away), the in-memory store is new.
+    pub fn open_empty(data_dir: &Path) -> Result<Self, StorageError> {
+        #[cfg(feature = "rocksdb")]
+        {
+            let path = data_dir.join("rdf");
+            if path.exists() {
+                std::fs::remove_dir_all(&path)?;
+            }
+        }
+        Self::open(data_dir)
     }
 
     /// Whether the store survives restarts.
@@ -165,22 +178,11 @@ impl RdfStore {
         Ok(self.store.len()? as u64)
     }
 
-    /// Quads of one named graph, grouped by subject with `rdf:type` first, so that serialisations
-    /// read well and are deterministic.
+    /// Quads of one named graph, in store order.
     pub fn graph(&self, name: NamedNodeRef<'_>) -> Result<Vec<Quad>, StorageError> {
-        let mut quads: Vec<Quad> = self
-            .store
+        self.store
             .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(name)))
-            .collect::<Result<_, _>>()?;
-        quads.sort_by_cached_key(|q| {
-            (
-                q.subject.to_string(),
-                q.predicate != rdf::TYPE,
-                q.predicate.as_str().to_owned(),
-                q.object.to_string(),
-            )
-        });
-        Ok(quads)
+            .collect()
     }
 
     /// Every catalogue quad (the bookkeeping graph left out), in store order.

@@ -188,7 +188,11 @@ async fn paging_links_are_absolute_complete_and_in_both_hydra_vocabularies() {
         ("nextPage", "next", page(3)),
         ("previousPage", "previous", page(1)),
     ] {
-        assert_eq!(hydra(&second, old), std::slice::from_ref(&expected), "{old}");
+        assert_eq!(
+            hydra(&second, old),
+            std::slice::from_ref(&expected),
+            "{old}"
+        );
         assert_eq!(hydra(&second, new), [expected], "{new}");
     }
     assert_eq!(hydra(&second, "totalItems"), ["11"]);
@@ -355,6 +359,21 @@ async fn a_write_is_in_the_rdf_within_a_second_and_drafts_and_withdrawn_datasets
             .as_u16(),
         200
     );
+    // The projection (what SPARQL reads) has it within a second of the write too.
+    let graph_name = app.projector.mapping().dataset_iri(id.parse().unwrap());
+    while app
+        .projector
+        .store()
+        .graph(graph_name.as_ref())
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "the write was not in the RDF store within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // A draft is not exported, by id or slug, nor listed in the catalogue.
     let mut draft = new_dataset("entwurf-rdf");
