@@ -146,6 +146,11 @@ impl RdfStore {
     /// Empties the store (the position goes with it, so a crash before the next
     /// [`finish_rebuild`](Self::finish_rebuild) leads to another rebuild).
     pub fn clear(&self) -> Result<(), StorageError> {
+        // Clearing an empty RocksDB store still writes range tombstones, which every later bulk
+        // load then has to compact against.
+        if self.store.is_empty()? {
+            return Ok(());
+        }
         self.store.clear()
     }
 
