@@ -3,10 +3,12 @@
 //! and two external-link distributions (CSV and JSON) each, plus the `change_log` rows the service
 //! would have written.
 //!
-//! Every dataset is built as a JSON document and validated with the domain's own
-//! `NewDataset::try_from`, so the rows are what the API would accept; they are then inserted with
-//! multi-row `INSERT`s, 1000 datasets per transaction, which is far faster than the one-by-one
-//! service path.
+//! Rows are built directly from a small spec per dataset and inserted with multi-row `INSERT`s,
+//! 1000 datasets per transaction, which is far faster than the one-by-one service path. A sample of
+//! datasets (every combination of topic, district and year offset, then every 100th) is also written
+//! as the JSON document the API takes, validated with the domain's own `NewDataset::try_from`, and
+//! turned into rows as `service::write_dataset` does; those rows must equal the directly built ones,
+//! so the generated record is one the API would have accepted.
 //!
 //! ```sh
 //! ODCAT_DATA_DIR=/tmp/bench/data cargo run --release --example bench_catalog_gen -- 100000
@@ -350,6 +352,7 @@ impl Rng {
 }
 
 /// The rows of one dataset.
+#[derive(Debug, PartialEq)]
 struct Rows {
     dataset: dataset::ActiveModel,
     themes: Vec<dataset_theme::ActiveModel>,
@@ -396,8 +399,9 @@ async fn main() -> anyhow::Result<()> {
         let mut done = 0;
         while done < count {
             let n = PER_TRANSACTION.min(count - done);
+            let logged_at = Utc::now().fixed_offset();
             let rows = (done..done + n)
-                .map(|i| dataset_rows(i, start, &publishers, &mut rng))
+                .map(|i| dataset_rows(i, start, &publishers, logged_at, &mut rng))
                 .collect::<anyhow::Result<Vec<_>>>();
             let failed = rows.is_err();
             if tx.blocking_send(rows).is_err() || failed {
@@ -469,109 +473,326 @@ async fn write_catalog(db: &DatabaseConnection) -> anyhow::Result<Vec<(Uuid, Str
     Ok(publishers)
 }
 
-/// Builds, validates and converts dataset number `i`.
-fn dataset_rows(
+/// Everything that varies between two generated datasets.
+struct Spec {
+    id: Uuid,
+    contact_id: Uuid,
+    publisher_id: Uuid,
+    publisher_slug: String,
+    slug: String,
+    title: (String, String),
+    description: (String, String),
+    keywords: (Vec<String>, Vec<String>),
+    themes: Vec<String>,
+    frequency: String,
+    year: i32,
+    published_at: DateTime<FixedOffset>,
+    updated_at: DateTime<FixedOffset>,
+    landing_page: String,
+    distributions: Vec<DistributionSpec>,
+}
+
+/// One distribution of a [`Spec`].
+struct DistributionSpec {
+    id: Uuid,
+    title: (String, String),
+    description: (String, String),
+    format: String,
+    media_type: String,
+    download_url: String,
+    byte_size: i64,
+}
+
+const ATTRIBUTION: &str = "Stadt Wuppertal";
+const CONTACT_NAME: &str = "Stadt Wuppertal, Amt für Informationstechnik und Digitalisierung (402)";
+const CONTACT_EMAIL: &str = "offenedaten@stadt.wuppertal.de";
+const CONTACT_URL: &str = "https://www.wuppertal.de/vv/oe/402.php";
+
+/// Dataset number `i`: a topic in one of the city districts for one reporting year.
+fn spec(
     i: usize,
     start: DateTime<FixedOffset>,
     publishers: &[(Uuid, String)],
     rng: &mut Rng,
-) -> anyhow::Result<Rows> {
+) -> Spec {
     let topic = &TOPICS[i % TOPICS.len()];
     let (district, district_slug) = DISTRICTS[(i / TOPICS.len()) % DISTRICTS.len()];
     let (publisher_id, publisher_slug) = &publishers[i % publishers.len()];
     let published_at = start + Duration::minutes(MINUTES_APART * i as i64);
     // Reporting years one to six years before publication.
     let year = published_at.year() - 1 - (i / (TOPICS.len() * DISTRICTS.len()) % 6) as i32;
-    let updated_at = published_at + Duration::days(rng.below(400) as i64);
     let slug = format!("{}-{district_slug}-{year}-{i}", topic.slug);
-    let landing = format!("{PORTAL}/dataset/{slug}");
-    let sizes = [10_000 + rng.below(5_000_000), 20_000 + rng.below(9_000_000)];
-
-    let mut keywords_de: Vec<&str> = topic.keywords_de.to_vec();
-    keywords_de.push(district);
-    let mut keywords_en: Vec<&str> = topic.keywords_en.to_vec();
-    keywords_en.push(district);
-    let distributions: Vec<Value> = [
+    let landing_page = format!("{PORTAL}/dataset/{slug}");
+    let id = rng.uuid();
+    let contact_id = rng.uuid();
+    let updated_at = published_at + Duration::days(rng.below(400) as i64);
+    let words = |list: &[&str]| -> Vec<String> {
+        list.iter()
+            .copied()
+            .chain([district])
+            .map(str::to_owned)
+            .collect()
+    };
+    let distributions = [
         ("CSV", "text/csv", "csv"),
         ("JSON", "application/json", "json"),
     ]
-    .iter()
-    .zip(sizes)
-    .map(|((format, media, ext), size)| {
-        json!({
-            "title": {"de": format!("{} {district} {year} ({format})", topic.de),
-                      "en": format!("{} {district} {year} ({format})", topic.en)},
-            "description": {"de": format!("Die Daten als {format}-Datei."),
-                            "en": format!("The data as a {format} file.")},
-            "format": format!("{FILE_TYPE}{format}"),
-            "media_type": format!("{MEDIA_TYPE}{media}"),
-            "access_url": landing,
-            "download_url": format!("{PORTAL}/sites/default/files/{slug}.{ext}"),
-            "byte_size": size,
-            "license": LICENSE,
-            "issued": published_at,
-            "kind": "external_link",
-            "status": "active",
-        })
+    .into_iter()
+    .enumerate()
+    .map(|(n, (format, media, ext))| DistributionSpec {
+        id: rng.uuid(),
+        title: (
+            format!("{} {district} {year} ({format})", topic.de),
+            format!("{} {district} {year} ({format})", topic.en),
+        ),
+        description: (
+            format!("Die Daten als {format}-Datei."),
+            format!("The data as a {format} file."),
+        ),
+        format: format!("{FILE_TYPE}{format}"),
+        media_type: format!("{MEDIA_TYPE}{media}"),
+        download_url: format!("{PORTAL}/sites/default/files/{slug}.{ext}"),
+        byte_size: (10_000 * (n as u64 + 1) + rng.below(5_000_000 * (n as u64 + 1))) as i64,
     })
     .collect();
-    let document = json!({
-        "slug": slug,
-        "publisher": publisher_slug,
-        "status": "published",
-        "title": {"de": format!("{} {district} {year}", topic.de),
-                  "en": format!("{} {district} {year}", topic.en)},
-        "description": {
-            "de": format!("{} im Stadtbezirk {district}, Berichtsjahr {year}. Die Daten werden von der Stadt Wuppertal erhoben und unter der Datenlizenz Deutschland – Namensnennung – Version 2.0 bereitgestellt.", topic.about_de),
-            "en": format!("{} in the {district} district, reporting year {year}. The data are collected by the City of Wuppertal and published under the Data Licence Germany – Attribution – Version 2.0.", topic.about_en),
-        },
-        "keywords": {"de": keywords_de, "en": keywords_en},
-        "themes": topic.themes.iter().map(|t| format!("{THEME}{t}")).collect::<Vec<_>>(),
-        "languages": [GERMAN],
-        "license": LICENSE,
-        "license_attribution": "Stadt Wuppertal",
-        "access_rights": ACCESS_RIGHTS,
-        "accrual_periodicity": format!("{FREQUENCY}{}", topic.frequency),
-        "spatial": SPATIAL,
-        "geocoding_level": LEVEL,
-        "temporal": {"start": NaiveDate::from_ymd_opt(year, 1, 1),
-                     "end": NaiveDate::from_ymd_opt(year, 12, 31)},
-        "issued": published_at,
-        "landing_page": landing,
-        "version": format!("{year}"),
-        "contact_point": {
-            "name": "Stadt Wuppertal, Amt für Informationstechnik und Digitalisierung (402)",
-            "email": "offenedaten@stadt.wuppertal.de",
-            "url": "https://www.wuppertal.de/vv/oe/402.php",
-        },
-        "distributions": distributions,
-    });
-    let doc: DatasetDocument =
-        serde_json::from_value(document).with_context(|| format!("dataset {i}: document"))?;
-    let new = NewDataset::try_from(&doc).with_context(|| format!("dataset `{slug}`"))?;
-    // What publishing requires beyond a valid document (DCAT-AP: description, licence, access URL).
-    if new.description.de.is_empty()
-        || new.license.is_empty()
-        || new.distributions.iter().any(|d| d.access_url.is_none())
-    {
-        bail!("dataset `{slug}` lacks a property publishing requires");
+    Spec {
+        id,
+        contact_id,
+        publisher_id: *publisher_id,
+        publisher_slug: publisher_slug.clone(),
+        title: (
+            format!("{} {district} {year}", topic.de),
+            format!("{} {district} {year}", topic.en),
+        ),
+        description: (
+            format!(
+                "{} im Stadtbezirk {district}, Berichtsjahr {year}. Die Daten werden von der Stadt \
+                 Wuppertal erhoben und unter der Datenlizenz Deutschland – Namensnennung – Version \
+                 2.0 bereitgestellt.",
+                topic.about_de
+            ),
+            format!(
+                "{} in the {district} district, reporting year {year}. The data are collected by \
+                 the City of Wuppertal and published under the Data Licence Germany – Attribution \
+                 – Version 2.0.",
+                topic.about_en
+            ),
+        ),
+        keywords: (words(topic.keywords_de), words(topic.keywords_en)),
+        themes: topic.themes.iter().map(|t| format!("{THEME}{t}")).collect(),
+        frequency: format!("{FREQUENCY}{}", topic.frequency),
+        year,
+        published_at,
+        updated_at,
+        landing_page,
+        distributions,
+        slug,
     }
-    to_rows(&new, *publisher_id, published_at, updated_at, rng)
 }
 
-/// The rows `service::write_dataset` would write for a new published dataset.
-fn to_rows(
-    new: &NewDataset,
-    publisher_id: Uuid,
-    published_at: DateTime<FixedOffset>,
-    updated_at: DateTime<FixedOffset>,
+/// The dataset as the JSON API would receive it.
+fn document(s: &Spec) -> Value {
+    let distributions: Vec<Value> = s
+        .distributions
+        .iter()
+        .map(|d| {
+            json!({
+                "title": {"de": d.title.0, "en": d.title.1},
+                "description": {"de": d.description.0, "en": d.description.1},
+                "format": d.format,
+                "media_type": d.media_type,
+                "access_url": s.landing_page,
+                "download_url": d.download_url,
+                "byte_size": d.byte_size,
+                "license": LICENSE,
+                "issued": s.published_at,
+                "kind": "external_link",
+                "status": "active",
+            })
+        })
+        .collect();
+    json!({
+        "slug": s.slug,
+        "publisher": s.publisher_slug,
+        "status": "published",
+        "title": {"de": s.title.0, "en": s.title.1},
+        "description": {"de": s.description.0, "en": s.description.1},
+        "keywords": {"de": s.keywords.0, "en": s.keywords.1},
+        "themes": s.themes,
+        "languages": [GERMAN],
+        "license": LICENSE,
+        "license_attribution": ATTRIBUTION,
+        "access_rights": ACCESS_RIGHTS,
+        "accrual_periodicity": s.frequency,
+        "spatial": SPATIAL,
+        "geocoding_level": LEVEL,
+        "temporal": {"start": NaiveDate::from_ymd_opt(s.year, 1, 1),
+                     "end": NaiveDate::from_ymd_opt(s.year, 12, 31)},
+        "issued": s.published_at,
+        "landing_page": s.landing_page,
+        "version": s.year.to_string(),
+        "contact_point": {"name": CONTACT_NAME, "email": CONTACT_EMAIL, "url": CONTACT_URL},
+        "distributions": distributions,
+    })
+}
+
+/// Whether dataset `i` goes through the domain's validation: every combination of topic,
+/// district and reporting-year offset once, then every 100th dataset.
+fn checked(i: usize) -> bool {
+    i < TOPICS.len() * DISTRICTS.len() * 6 || i.is_multiple_of(100)
+}
+
+/// The rows of dataset number `i`. For a sample of datasets ([`checked`]) the rows are also
+/// derived from the validated `NewDataset` (as `service::write_dataset` does) and must be equal,
+/// which proves that the fast path writes what the API would accept.
+fn dataset_rows(
+    i: usize,
+    start: DateTime<FixedOffset>,
+    publishers: &[(Uuid, String)],
+    logged_at: DateTime<FixedOffset>,
     rng: &mut Rng,
 ) -> anyhow::Result<Rows> {
-    let id = rng.uuid();
+    let s = spec(i, start, publishers, rng);
+    let rows = spec_rows(&s, logged_at);
+    if checked(i) {
+        let doc: DatasetDocument = serde_json::from_value(document(&s))
+            .with_context(|| format!("dataset `{}`: document", s.slug))?;
+        let new = NewDataset::try_from(&doc).with_context(|| format!("dataset `{}`", s.slug))?;
+        // What publishing requires beyond a valid document (DCAT-AP: description, licence,
+        // access URL).
+        if new.description.de.is_empty()
+            || new.license.is_empty()
+            || new.distributions.iter().any(|d| d.access_url.is_none())
+        {
+            bail!("dataset `{}` lacks a property publishing requires", s.slug);
+        }
+        if validated_rows(&s, &new, logged_at)? != rows {
+            bail!(
+                "dataset `{}`: the generated rows differ from the validated document's",
+                s.slug
+            );
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows of a spec, built directly.
+fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
+    let (keywords_de, keywords_en) = &s.keywords;
+    let mut search = vec![
+        s.title.0.as_str(),
+        s.description.0.as_str(),
+        s.title.1.as_str(),
+        s.description.1.as_str(),
+    ];
+    search.extend(keywords_de.iter().map(String::as_str));
+    search.extend(keywords_en.iter().map(String::as_str));
+    search.push(&s.slug);
+    let dataset = dataset::ActiveModel {
+        id: Set(s.id),
+        slug: Set(s.slug.clone()),
+        publisher_id: Set(s.publisher_id),
+        title_de: Set(s.title.0.clone()),
+        title_en: Set(Some(s.title.1.clone())),
+        description_de: Set(s.description.0.clone()),
+        description_en: Set(Some(s.description.1.clone())),
+        keywords: Set(json!({"de": keywords_de, "en": keywords_en})),
+        themes: Set(json!(s.themes)),
+        languages: Set(json!([GERMAN])),
+        license: Set(LICENSE.to_owned()),
+        license_attribution: Set(Some(ATTRIBUTION.to_owned())),
+        access_rights: Set(ACCESS_RIGHTS.to_owned()),
+        accrual_periodicity: Set(Some(s.frequency.clone())),
+        spatial: Set(Some(SPATIAL.to_owned())),
+        geocoding_level: Set(Some(LEVEL.to_owned())),
+        temporal_start: Set(NaiveDate::from_ymd_opt(s.year, 1, 1)),
+        temporal_end: Set(NaiveDate::from_ymd_opt(s.year, 12, 31)),
+        issued: Set(Some(s.published_at)),
+        modified: Set(s.updated_at),
+        landing_page: Set(Some(s.landing_page.clone())),
+        conforms_to: Set(json!([])),
+        version: Set(Some(s.year.to_string())),
+        contributor_id: Set(None),
+        status: Set("published".to_owned()),
+        revision: Set(1),
+        search_text: Set(search.join("\n").to_lowercase()),
+        published_at: Set(Some(s.published_at)),
+        created_at: Set(s.published_at),
+        updated_at: Set(s.updated_at),
+    };
+    let distributions = s
+        .distributions
+        .iter()
+        .zip(0..)
+        .map(|(d, position)| distribution::ActiveModel {
+            id: Set(d.id),
+            dataset_id: Set(s.id),
+            position: Set(position),
+            title_de: Set(d.title.0.clone()),
+            title_en: Set(Some(d.title.1.clone())),
+            description_de: Set(Some(d.description.0.clone())),
+            description_en: Set(Some(d.description.1.clone())),
+            format: Set(d.format.clone()),
+            media_type: Set(Some(d.media_type.clone())),
+            access_url: Set(s.landing_page.clone()),
+            download_url: Set(Some(d.download_url.clone())),
+            byte_size: Set(Some(d.byte_size)),
+            checksum_algorithm: Set(None),
+            checksum_value: Set(None),
+            license: Set(Some(LICENSE.to_owned())),
+            issued: Set(Some(s.published_at)),
+            modified: Set(s.updated_at),
+            kind: Set("external_link".to_owned()),
+            status: Set("active".to_owned()),
+            created_at: Set(s.published_at),
+            updated_at: Set(s.updated_at),
+        })
+        .collect();
+    Rows {
+        dataset,
+        themes: s
+            .themes
+            .iter()
+            .map(|t| dataset_theme::ActiveModel {
+                dataset_id: Set(s.id),
+                theme: Set(t.clone()),
+            })
+            .collect(),
+        contact: Some(contact_point::ActiveModel {
+            id: Set(s.contact_id),
+            dataset_id: Set(s.id),
+            name: Set(CONTACT_NAME.to_owned()),
+            email: Set(Some(CONTACT_EMAIL.to_owned())),
+            url: Set(Some(CONTACT_URL.to_owned())),
+            telephone: Set(None),
+        }),
+        distributions,
+        change: change_row(s.id, logged_at),
+    }
+}
+
+/// The `change_log` row of a created dataset.
+fn change_row(id: Uuid, logged_at: DateTime<FixedOffset>) -> change_log::ActiveModel {
+    change_log::ActiveModel {
+        seq: NotSet,
+        entity_kind: Set(EntityKind::Dataset.as_str().to_owned()),
+        entity_id: Set(id),
+        operation: Set(Operation::Create.as_str().to_owned()),
+        created_at: Set(logged_at),
+    }
+}
+
+/// The rows `service::write_dataset` writes for a new published dataset, from the validated input.
+fn validated_rows(
+    s: &Spec,
+    new: &NewDataset,
+    logged_at: DateTime<FixedOffset>,
+) -> anyhow::Result<Rows> {
+    let id = s.id;
     let dataset = dataset::ActiveModel {
         id: Set(id),
         slug: Set(new.slug.to_string()),
-        publisher_id: Set(publisher_id),
+        publisher_id: Set(s.publisher_id),
         title_de: Set(new.title.de.clone()),
         title_en: Set(new.title.en.clone()),
         description_de: Set(new.description.de.clone()),
@@ -587,18 +808,22 @@ fn to_rows(
         geocoding_level: Set(new.geocoding_level.clone()),
         temporal_start: Set(new.temporal_start),
         temporal_end: Set(new.temporal_end),
-        issued: Set(new.issued.or(Some(published_at))),
-        modified: Set(updated_at),
+        issued: Set(new.issued.or(Some(s.published_at))),
+        modified: Set(s.updated_at),
         landing_page: Set(new.landing_page.clone()),
         conforms_to: Set(serde_json::to_value(&new.conforms_to)?),
         version: Set(new.version.clone()),
         contributor_id: Set(new.contributor_id.clone()),
-        status: Set("published".to_owned()),
+        status: Set(new
+            .status
+            .context("the document has no status")?
+            .as_str()
+            .to_owned()),
         revision: Set(1),
         search_text: Set(new.search_text()),
-        published_at: Set(Some(published_at)),
-        created_at: Set(published_at),
-        updated_at: Set(updated_at),
+        published_at: Set(Some(s.published_at)),
+        created_at: Set(s.published_at),
+        updated_at: Set(s.updated_at),
     };
     let themes = new
         .themes
@@ -612,7 +837,7 @@ fn to_rows(
         .contact_point
         .as_ref()
         .map(|c| contact_point::ActiveModel {
-            id: Set(rng.uuid()),
+            id: Set(s.contact_id),
             dataset_id: Set(id),
             name: Set(c.name.clone()),
             email: Set(c.email.clone()),
@@ -622,9 +847,10 @@ fn to_rows(
     let distributions = new
         .distributions
         .iter()
+        .zip(&s.distributions)
         .zip(0..)
-        .map(|(d, position)| distribution::ActiveModel {
-            id: Set(rng.uuid()),
+        .map(|((d, spec), position)| distribution::ActiveModel {
+            id: Set(spec.id),
             dataset_id: Set(id),
             position: Set(position),
             title_de: Set(d.title.de.clone()),
@@ -639,27 +865,20 @@ fn to_rows(
             checksum_algorithm: Set(d.checksum.as_ref().map(|c| c.0.clone())),
             checksum_value: Set(d.checksum.as_ref().map(|c| c.1.clone())),
             license: Set(d.license.clone()),
-            issued: Set(d.issued.or(Some(published_at))),
-            modified: Set(updated_at),
+            issued: Set(d.issued.or(Some(s.published_at))),
+            modified: Set(s.updated_at),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),
-            created_at: Set(published_at),
-            updated_at: Set(updated_at),
+            created_at: Set(s.published_at),
+            updated_at: Set(s.updated_at),
         })
         .collect();
-    let change = change_log::ActiveModel {
-        seq: NotSet,
-        entity_kind: Set(EntityKind::Dataset.as_str().to_owned()),
-        entity_id: Set(id),
-        operation: Set(Operation::Create.as_str().to_owned()),
-        created_at: Set(Utc::now().fixed_offset()),
-    };
     Ok(Rows {
         dataset,
         themes,
         contact,
         distributions,
-        change,
+        change: change_row(id, logged_at),
     })
 }
 
