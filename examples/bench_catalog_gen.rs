@@ -376,7 +376,7 @@ async fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .context("set ODCAT_DATA_DIR to the directory of the benchmark database")?;
     let settings = Settings::for_tests(data_dir, std::env::var("DATABASE_URL").ok());
-    let db = odcat::db::connect(&settings).await?;
+    let db = odcat::db::connect(&settings, odcat::db::Access::Batch).await?;
     odcat::db::migrate(&db).await?;
     if entities::publisher::Entity::find().count(&db).await? > 0 {
         bail!(

@@ -101,7 +101,7 @@ pub enum TokenCommand {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Catalog> {
-    let connection = db::connect(settings).await?;
+    let connection = db::connect(settings, db::Access::Batch).await?;
     db::migrate(&connection).await?;
     Ok(Catalog::new(connection, settings.base_url()))
 }
@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("server failed")
         }
         Command::Migrate => {
-            let connection = db::connect(&settings).await?;
+            let connection = db::connect(&settings, db::Access::Batch).await?;
             db::migrate(&connection).await?;
             say("migrations applied")
         }

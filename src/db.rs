@@ -9,8 +9,26 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::config::Settings;
 
+/// How a process reads an SQLite record, which decides whether reads go through a memory map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A server: many small random reads (a catalogue page reads ~500 rows scattered over the file).
+    /// Reading through a memory map instead of one `pread` copy per page cuts a 100-dataset page at
+    /// 100k datasets from ~21 ms to ~17 ms. Mapped pages are the OS page cache, shared by all
+    /// connections, but they count towards the process's resident set once per connection that
+    /// touched them.
+    Serving,
+    /// A command that walks the record once (dump, rebuild, migrate): a memory map gains nothing
+    /// there, so none is used and the resident set stays the process's own memory.
+    Batch,
+}
+
+/// How much of an SQLite database file a serving process reads through a memory map (SQLite caps
+/// it at its compile-time maximum).
+const SQLITE_MMAP_BYTES: u64 = 16 << 30;
+
 /// Connects to the configured database, creating the SQLite data directory when needed.
-pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<DatabaseConnection> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") && settings.database_url.is_none() {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -29,10 +47,15 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .sqlx_logging(false)
         // WAL lets readers proceed during a write; foreign keys are off by default in SQLite; writers
         // queue in-process (see `Catalog`), the busy timeout covers other processes.
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(15))
+                .busy_timeout(Duration::from_secs(15));
+            match access {
+                Access::Serving => o.pragma("mmap_size", SQLITE_MMAP_BYTES.to_string()),
+                Access::Batch => o,
+            }
         });
     Database::connect(options)
         .await

@@ -25,7 +25,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the fixtures into an empty database when configured, and binds.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let connection = db::connect(settings).await?;
+        let connection = db::connect(settings, db::Access::Serving).await?;
         db::migrate(&connection).await?;
         let catalog = Catalog::new(connection, settings.base_url());
         if settings.fixtures && fixtures::is_empty(&catalog).await? {

@@ -17,6 +17,23 @@ use super::document::{
 };
 use super::values::{DatasetStatus, DistributionKind, DistributionStatus};
 
+/// Up to `limit` published datasets with an id after `after`, in id order: one step of a walk over
+/// the whole published catalogue (served by the `(status, id)` index).
+pub async fn published_after(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<dataset::Model>, DbErr> {
+    let mut query = dataset::Entity::find()
+        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
+        .order_by_asc(dataset::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(dataset::Column::Id.gt(after));
+    }
+    query.all(db).await
+}
+
 /// Finds a dataset by id (when `key` is a UUID) or slug.
 pub async fn find_dataset(
     db: &impl ConnectionTrait,
@@ -275,35 +292,36 @@ pub async fn load_documents(
 ) -> Result<Vec<DatasetDocument>, DbErr> {
     let ids: Vec<Uuid> = datasets.iter().map(|d| d.id).collect();
     let publisher_ids: Vec<Uuid> = datasets.iter().map(|d| d.publisher_id).collect();
-    let publishers: HashMap<Uuid, String> = publisher::Entity::find()
-        .filter(publisher::Column::Id.is_in(publisher_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.slug))
-        .collect();
-    let mut contacts: HashMap<Uuid, contact_point::Model> = contact_point::Entity::find()
-        .filter(contact_point::Column::DatasetId.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.dataset_id, c))
-        .collect();
-    let distributions = distribution::Entity::find()
-        .filter(distribution::Column::DatasetId.is_in(ids))
-        .order_by_asc(distribution::Column::Position)
-        .all(db)
-        .await?;
-    let mut tables: HashMap<Uuid, data_table::Model> = data_table::Entity::find()
-        .filter(
-            data_table::Column::DistributionId
-                .is_in(distributions.iter().map(|d| d.id).collect::<Vec<_>>()),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.distribution_id, t))
-        .collect();
+    // Four independent queries, run concurrently (on a pool they overlap on separate connections).
+    let (publishers, contacts, distributions, tables) = tokio::try_join!(
+        publisher::Entity::find()
+            .filter(publisher::Column::Id.is_in(publisher_ids))
+            .all(db),
+        contact_point::Entity::find()
+            .filter(contact_point::Column::DatasetId.is_in(ids.clone()))
+            .all(db),
+        distribution::Entity::find()
+            .filter(distribution::Column::DatasetId.is_in(ids.clone()))
+            .order_by_asc(distribution::Column::Position)
+            .all(db),
+        data_table::Entity::find()
+            .filter(
+                data_table::Column::DistributionId.in_subquery(
+                    Query::select()
+                        .column(distribution::Column::Id)
+                        .from(distribution::Entity)
+                        .and_where(distribution::Column::DatasetId.is_in(ids.clone()))
+                        .to_owned(),
+                ),
+            )
+            .all(db),
+    )?;
+    let publishers: HashMap<Uuid, String> =
+        publishers.into_iter().map(|p| (p.id, p.slug)).collect();
+    let mut contacts: HashMap<Uuid, contact_point::Model> =
+        contacts.into_iter().map(|c| (c.dataset_id, c)).collect();
+    let mut tables: HashMap<Uuid, data_table::Model> =
+        tables.into_iter().map(|t| (t.distribution_id, t)).collect();
     let mut by_dataset: HashMap<Uuid, Vec<distribution::Model>> = HashMap::new();
     for d in distributions {
         by_dataset.entry(d.dataset_id).or_default().push(d);

@@ -154,9 +154,14 @@ async fn catalogue(
     by_extension: bool,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(req, per_page, format, by_extension)?;
-    let rendered = publish::catalogue_page(projector.db(), projector.mapping(), &page)
-        .await
-        .map_err(ApiError::Unexpected)?;
+    let rendered = publish::catalogue_page(
+        projector.db(),
+        projector.mapping(),
+        projector.totals(),
+        &page,
+    )
+    .await
+    .map_err(ApiError::Unexpected)?;
     Ok(bytes_with_validators(
         req,
         rendered.body,

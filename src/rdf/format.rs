@@ -79,12 +79,19 @@ impl Format {
 }
 
 /// Writes triples in one format. Triples about resources outside the catalogue (the classes of
-/// vocabulary IRIs, which every dataset graph repeats) are written once; everything else is streamed.
+/// vocabulary IRIs, which every dataset graph repeats) are written once while they recur; everything
+/// else is streamed. The set of triples already written is bounded, so memory stays flat however
+/// large the catalogue: once full it starts afresh, and a triple may then be written again, which
+/// changes nothing in the graph (a graph is a set) and little in the size.
 pub struct TripleWriter<W: Write> {
     inner: WriterQuadSerializer<W>,
     local: String,
     seen: HashSet<Triple>,
 }
+
+/// Distinct non-local triples remembered for deduplication (each dataset has a few unique ones, such
+/// as its landing page's class; the recurring vocabulary ones number in the hundreds).
+const SEEN_CAPACITY: usize = 16 * 1024;
 
 impl<W: Write> TripleWriter<W> {
     /// Starts a document; `base` is the public base URL (IRIs under it are the catalogue's own).
@@ -110,8 +117,13 @@ impl<W: Write> TripleWriter<W> {
             NamedOrBlankNodeRef::NamedNode(n) => n.as_str().starts_with(&self.local),
             NamedOrBlankNodeRef::BlankNode(_) => true,
         };
-        if !local && !self.seen.insert(triple.into_owned()) {
-            return Ok(());
+        if !local {
+            if self.seen.len() >= SEEN_CAPACITY {
+                self.seen.clear();
+            }
+            if !self.seen.insert(triple.into_owned()) {
+                return Ok(());
+            }
         }
         // Oxigraph stores every integer type as `xsd:integer`; DCAT-AP requires the byte size as
         // `xsd:nonNegativeInteger`, so its datatype is restored on the way out.
@@ -146,5 +158,39 @@ mod tests {
         }
         assert_eq!(Format::from_extension("xml"), Some(Format::RdfXml));
         assert_eq!(Format::from_extension("json"), None);
+    }
+
+    #[test]
+    fn repeated_vocabulary_triples_are_written_once_and_the_memory_of_them_is_bounded() {
+        use oxigraph::model::NamedNode;
+        let class = NamedNode::new_unchecked("http://purl.org/dc/terms/LicenseDocument");
+        let licence = NamedNode::new_unchecked("http://dcat-ap.de/def/licenses/dl-by-de/2.0");
+        let mut out = TripleWriter::new(Format::NTriples, "http://odcat.test", Vec::new());
+        let n = SEEN_CAPACITY + 10;
+        for i in 0..n {
+            let page = NamedNode::new_unchecked(format!("https://example.org/page/{i}"));
+            out.write(&Triple::new(
+                licence.clone(),
+                super::super::vocab::rdf::TYPE,
+                class.clone(),
+            ))
+            .unwrap();
+            out.write(&Triple::new(
+                page,
+                super::super::vocab::rdf::TYPE,
+                class.clone(),
+            ))
+            .unwrap();
+            assert!(out.seen.len() <= SEEN_CAPACITY);
+        }
+        let text = String::from_utf8(out.finish().unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let licence_lines = lines
+            .iter()
+            .filter(|l| l.starts_with("<http://dcat-ap.de"))
+            .count();
+        // Every distinct triple is there; the recurring one again only after the set started afresh.
+        assert_eq!(lines.len() - licence_lines, n);
+        assert_eq!(licence_lines, 2);
     }
 }

@@ -17,8 +17,10 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::mapping::{Mapping, RecordDates};
+use super::publish::ListingTotals;
 use super::store::{MAPPING, Position, RdfStore};
 use crate::catalog::change::EntityKind;
+use crate::catalog::document::DatasetDocument;
 use crate::catalog::repo;
 use crate::catalog::values::DatasetStatus;
 
@@ -54,6 +56,7 @@ pub struct Projector {
     store: RdfStore,
     mapping: Mapping,
     applied: Arc<AtomicI64>,
+    totals: ListingTotals,
 }
 
 impl Projector {
@@ -65,6 +68,7 @@ impl Projector {
             store,
             mapping,
             applied: Arc::new(AtomicI64::new(-1)),
+            totals: ListingTotals::default(),
         }
     }
 
@@ -81,6 +85,11 @@ impl Projector {
     /// The mapping.
     pub fn mapping(&self) -> &Mapping {
         &self.mapping
+    }
+
+    /// The catalogue listing totals the DCAT-AP pages share.
+    pub fn totals(&self) -> &ListingTotals {
+        &self.totals
     }
 
     /// The last applied `change_log` sequence number (`-1` before the store is built).
@@ -170,7 +179,8 @@ impl Projector {
         Ok(report)
     }
 
-    /// Sends every graph of the record to the loader; returns the number of datasets.
+    /// Sends every graph of the record to the loader; returns the number of datasets. The next batch
+    /// is read from SQL while the current one is mapped, so the loader is kept busy.
     async fn produce(&self, tx: &mpsc::Sender<Vec<Quad>>) -> anyhow::Result<u64> {
         let send = |quads: Vec<Quad>| async move {
             tx.send(quads)
@@ -181,39 +191,32 @@ impl Projector {
         for p in publisher::Entity::find().all(&self.db).await? {
             send(self.mapping.publisher_quads(&p)).await?;
         }
-        let mut last: Option<Uuid> = None;
+        let read = |after: Option<Uuid>| {
+            let db = self.db.clone();
+            let base = self.mapping.base().to_owned();
+            tokio::spawn(async move {
+                let models = repo::published_after(&db, after, BATCH).await?;
+                let last = models.last().map(|m| m.id);
+                let batch = DatasetBatch::read(&db, &base, models).await?;
+                anyhow::Ok((last, batch))
+            })
+        };
+        let mut next = read(None);
         let mut datasets = 0;
         loop {
-            let mut query = dataset::Entity::find()
-                .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-                .order_by_asc(dataset::Column::Id)
-                .limit(BATCH);
-            if let Some(last) = last {
-                query = query.filter(dataset::Column::Id.gt(last));
-            }
-            let models = query.all(&self.db).await?;
-            let Some(tail) = models.last() else {
+            let (last, batch) = next.await.context("an SQL reader task failed")??;
+            let Some(last) = last else {
                 break;
             };
-            last = Some(tail.id);
-            datasets += models.len() as u64;
-            let mapping = self.mapping.clone();
-            let quads = self.dataset_quads(models, mapping).await?;
-            send(quads).await?;
+            next = read(Some(last));
+            datasets += batch.len() as u64;
+            send(batch.map(self.mapping.clone()).await?).await?;
         }
         Ok(datasets)
     }
 
     async fn catalog_quads(&self) -> anyhow::Result<Vec<Quad>> {
         catalog_graph(&self.db, &self.mapping).await
-    }
-
-    async fn dataset_quads(
-        &self,
-        models: Vec<dataset::Model>,
-        mapping: Mapping,
-    ) -> anyhow::Result<Vec<Quad>> {
-        dataset_graphs(&self.db, mapping, models).await
     }
 
     /// Applies every pending `change_log` entry; returns how many it applied.
@@ -282,7 +285,7 @@ impl Projector {
                 .into_iter()
                 .filter(|m| m.status == DatasetStatus::Published.as_str())
                 .collect();
-            let quads = self.dataset_quads(published, self.mapping.clone()).await?;
+            let quads = dataset_graphs(&self.db, self.mapping.clone(), published).await?;
             let mut by_graph: HashMap<NamedNode, Vec<Quad>> = datasets
                 .iter()
                 .map(|id| (self.mapping.dataset_iri(*id), Vec::new()))
@@ -359,33 +362,70 @@ pub async fn dataset_graphs(
     mapping: Mapping,
     models: Vec<dataset::Model>,
 ) -> anyhow::Result<Vec<Quad>> {
-    let dates: HashMap<Uuid, RecordDates> = models
-        .iter()
-        .map(|m| {
-            (
-                m.id,
-                RecordDates {
-                    listed: m.published_at.unwrap_or(m.created_at),
-                    changed: m.updated_at,
-                },
-            )
-        })
-        .collect();
-    let docs = repo::load_documents(db, models, mapping.base()).await?;
-    tokio::task::spawn_blocking(move || {
-        docs.iter()
-            .filter_map(|doc| {
-                let dates = doc.id.and_then(|id| dates.get(&id))?;
-                Some(mapping.dataset_quads(doc, *dates))
-            })
-            .flatten()
-            .collect()
-    })
-    .await
-    .context("the RDF mapping thread failed")
+    DatasetBatch::read(db, mapping.base(), models)
+        .await?
+        .map(mapping)
+        .await
 }
 
-async fn max_seq(db: &DatabaseConnection) -> anyhow::Result<i64> {
+/// Published datasets read from SQL with everything their graphs need.
+pub struct DatasetBatch {
+    docs: Vec<DatasetDocument>,
+    dates: HashMap<Uuid, RecordDates>,
+}
+
+impl DatasetBatch {
+    /// Reads the documents of `models` with batched queries.
+    pub async fn read(
+        db: &DatabaseConnection,
+        base: &str,
+        models: Vec<dataset::Model>,
+    ) -> anyhow::Result<Self> {
+        let dates = models
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    RecordDates {
+                        listed: m.published_at.unwrap_or(m.created_at),
+                        changed: m.updated_at,
+                    },
+                )
+            })
+            .collect();
+        let docs = repo::load_documents(db, models, base).await?;
+        Ok(Self { docs, dates })
+    }
+
+    /// The number of datasets.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there is no dataset.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Maps the batch to quads on a blocking thread.
+    pub async fn map(self, mapping: Mapping) -> anyhow::Result<Vec<Quad>> {
+        tokio::task::spawn_blocking(move || {
+            self.docs
+                .iter()
+                .filter_map(|doc| {
+                    let dates = doc.id.and_then(|id| self.dates.get(&id))?;
+                    Some(mapping.dataset_quads(doc, *dates))
+                })
+                .flatten()
+                .collect()
+        })
+        .await
+        .context("the RDF mapping thread failed")
+    }
+}
+
+/// The record's position: the last `change_log` sequence number (0 before the first).
+pub(crate) async fn max_seq(db: &DatabaseConnection) -> anyhow::Result<i64> {
     let last = change_log::Entity::find()
         .select_only()
         .column_as(change_log::Column::Seq.max(), "seq")

@@ -7,7 +7,9 @@
 //! RocksDB costs one string lookup per term, about ten times more than reading their rows from SQL,
 //! so a page reads only its own rows, in a handful of batched queries, and never the whole catalogue.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::{dataset, publisher};
@@ -21,7 +23,7 @@ use uuid::Uuid;
 
 use super::format::{Format, TripleWriter};
 use super::mapping::{Mapping, presentation_order};
-use super::projector::{catalog_graph, dataset_graphs};
+use super::projector::{catalog_graph, dataset_graphs, max_seq};
 use super::vocab::{hydra, rdf, xsd};
 use crate::catalog::values::DatasetStatus;
 
@@ -38,6 +40,63 @@ pub struct PageRequest {
     pub format: Format,
     /// Whether the request named the format by extension (`/catalog.ttl`) or negotiated it.
     pub by_extension: bool,
+}
+
+/// The number of published datasets of each listing (all of them, or those changed since an
+/// instant), remembered for one position of the record: counting 100k rows costs a few
+/// milliseconds, reading the record's position a fraction of one. Any write moves the position
+/// (it adds a `change_log` entry in its own transaction), which drops every remembered total.
+#[derive(Clone, Debug, Default)]
+pub struct ListingTotals {
+    inner: Arc<Mutex<TotalsAt>>,
+}
+
+#[derive(Debug, Default)]
+struct TotalsAt {
+    seq: i64,
+    totals: HashMap<Option<DateTime<Utc>>, u64>,
+}
+
+impl ListingTotals {
+    /// Listings remembered at most (`modified_since` values vary per harvester).
+    const CAPACITY: usize = 1024;
+
+    /// The number of published datasets changed since `since` (all with `None`).
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        since: Option<DateTime<Utc>>,
+    ) -> anyhow::Result<u64> {
+        // The position is read before counting: a write that lands in between makes the count
+        // newer than the position it is remembered for, and the next request sees a new position.
+        let seq = max_seq(db).await?;
+        if let Some(total) = self.remembered(seq, since) {
+            return Ok(total);
+        }
+        let total = in_catalogue_order(since).count(db).await?;
+        let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if at.seq == seq {
+            if at.totals.len() >= Self::CAPACITY {
+                at.totals.clear();
+            }
+            at.totals.insert(since, total);
+        }
+        Ok(total)
+    }
+
+    fn remembered(&self, seq: i64, since: Option<DateTime<Utc>>) -> Option<u64> {
+        let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if seq > at.seq {
+            *at = TotalsAt {
+                seq,
+                totals: HashMap::new(),
+            };
+        }
+        if seq != at.seq {
+            return None;
+        }
+        at.totals.get(&since).copied()
+    }
 }
 
 /// A rendered document and its validators.
@@ -65,6 +124,35 @@ fn in_catalogue_order(since: Option<DateTime<Utc>>) -> sea_orm::Select<dataset::
     query
         .order_by_asc(dataset::Column::PublishedAt)
         .order_by_asc(dataset::Column::Id)
+}
+
+/// The datasets of one page, in catalogue order. The page's ids are found first (the skipped rows
+/// are then only index entries: the catalogue-order index covers the query without
+/// `modified_since`), then their rows are read by id.
+async fn page_items(
+    db: &DatabaseConnection,
+    req: &PageRequest,
+) -> Result<Vec<dataset::Model>, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = in_catalogue_order(req.modified_since)
+        .select_only()
+        .column(dataset::Column::Id)
+        .offset((req.page - 1).saturating_mul(req.per_page))
+        .limit(req.per_page)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: HashMap<Uuid, dataset::Model> = dataset::Entity::find()
+        .filter(dataset::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    // A dataset deleted between the two reads is left out.
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 async fn publishers(
@@ -116,15 +204,11 @@ async fn serialise(
 pub async fn catalogue_page(
     db: &DatabaseConnection,
     mapping: &Mapping,
+    totals: &ListingTotals,
     req: &PageRequest,
 ) -> anyhow::Result<Rendered> {
-    let query = in_catalogue_order(req.modified_since);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset((req.page - 1).saturating_mul(req.per_page))
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let total = totals.get(db, req.modified_since).await?;
+    let items = page_items(db, req).await?;
     let catalog = entities::catalog::Entity::find().one(db).await?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
     publisher_ids.extend(catalog.as_ref().map(|c| c.publisher_id));
@@ -294,7 +378,7 @@ pub async fn dump_catalogue<W: Write + Send + 'static>(
     format: Format,
     out: W,
 ) -> anyhow::Result<u64> {
-    const BATCH: u64 = 500;
+    const BATCH: u64 = 200;
     let mut head = catalog_graph(db, mapping).await?;
     for p in publisher::Entity::find()
         .order_by_asc(publisher::Column::Slug)
@@ -307,11 +391,7 @@ pub async fn dump_catalogue<W: Write + Send + 'static>(
     let (mut writer, mut count) = write_quads(writer, head, 0).await?;
     let mut last: Option<Uuid> = None;
     loop {
-        let mut query = published().order_by_asc(dataset::Column::Id).limit(BATCH);
-        if let Some(last) = last {
-            query = query.filter(dataset::Column::Id.gt(last));
-        }
-        let models = query.all(db).await?;
+        let models = crate::catalog::repo::published_after(db, last, BATCH).await?;
         let Some(tail) = models.last() else {
             break;
         };

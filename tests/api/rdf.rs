@@ -253,6 +253,9 @@ async fn a_crawl_with_an_edit_in_the_middle_collects_every_dataset_exactly_once(
         let page = graph(&app, path).await;
         seen.extend(datasets(&page));
         pages += 1;
+        // The total is remembered between pages until the record changes.
+        let total = if pages <= 2 { "11" } else { "12" };
+        assert_eq!(hydra(&page, "totalItems"), [total], "page {pages}");
         if pages == 2 {
             // Edit a dataset the crawl has already passed and one it has not reached yet, and
             // publish a new one: nothing may be skipped or repeated.
