@@ -207,21 +207,17 @@ pub async fn catalogue_page(
     totals: &ListingTotals,
     req: &PageRequest,
 ) -> anyhow::Result<Rendered> {
-    let total = totals.get(db, req.modified_since).await?;
-    let items = page_items(db, req).await?;
-    let catalog = entities::catalog::Entity::find().one(db).await?;
+    // Independent reads run concurrently, on separate pooled connections.
+    let (total, items, catalog, catalog_quads) = tokio::try_join!(
+        totals.get(db, req.modified_since),
+        async { Ok(page_items(db, req).await?) },
+        async { Ok(entities::catalog::Entity::find().one(db).await?) },
+        catalog_graph(db, mapping),
+    )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
     publisher_ids.extend(catalog.as_ref().map(|c| c.publisher_id));
     publisher_ids.sort_unstable();
     publisher_ids.dedup();
-    let publishers = publishers(db, publisher_ids).await?;
-
-    let last_modified = items
-        .iter()
-        .map(|d| d.updated_at)
-        .chain(catalog.as_ref().map(|c| c.modified))
-        .chain(publishers.iter().map(|p| p.updated_at))
-        .max();
     let mut key = format!(
         "page|{}|{}|{}|{:?}|{}|{}|{total}|{:?}",
         req.format.extension(),
@@ -235,14 +231,24 @@ pub async fn catalogue_page(
     for d in &items {
         key.push_str(&format!("|{}:{}", d.id, d.revision));
     }
+    let items_modified = items.iter().map(|d| d.updated_at).max();
+    let (publishers, dataset_quads) = tokio::try_join!(
+        async { Ok(publishers(db, publisher_ids).await?) },
+        dataset_graphs(db, mapping.clone(), items),
+    )?;
+    let last_modified = items_modified
+        .into_iter()
+        .chain(catalog.as_ref().map(|c| c.modified))
+        .chain(publishers.iter().map(|p| p.updated_at))
+        .max();
     for p in &publishers {
         key.push_str(&format!("|{}:{}", p.id, p.updated_at));
     }
     let etag = digest(&[&key]);
 
-    let mut graphs = vec![catalog_graph(db, mapping).await?];
+    let mut graphs = vec![catalog_quads];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
-    graphs.push(dataset_graphs(db, mapping.clone(), items).await?);
+    graphs.push(dataset_quads);
     let paging = paging_triples(mapping.base(), req, total);
     let body = serialise(req.format, mapping, paging, graphs).await?;
     Ok(Rendered {
