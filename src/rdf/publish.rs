@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::{dataset, publisher};
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
@@ -208,11 +209,10 @@ pub async fn catalogue_page(
     req: &PageRequest,
 ) -> anyhow::Result<Rendered> {
     // Independent reads run concurrently, on separate pooled connections.
-    let (total, items, catalog, catalog_quads) = tokio::try_join!(
+    let (total, items, catalog) = tokio::try_join!(
         totals.get(db, req.modified_since),
         async { Ok(page_items(db, req).await?) },
         async { Ok(entities::catalog::Entity::find().one(db).await?) },
-        catalog_graph(db, mapping),
     )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
     publisher_ids.extend(catalog.as_ref().map(|c| c.publisher_id));
@@ -246,6 +246,18 @@ pub async fn catalogue_page(
     }
     let etag = digest(&[&key]);
 
+    // The catalogue's publisher is among the page's publishers, so its graph needs no query of
+    // its own.
+    let catalog_quads = match &catalog {
+        Some(c) => {
+            let publisher = publishers
+                .iter()
+                .find(|p| p.id == c.publisher_id)
+                .context("the catalogue's publisher is missing")?;
+            mapping.catalog_quads(c, &publisher.slug)
+        }
+        None => Vec::new(),
+    };
     let mut graphs = vec![catalog_quads];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
     graphs.push(dataset_quads);
