@@ -74,6 +74,42 @@ pub struct Settings {
         global = true
     )]
     pub sparql_timeout: u64,
+    /// Most solutions (or triples) in one SPARQL result.
+    #[arg(
+        long,
+        env = "ODCAT_SPARQL_MAX_ROWS",
+        default_value_t = 1_000_000,
+        global = true
+    )]
+    pub sparql_max_rows: u64,
+    /// Most bytes in one serialised SPARQL result.
+    #[arg(
+        long,
+        env = "ODCAT_SPARQL_MAX_BYTES",
+        default_value_t = 268_435_456,
+        global = true
+    )]
+    pub sparql_max_bytes: u64,
+    /// SPARQL evaluations running at once; default twice the CPU count, at least 4.
+    #[arg(long, env = "ODCAT_SPARQL_CONCURRENCY", global = true)]
+    pub sparql_concurrency: Option<usize>,
+    /// Milliseconds a SPARQL query waits for a free evaluation slot before it is answered 503.
+    #[arg(
+        long,
+        env = "ODCAT_SPARQL_QUEUE_WAIT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub sparql_queue_wait_ms: u64,
+    /// Hosted tables with more rows are not projected row by row into the in-memory RDF store (the
+    /// on-disk store of feature `rocksdb` projects every table).
+    #[arg(
+        long,
+        env = "ODCAT_SPARQL_ROW_CAP",
+        default_value_t = 200_000,
+        global = true
+    )]
+    pub sparql_row_cap: u64,
     /// `dcatde:contributorID` IRI emitted for every dataset.
     #[arg(long, env = "ODCAT_CONTRIBUTOR_ID", global = true)]
     pub contributor_id: Option<String>,
@@ -109,6 +145,23 @@ impl Settings {
         }
     }
 
+    /// The SPARQL endpoint's limits.
+    pub fn sparql_limits(&self) -> crate::sparql::Limits {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        crate::sparql::Limits {
+            timeout: std::time::Duration::from_secs(self.sparql_timeout.max(1)),
+            max_rows: self.sparql_max_rows,
+            max_bytes: self.sparql_max_bytes,
+            concurrency: self.sparql_concurrency.unwrap_or((2 * cores).max(4)).max(1),
+            queue_wait: std::time::Duration::from_millis(self.sparql_queue_wait_ms),
+        }
+    }
+
+    /// The row cap of the RDF projection of hosted tables: none with the on-disk store.
+    pub fn row_cap(&self) -> Option<u64> {
+        (!cfg!(feature = "rocksdb")).then_some(self.sparql_row_cap)
+    }
+
     /// Settings for a test or embedded use: the given data directory and database, port 0, no fixtures.
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
         Self {
@@ -120,6 +173,11 @@ impl Settings {
             log_format: LogFormat::Compact,
             catalog_page_size: 100,
             sparql_timeout: 30,
+            sparql_max_rows: 1_000_000,
+            sparql_max_bytes: 268_435_456,
+            sparql_concurrency: Some(4),
+            sparql_queue_wait_ms: 2000,
+            sparql_row_cap: 200_000,
             contributor_id: None,
             max_body_bytes: 1_048_576,
         }

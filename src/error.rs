@@ -164,6 +164,9 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, value));
             }
         }
+        if self.code() == "too_many_queries" {
+            response.insert_header((header::RETRY_AFTER, crate::http::sparql::RETRY_AFTER));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code(),

@@ -1,5 +1,5 @@
 //! odcat: an open-data catalogue service publishing DCAT-AP 3 / DCAT-AP.de metadata, data downloads, a
-//! JSON API and (in later modules) a SPARQL endpoint. SQL is the record; see `DESIGN.md`.
+//! JSON API and a SPARQL 1.1 endpoint. SQL is the record; see `DESIGN.md`.
 
 pub mod catalog;
 pub mod cli;
@@ -8,5 +8,6 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod rdf;
+pub mod sparql;
 pub mod startup;
 pub mod telemetry;

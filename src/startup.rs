@@ -12,6 +12,7 @@ use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
 use crate::http::rdf::CatalogPageSize;
 use crate::rdf::{Mapping, Projector};
+use crate::sparql::SparqlService;
 use crate::{db, http};
 
 /// A built, not yet running, server.
@@ -20,6 +21,7 @@ pub struct Application {
     server: Server,
     catalog: Catalog,
     projector: Projector,
+    sparql: SparqlService,
 }
 
 impl Application {
@@ -46,6 +48,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
         let rdf = web::Data::new(projector.clone());
+        let sparql = SparqlService::new(
+            projector.store().clone(),
+            settings.base_url(),
+            settings.sparql_limits(),
+        );
+        let sparql_data = web::Data::new(sparql.clone());
         let page_size = web::Data::new(CatalogPageSize(u64::from(
             settings.catalog_page_size.max(1),
         )));
@@ -57,6 +65,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(rdf.clone())
+                .app_data(sparql_data.clone())
                 .app_data(page_size.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
@@ -73,6 +82,7 @@ impl Application {
             server,
             catalog,
             projector,
+            sparql,
         })
     }
 
@@ -89,6 +99,11 @@ impl Application {
     /// The RDF projection behind the DCAT-AP endpoints.
     pub fn projector(&self) -> &Projector {
         &self.projector
+    }
+
+    /// The SPARQL service behind `/sparql`.
+    pub fn sparql(&self) -> &SparqlService {
+        &self.sparql
     }
 
     /// Serves until SIGINT/SIGTERM.
@@ -120,8 +135,8 @@ pub fn mapping(settings: &Settings) -> anyhow::Result<Mapping> {
         oxigraph::model::NamedNode::new(contributor.as_str())
             .with_context(|| format!("ODCAT_CONTRIBUTOR_ID `{contributor}` is not an IRI"))?;
     }
-    Ok(Mapping::new(
-        settings.base_url(),
-        settings.contributor_id.clone(),
-    ))
+    Ok(
+        Mapping::new(settings.base_url(), settings.contributor_id.clone())
+            .with_row_cap(settings.row_cap()),
+    )
 }

@@ -1,7 +1,7 @@
 //! SeaORM queries of the record. Each function takes the connection, so it runs on the pool or inside a
 //! transaction alike.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entities::{contact_point, data_table, dataset, dataset_theme, distribution, publisher};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
@@ -15,6 +15,8 @@ use super::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,
 };
+use super::error::CatalogError;
+use super::table::StoredTable;
 use super::values::{DatasetStatus, DistributionKind, DistributionStatus};
 
 /// Up to `limit` published datasets with an id after `after`, in id order: one step of a walk over
@@ -448,4 +450,88 @@ fn distribution_document(
             updated_at: t.updated_at,
         }),
     }
+}
+
+/// Which hosted tables to list in [`hosted_tables`].
+#[derive(Clone, Debug)]
+pub enum TableFilter {
+    /// Every hosted table.
+    All,
+    /// The tables of these distributions and of every distribution of these datasets.
+    Of {
+        /// Distributions.
+        distributions: Vec<Uuid>,
+        /// Datasets.
+        datasets: Vec<Uuid>,
+    },
+}
+
+/// Hosted tables, each with whether it is public: its dataset published and its distribution active.
+pub async fn hosted_tables(
+    db: &impl ConnectionTrait,
+    filter: TableFilter,
+) -> Result<Vec<(StoredTable, bool)>, CatalogError> {
+    let models = match filter {
+        TableFilter::All => data_table::Entity::find().all(db).await?,
+        TableFilter::Of {
+            mut distributions,
+            datasets,
+        } => {
+            if !datasets.is_empty() {
+                distributions.extend(
+                    distribution::Entity::find()
+                        .select_only()
+                        .column(distribution::Column::Id)
+                        .filter(distribution::Column::DatasetId.is_in(datasets))
+                        .into_tuple::<Uuid>()
+                        .all(db)
+                        .await?,
+                );
+            }
+            if distributions.is_empty() {
+                return Ok(Vec::new());
+            }
+            data_table::Entity::find()
+                .filter(data_table::Column::DistributionId.is_in(distributions))
+                .all(db)
+                .await?
+        }
+    };
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dists: HashMap<Uuid, (Uuid, String)> = distribution::Entity::find()
+        .select_only()
+        .columns([
+            distribution::Column::Id,
+            distribution::Column::DatasetId,
+            distribution::Column::Status,
+        ])
+        .filter(distribution::Column::Id.is_in(models.iter().map(|m| m.distribution_id)))
+        .into_tuple::<(Uuid, Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, dataset, status)| (id, (dataset, status)))
+        .collect();
+    let published: HashSet<Uuid> = dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::Id)
+        .filter(dataset::Column::Id.is_in(dists.values().map(|(d, _)| *d)))
+        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    models
+        .iter()
+        .map(|m| {
+            let public = dists.get(&m.distribution_id).is_some_and(|(d, status)| {
+                published.contains(d)
+                    && DistributionStatus::from_db(status) == DistributionStatus::Active
+            });
+            Ok((StoredTable::from_model(m)?, public))
+        })
+        .collect()
 }

@@ -47,6 +47,113 @@ pub struct ColumnSpec {
     pub column_type: ColumnType,
 }
 
+/// One column as stored in `data_table.columns`: the header as written, the physical SQL column and
+/// the type.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PhysicalColumn {
+    /// The header as written.
+    pub name: String,
+    /// The SQL column (`c1`, `c2`, …).
+    pub column: String,
+    /// The type.
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+}
+
+/// A hosted table as stored: where its rows are and what its columns are.
+#[derive(Clone, Debug)]
+pub struct StoredTable {
+    /// The distribution.
+    pub distribution_id: Uuid,
+    /// The physical SQL table.
+    pub table_name: String,
+    /// The columns in order.
+    pub columns: Vec<PhysicalColumn>,
+    /// Number of rows.
+    pub row_count: i64,
+}
+
+impl StoredTable {
+    /// Reads the stored column schema of a `data_table` row.
+    pub fn from_model(model: &data_table::Model) -> Result<Self, CatalogError> {
+        let columns = serde_json::from_value(model.columns.clone()).map_err(|e| {
+            CatalogError::invalid(
+                "columns",
+                format!(
+                    "the stored schema of `{}` is unreadable: {e}",
+                    model.table_name
+                ),
+            )
+        })?;
+        Ok(Self {
+            distribution_id: model.distribution_id,
+            table_name: model.table_name.clone(),
+            columns,
+            row_count: model.row_count,
+        })
+    }
+
+    /// Reads up to `limit` rows after row number `after` (rows are numbered from 1), in order: the row
+    /// number and one cell per column (`None` for NULL).
+    pub async fn rows_after(
+        &self,
+        db: &impl ConnectionTrait,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, Vec<Option<Cell>>)>, CatalogError> {
+        let mut query = Query::select();
+        query.column(Alias::new("_row"));
+        for c in &self.columns {
+            query.column(Alias::new(&c.column));
+        }
+        query
+            .from(Alias::new(&self.table_name))
+            .and_where(Expr::col(Alias::new("_row")).gt(after))
+            .order_by(Alias::new("_row"), sea_orm::sea_query::Order::Asc)
+            .limit(limit);
+        let rows = db.query_all(&query).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let number: i64 = row.try_get("", "_row")?;
+            let mut cells = Vec::with_capacity(self.columns.len());
+            for c in &self.columns {
+                let name = c.column.as_str();
+                cells.push(match c.column_type {
+                    ColumnType::Text => row.try_get::<Option<String>>("", name)?.map(Cell::Text),
+                    ColumnType::Integer => row.try_get::<Option<i64>>("", name)?.map(Cell::Integer),
+                    ColumnType::Decimal => row.try_get::<Option<f64>>("", name)?.map(Cell::Decimal),
+                    ColumnType::Boolean => {
+                        row.try_get::<Option<bool>>("", name)?.map(Cell::Boolean)
+                    }
+                    ColumnType::Date => row.try_get::<Option<NaiveDate>>("", name)?.map(Cell::Date),
+                    ColumnType::Datetime => row
+                        .try_get::<Option<DateTime<Utc>>>("", name)?
+                        .map(Cell::Datetime),
+                });
+            }
+            out.push((number, cells));
+        }
+        Ok(out)
+    }
+}
+
+/// One typed cell of a hosted table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// Integer.
+    Integer(i64),
+    /// Decimal number.
+    Decimal(f64),
+    /// Boolean.
+    Boolean(bool),
+    /// Date.
+    Date(NaiveDate),
+    /// Date and time.
+    Datetime(DateTime<Utc>),
+}
+
 #[derive(Serialize)]
 struct StoredColumn<'a> {
     name: &'a str,

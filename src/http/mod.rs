@@ -5,10 +5,12 @@ pub mod datasets;
 pub mod distributions;
 pub mod extract;
 pub mod health;
+pub mod negotiate;
 pub mod openapi;
 pub mod publishers;
 pub mod query;
 pub mod rdf;
+pub mod sparql;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -20,6 +22,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(extract::BodyLimit(max_body_bytes))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::resource("/sparql")
+                .wrap(rdf::vary_accept())
+                .wrap(sparql_cors())
+                .route(web::get().to(sparql::get_sparql))
+                .route(web::head().to(sparql::get_sparql))
+                .route(web::post().to(sparql::post_sparql))
+                .default_service(web::to(method_not_allowed)),
+        )
         .service(
             web::resource("/catalog")
                 .wrap(rdf::vary_accept())
@@ -85,6 +96,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 ),
         )
         .default_service(web::to(not_found));
+}
+
+/// CORS for `/sparql`: any origin may query (GET and POST), without credentials.
+fn sparql_cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::ACCEPT,
+            actix_web::http::header::CONTENT_TYPE,
+        ])
+        .max_age(86_400)
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -2,11 +2,12 @@
 //! `.ttl`/`.rdf`/`.xml`/`.jsonld`/`.nt` forms. Content negotiation for RDF lives here only.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, Accept, Header, Quality};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::conditional::bytes_with_validators;
+use super::negotiate;
 use super::query::positive;
 use crate::error::ApiError;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
@@ -24,46 +25,17 @@ fn supported_types() -> String {
         .join(", ")
 }
 
-/// Picks the format for `Accept` (RFC 9110 §12.5.1): each format gets the quality of the most
-/// specific range that matches it; the best non-zero quality wins, ties go to the server's order.
-/// No `Accept` header, or an unreadable one, means `*/*`.
+/// The media types of each format, for [`negotiate::best`].
+const FORMAT_TYPES: [(Format, &[&str]); 4] = [
+    (Format::ALL[0], Format::ALL[0].accepted_media_types()),
+    (Format::ALL[1], Format::ALL[1].accepted_media_types()),
+    (Format::ALL[2], Format::ALL[2].accepted_media_types()),
+    (Format::ALL[3], Format::ALL[3].accepted_media_types()),
+];
+
+/// Picks the RDF format for `Accept`.
 pub fn negotiate(req: &HttpRequest) -> Option<Format> {
-    let Ok(accept) = Accept::parse(req) else {
-        return Some(Format::ALL[0]);
-    };
-    if accept.0.is_empty() {
-        return Some(Format::ALL[0]);
-    }
-    let mut best: Option<(Quality, Format)> = None;
-    for format in Format::ALL {
-        let mut matched: Option<(u8, Quality)> = None;
-        for item in &accept.0 {
-            let (ty, sub) = (item.item.type_().as_str(), item.item.subtype().as_str());
-            let specificity = if ty == "*" && sub == "*" {
-                1
-            } else if sub == "*" && format.media_type().starts_with(&format!("{ty}/")) {
-                2
-            } else if format
-                .accepted_media_types()
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(item.item.essence_str()))
-            {
-                3
-            } else {
-                0
-            };
-            if specificity > 0 && matched.is_none_or(|(s, _)| specificity > s) {
-                matched = Some((specificity, item.quality));
-            }
-        }
-        if let Some((_, quality)) = matched
-            && quality > Quality::ZERO
-            && best.is_none_or(|(q, _)| quality > q)
-        {
-            best = Some((quality, format));
-        }
-    }
-    best.map(|(_, f)| f)
+    negotiate::best(req, &FORMAT_TYPES)
 }
 
 fn not_acceptable() -> ApiError {

@@ -57,7 +57,7 @@ impl Format {
     }
 
     /// Media types a client may ask for to get this format (`type/subtype`, lower case).
-    pub fn accepted_media_types(self) -> &'static [&'static str] {
+    pub const fn accepted_media_types(self) -> &'static [&'static str] {
         match self {
             Self::Turtle => &["text/turtle", "application/x-turtle"],
             Self::RdfXml => &["application/rdf+xml", "application/xml", "text/xml"],

@@ -6,14 +6,15 @@
 //! - `{base}/organization/{slug}`: one `foaf:Agent` per publisher;
 //! - `{base}/dataset/{id}`: one published dataset with its distributions, contact point, period of time,
 //!   catalogue record, the `dcat:dataset`/`dcat:record` links from the catalogue, and the classes of
-//!   the vocabulary IRIs it uses.
+//!   the vocabulary IRIs it uses, and for each hosted table a VoID description of its graph of rows;
+//! - `{base}/distribution/{id}/data`: the rows of a hosted table (see [`super::rows`]).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use entities::{catalog, publisher};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use uuid::Uuid;
 
-use super::vocab::{adms, codes, dcat, dcatde, dct, foaf, rdf, skos, spdx, vcard, xsd};
+use super::vocab::{adms, codes, dcat, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd};
 use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
 use crate::catalog::values::DistributionStatus;
 
@@ -22,6 +23,7 @@ use crate::catalog::values::DistributionStatus;
 pub struct Mapping {
     base: String,
     contributor_id: Option<String>,
+    row_cap: Option<u64>,
 }
 
 /// The `dcat:CatalogRecord` facts of a dataset: when odcat first listed it and last changed it.
@@ -40,7 +42,30 @@ impl Mapping {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             contributor_id: contributor_id.filter(|c| !c.trim().is_empty()),
+            row_cap: None,
         }
+    }
+
+    /// Hosted tables with more rows than `cap` are not projected row by row (`None`: no cap).
+    pub fn with_row_cap(mut self, cap: Option<u64>) -> Self {
+        self.row_cap = cap;
+        self
+    }
+
+    /// The row cap.
+    pub fn row_cap(&self) -> Option<u64> {
+        self.row_cap
+    }
+
+    /// Whether a hosted table of `rows` rows is projected row by row.
+    pub fn projects_rows(&self, rows: i64) -> bool {
+        self.row_cap
+            .is_none_or(|cap| u64::try_from(rows).is_ok_and(|rows| rows <= cap))
+    }
+
+    /// IRI (and graph name) of the rows of a hosted table.
+    pub fn data_graph_iri(&self, distribution: Uuid) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/distribution/{distribution}/data", self.base))
     }
 
     /// The public base URL.
@@ -322,6 +347,39 @@ impl Mapping {
             g.date_time(&me, dct::MODIFIED, modified);
         }
         g.iri(&me, adms::STATUS, codes::STATUS_COMPLETED);
+        if let Some(table) = &d.data_table {
+            self.rows_description(g, &me, id, table.row_count);
+        }
+    }
+
+    /// The VoID description of a hosted table's graph of rows: where the rows came from, how many rows
+    /// the graph holds, and (over the row cap) that the rows are not in it.
+    fn rows_description(&self, g: &mut Graph, distribution: &NamedNode, id: Uuid, rows: i64) {
+        let data = self.data_graph_iri(id);
+        g.iri(&data, rdf::TYPE, void::DATASET);
+        g.iri(&data, dct::SOURCE, distribution.as_ref());
+        let endpoint = NamedNode::new_unchecked(format!("{}/sparql", self.base));
+        g.iri(&data, void::SPARQL_ENDPOINT, endpoint.as_ref());
+        let projected = self.projects_rows(rows);
+        let entities = if projected { rows.max(0) } else { 0 };
+        g.typed(&data, void::ENTITIES, &entities.to_string(), xsd::INTEGER);
+        if !projected {
+            let cap = self.row_cap.unwrap_or_default();
+            g.lang_text(
+                &data,
+                rdfs::COMMENT,
+                &format!(
+                    "Die {rows} Zeilen dieser Tabelle sind nicht als RDF abfragbar: Der SPARQL-Endpunkt \
+                     dieses Servers projiziert Tabellen bis {cap} Zeilen. Die Daten stehen als CSV und \
+                     JSON zum Download bereit."
+                ),
+                Some(&format!(
+                    "The {rows} rows of this table are not available as RDF: this server's SPARQL \
+                     endpoint projects tables of up to {cap} rows. The data can be downloaded as CSV \
+                     and JSON."
+                )),
+            );
+        }
     }
 }
 

@@ -1,11 +1,12 @@
 //! The RDF projection: the DCAT-AP 3 / DCAT-AP.de mapping (pure: record → quads), the Oxigraph store,
-//! the projector that keeps the store in step with `change_log`, the catalogue pages and dumps, and
-//! the serialisations.
+//! the projector that keeps the store in step with `change_log`, the catalogue pages and dumps, the
+//! rows of hosted tables, and the serialisations.
 
 pub mod format;
 pub mod mapping;
 pub mod projector;
 pub mod publish;
+pub mod rows;
 pub mod store;
 pub mod vocab;
 

@@ -18,14 +18,17 @@ use uuid::Uuid;
 
 use super::mapping::{Mapping, RecordDates};
 use super::publish::ListingTotals;
-use super::store::{MAPPING, Position, RdfStore};
+use super::store::{Change, MAPPING, Position, RdfStore};
 use crate::catalog::change::EntityKind;
 use crate::catalog::document::DatasetDocument;
-use crate::catalog::repo;
+use crate::catalog::repo::{self, TableFilter};
+use crate::catalog::table::StoredTable;
 use crate::catalog::values::DatasetStatus;
 
 /// Datasets read per SQL batch.
 const BATCH: u64 = 500;
+/// Table rows read per SQL batch.
+const ROW_BATCH: u64 = 5000;
 /// `change_log` entries applied per Oxigraph transaction.
 const LOG_BATCH: u64 = 1000;
 /// How often an idle projector looks for new entries.
@@ -212,7 +215,38 @@ impl Projector {
             datasets += batch.len() as u64;
             send(batch.map(self.mapping.clone()).await?).await?;
         }
+        for (table, public) in repo::hosted_tables(&self.db, TableFilter::All).await? {
+            if public && self.mapping.projects_rows(table.row_count) {
+                self.table_quads(&table, tx, |quads| quads).await?;
+            }
+        }
         Ok(datasets)
+    }
+
+    /// Sends the quads of a hosted table's rows graph to `tx` (each batch wrapped by `wrap`), reading
+    /// the rows from SQL as it goes, so memory stays flat however large the table.
+    async fn table_quads<T: Send>(
+        &self,
+        table: &StoredTable,
+        tx: &mpsc::Sender<T>,
+        wrap: fn(Vec<Quad>) -> T,
+    ) -> anyhow::Result<()> {
+        let sink = |quads: Vec<Quad>| async move {
+            tx.send(wrap(quads))
+                .await
+                .map_err(|_| anyhow::anyhow!("the RDF writer stopped early"))
+        };
+        let terms = self.mapping.table_terms(table);
+        sink(self.mapping.column_quads(table, &terms)).await?;
+        let mut after = 0;
+        loop {
+            let rows = table.rows_after(&self.db, after, ROW_BATCH).await?;
+            let Some((last, _)) = rows.last() else {
+                return Ok(());
+            };
+            after = *last;
+            sink(self.mapping.row_quads(&terms, &rows)).await?;
+        }
     }
 
     async fn catalog_quads(&self) -> anyhow::Result<Vec<Quad>> {
@@ -246,6 +280,7 @@ impl Projector {
         let mut catalog_changed = false;
         let mut publishers = BTreeSet::new();
         let mut datasets = BTreeSet::new();
+        let mut tables = BTreeSet::new();
         for entry in &entries {
             match entry.entity_kind.as_str() {
                 k if k == EntityKind::Catalog.as_str() => catalog_changed = true,
@@ -255,8 +290,10 @@ impl Projector {
                 k if k == EntityKind::Dataset.as_str() => {
                     datasets.insert(entry.entity_id);
                 }
-                // A table's rows change with a `dataset` entry for its metadata in the same
-                // transaction; the rows themselves are not part of this projection.
+                // The entity of a `data_table` entry is its distribution.
+                k if k == EntityKind::DataTable.as_str() => {
+                    tables.insert(entry.entity_id);
+                }
                 _ => {}
             }
         }
@@ -299,6 +336,20 @@ impl Projector {
             }
             graphs.extend(by_graph);
         }
+        // The rows graphs follow their tables (reloaded), and their datasets and distributions
+        // (dropped when no longer public, loaded when public again).
+        let hosted = if tables.is_empty() && datasets.is_empty() {
+            Vec::new()
+        } else {
+            repo::hosted_tables(
+                &self.db,
+                TableFilter::Of {
+                    distributions: tables.iter().copied().collect(),
+                    datasets: datasets.iter().copied().collect(),
+                },
+            )
+            .await?
+        };
         if std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY) {
             tracing::error!(
                 rdf.seq = last,
@@ -311,8 +362,18 @@ impl Projector {
             base_url: self.mapping.base().to_owned(),
             mapping: MAPPING.to_owned(),
         };
+        let (tx, mut rx) = mpsc::channel::<Change>(4);
         let store = self.store.clone();
-        blocking(move || store.apply(&graphs, &position)).await?;
+        let writer = tokio::task::spawn_blocking(move || {
+            store.apply(std::iter::from_fn(|| rx.blocking_recv()))
+        });
+        let sent = self
+            .send_changes(&tx, graphs, hosted, &tables, position)
+            .await;
+        drop(tx);
+        let written = writer.await.context("the RDF writer thread failed")?;
+        sent?;
+        written.context("the RDF store failed")?;
         self.applied.store(last, Ordering::Release);
         tracing::debug!(
             rdf.seq = last,
@@ -320,6 +381,46 @@ impl Projector {
             "projected changes"
         );
         Ok(entries.len() as u64)
+    }
+
+    /// Sends the changes of one batch of entries to the writer, ending with the commit.
+    async fn send_changes(
+        &self,
+        tx: &mpsc::Sender<Change>,
+        graphs: Vec<(NamedNode, Vec<Quad>)>,
+        hosted: Vec<(StoredTable, bool)>,
+        reloaded: &BTreeSet<Uuid>,
+        position: Position,
+    ) -> anyhow::Result<()> {
+        let send = |change: Change| async move {
+            tx.send(change)
+                .await
+                .map_err(|_| anyhow::anyhow!("the RDF writer stopped early"))
+        };
+        for (name, quads) in graphs {
+            send(Change::Drop(name)).await?;
+            send(Change::Insert(quads)).await?;
+        }
+        for (table, public) in hosted {
+            let graph = self.mapping.data_graph_iri(table.distribution_id);
+            let wanted = public && self.mapping.projects_rows(table.row_count);
+            let probe = self.store.clone();
+            let name = graph.clone();
+            let present =
+                blocking(move || {
+                    probe.inner().contains_named_graph(
+                        oxigraph::model::NamedOrBlankNodeRef::NamedNode(name.as_ref()),
+                    )
+                })
+                .await?;
+            if wanted && (!present || reloaded.contains(&table.distribution_id)) {
+                send(Change::Drop(graph)).await?;
+                self.table_quads(&table, tx, Change::Insert).await?;
+            } else if !wanted && present {
+                send(Change::Drop(graph)).await?;
+            }
+        }
+        send(Change::Commit(position)).await
     }
 
     /// Runs forever: applies new entries as they appear (polling every 100 ms when idle).

@@ -3,23 +3,22 @@
 //! through `tokio::task::spawn_blocking`.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use oxigraph::model::{
-    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
 };
 use oxigraph::store::{StorageError, Store};
+use url::form_urlencoded;
 
-use super::vocab::xsd;
-
-/// Graph holding the projector's bookkeeping; not part of the catalogue.
-pub const META_GRAPH: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:odcat:projection");
-const APPLIED_SEQ: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:odcat:appliedSeq");
-const BASE_URL: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:odcat:baseUrl");
-const MAPPING_VERSION: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("urn:odcat:mappingVersion");
+/// Prefix of the one empty named graph whose name records the projector's position
+/// (`urn:odcat:projection?seq=…&base=…&mapping=…`). An empty graph holds no triple, so the SPARQL
+/// default graph (the union of all graphs) and every `GRAPH ?g { … }` pattern never see the
+/// bookkeeping, while the name still changes in the same Oxigraph transaction as the graphs.
+pub const POSITION_PREFIX: &str = "urn:odcat:projection?";
 
 /// Version of the mapping; a store written by another version is rebuilt at start-up.
-pub const MAPPING: &str = "3";
+pub const MAPPING: &str = "4";
 
 /// Where the projection stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,20 +31,38 @@ pub struct Position {
     pub mapping: String,
 }
 
+/// One step of the changes [`RdfStore::apply`] makes in one transaction.
+#[derive(Debug)]
+pub enum Change {
+    /// Remove a named graph with everything in it.
+    Drop(NamedNode),
+    /// Insert quads (into the graphs they name).
+    Insert(Vec<Quad>),
+    /// Record the position and commit.
+    Commit(Position),
+}
+
 /// The projection store.
 #[derive(Clone)]
 pub struct RdfStore {
     store: Store,
     on_disk: bool,
+    /// The position graph now in the store (the projector is the only writer).
+    position_graph: Arc<Mutex<Option<NamedNode>>>,
 }
 
 impl RdfStore {
     /// An in-memory store.
     pub fn in_memory() -> Result<Self, StorageError> {
-        Ok(Self {
-            store: Store::new()?,
-            on_disk: false,
-        })
+        Ok(Self::wrap(Store::new()?, false))
+    }
+
+    fn wrap(store: Store, on_disk: bool) -> Self {
+        Self {
+            store,
+            on_disk,
+            position_graph: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// The store this build uses: on disk under `data_dir/rdf` with feature `rocksdb`, else in memory.
@@ -54,10 +71,7 @@ impl RdfStore {
         {
             let path = data_dir.join("rdf");
             std::fs::create_dir_all(&path)?;
-            Ok(Self {
-                store: Store::open(path)?,
-                on_disk: true,
-            })
+            Ok(Self::wrap(Store::open(path)?, true))
         }
         #[cfg(not(feature = "rocksdb"))]
         {
@@ -91,56 +105,72 @@ impl RdfStore {
 
     /// Where the projection stands; `None` for an empty or half-rebuilt store.
     pub fn position(&self) -> Result<Option<Position>, StorageError> {
-        let value = |p: NamedNodeRef<'_>| -> Result<Option<String>, StorageError> {
-            let mut quads = self.store.quads_for_pattern(
-                Some(META_GRAPH.into()),
-                Some(p),
-                None,
-                Some(META_GRAPH.into()),
-            );
-            Ok(match quads.next().transpose()? {
-                Some(Quad {
-                    object: Term::Literal(l),
-                    ..
-                }) => Some(l.value().to_owned()),
-                _ => None,
-            })
-        };
-        let (Some(seq), Some(base_url), Some(mapping)) = (
-            value(APPLIED_SEQ)?,
-            value(BASE_URL)?,
-            value(MAPPING_VERSION)?,
-        ) else {
-            return Ok(None);
-        };
-        Ok(seq.parse().ok().map(|seq| Position {
-            seq,
-            base_url,
-            mapping,
-        }))
-    }
-
-    /// Replaces whole graphs and records `seq` in one Oxigraph transaction: either all of it is
-    /// visible afterwards or none of it.
-    pub fn apply(
-        &self,
-        graphs: &[(NamedNode, Vec<Quad>)],
-        position: &Position,
-    ) -> Result<(), StorageError> {
-        let mut txn = self.store.start_transaction()?;
-        for (name, quads) in graphs {
-            txn.clear_graph(GraphNameRef::NamedNode(name.as_ref()))?;
-            if quads.is_empty() {
-                txn.remove_named_graph(NamedOrBlankNodeRef::NamedNode(name.as_ref()))?;
-            } else {
-                txn.extend(quads.iter());
+        let mut found = None;
+        for graph in self.store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(name) = graph?
+                && let Some(position) = Position::from_graph_name(name.as_str())
+            {
+                found = Some((name, position));
+                break;
             }
         }
-        txn.clear_graph(GraphNameRef::NamedNode(META_GRAPH))?;
-        for quad in position_quads(position) {
-            txn.insert(&quad);
+        let (name, position) = found.unzip();
+        *self
+            .position_graph
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = name;
+        Ok(position)
+    }
+
+    /// Applies a stream of changes in one Oxigraph transaction, which commits when the stream
+    /// reaches [`Change::Commit`] and records the position with it: either all of it is visible
+    /// afterwards or none of it (a stream that ends before its commit applies nothing).
+    pub fn apply(&self, changes: impl IntoIterator<Item = Change>) -> Result<(), StorageError> {
+        let mut txn = self.store.start_transaction()?;
+        for change in changes {
+            match change {
+                Change::Drop(name) => {
+                    txn.clear_graph(GraphNameRef::NamedNode(name.as_ref()))?;
+                    txn.remove_named_graph(NamedOrBlankNodeRef::NamedNode(name.as_ref()))?;
+                }
+                Change::Insert(quads) => txn.extend(quads.iter()),
+                Change::Commit(position) => {
+                    self.record_position(&mut txn, &position)?;
+                    txn.commit()?;
+                    self.remember(&position);
+                    return Ok(());
+                }
+            }
         }
-        txn.commit()
+        Err(StorageError::Io(std::io::Error::other(
+            "the changes ended before their commit; nothing was applied",
+        )))
+    }
+
+    fn record_position(
+        &self,
+        txn: &mut oxigraph::store::Transaction<'_>,
+        position: &Position,
+    ) -> Result<(), StorageError> {
+        let old = self
+            .position_graph
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(old) = old {
+            txn.remove_named_graph(NamedOrBlankNodeRef::NamedNode(old.as_ref()))?;
+        }
+        txn.insert_named_graph(NamedOrBlankNodeRef::NamedNode(
+            position.graph_name().as_ref(),
+        ));
+        Ok(())
+    }
+
+    fn remember(&self, position: &Position) {
+        *self
+            .position_graph
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(position.graph_name());
     }
 
     /// Empties the store (the position goes with it, so a crash before the next
@@ -148,7 +178,11 @@ impl RdfStore {
     pub fn clear(&self) -> Result<(), StorageError> {
         // Clearing an empty RocksDB store still writes range tombstones, which every later bulk
         // load then has to compact against.
-        if self.store.is_empty()? {
+        *self
+            .position_graph
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        if self.store.is_empty()? && self.store.named_graphs().next().is_none() {
             return Ok(());
         }
         self.store.clear()
@@ -164,17 +198,15 @@ impl RdfStore {
         loader.load_quads(quads)?;
         loader.commit()?;
         let mut txn = self.store.start_transaction()?;
-        for quad in position_quads(position) {
-            txn.insert(&quad);
-        }
+        self.record_position(&mut txn, position)?;
         txn.commit()?;
+        self.remember(position);
         #[cfg(feature = "rocksdb")]
         self.store.flush()?;
         Ok(())
     }
 
-    /// Oxigraph's own N-Quads dump of the whole store (the bookkeeping graph included); returns the
-    /// number of quads.
+    /// Oxigraph's own N-Quads dump of the whole store; returns the number of quads.
     pub fn dump_nquads(&self, out: impl std::io::Write) -> anyhow::Result<u64> {
         let mut out = self
             .store
@@ -190,40 +222,47 @@ impl RdfStore {
             .collect()
     }
 
-    /// Every catalogue quad (the bookkeeping graph left out), in store order.
+    /// Every quad, in store order.
     pub fn catalogue_quads(&self) -> impl Iterator<Item = Result<Quad, StorageError>> + '_ {
-        self.store.iter().filter(|q| {
-            q.as_ref().map_or(true, |q| {
-                QuadRef::from(q).graph_name != GraphNameRef::NamedNode(META_GRAPH)
-            })
+        self.store.iter()
+    }
+}
+
+impl Position {
+    /// The name of the empty graph recording this position.
+    pub fn graph_name(&self) -> NamedNode {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("seq", &self.seq.to_string())
+            .append_pair("base", &self.base_url)
+            .append_pair("mapping", &self.mapping)
+            .finish();
+        NamedNode::new_unchecked(format!("{POSITION_PREFIX}{query}"))
+    }
+
+    /// Reads a position graph's name.
+    fn from_graph_name(name: &str) -> Option<Self> {
+        let query = name.strip_prefix(POSITION_PREFIX)?;
+        let (mut seq, mut base_url, mut mapping) = (None, None, None);
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match key.as_ref() {
+                "seq" => seq = value.parse().ok(),
+                "base" => base_url = Some(value.into_owned()),
+                "mapping" => mapping = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        Some(Self {
+            seq: seq?,
+            base_url: base_url?,
+            mapping: mapping?,
         })
     }
 }
 
-fn position_quads(position: &Position) -> [Quad; 3] {
-    let quad = |p: NamedNodeRef<'_>, o: Literal| {
-        Quad::new(
-            NamedNode::from(META_GRAPH),
-            NamedNode::from(p),
-            o,
-            NamedNode::from(META_GRAPH),
-        )
-    };
-    [
-        quad(
-            APPLIED_SEQ,
-            Literal::new_typed_literal(position.seq.to_string(), xsd::INTEGER),
-        ),
-        quad(BASE_URL, Literal::new_simple_literal(&position.base_url)),
-        quad(
-            MAPPING_VERSION,
-            Literal::new_simple_literal(&position.mapping),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
+    use oxigraph::model::Literal;
+
     use super::*;
 
     #[test]
@@ -244,15 +283,42 @@ mod tests {
             base_url: "http://example.org".into(),
             mapping: MAPPING.into(),
         };
-        store.apply(&[(g.clone(), vec![q("a"), q("b")])], &position(1))?;
+        let replace = |quads: Vec<Quad>, seq| {
+            vec![
+                Change::Drop(g.clone()),
+                Change::Insert(quads),
+                Change::Commit(position(seq)),
+            ]
+        };
+        store.apply(replace(vec![q("a"), q("b")], 1))?;
         assert_eq!(store.graph(g.as_ref())?.len(), 2);
-        store.apply(&[(g.clone(), vec![q("c")])], &position(2))?;
+        store.apply(replace(vec![q("c")], 2))?;
         assert_eq!(store.graph(g.as_ref())?, vec![q("c")]);
         assert_eq!(store.position()?.map(|p| p.seq), Some(2));
-        store.apply(&[(g.clone(), Vec::new())], &position(3))?;
+        // Changes that never reach their commit change nothing.
+        let mut unfinished = replace(vec![q("d")], 9);
+        unfinished.pop();
+        assert!(store.apply(unfinished).is_err());
+        assert_eq!(store.graph(g.as_ref())?, vec![q("c")]);
+        store.apply(replace(Vec::new(), 3))?;
         assert!(store.graph(g.as_ref())?.is_empty());
         assert_eq!(store.catalogue_quads().count(), 0);
-        assert_eq!(store.position()?.map(|p| p.seq), Some(3));
+        assert_eq!(store.position()?, Some(position(3)));
+        // One position graph, empty, so queries over the union of graphs never see it.
+        assert_eq!(store.inner().named_graphs().count(), 1);
+        assert!(store.inner().is_empty()?);
         Ok(())
+    }
+
+    #[test]
+    fn a_position_survives_its_graph_name() {
+        let position = Position {
+            seq: 42,
+            base_url: "https://daten.wuppertal.de/odcat?x=1&y=ä".into(),
+            mapping: MAPPING.into(),
+        };
+        let name = position.graph_name();
+        assert!(oxigraph::model::NamedNode::new(name.as_str()).is_ok());
+        assert_eq!(Position::from_graph_name(name.as_str()), Some(position));
     }
 }

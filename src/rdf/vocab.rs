@@ -22,15 +22,77 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("hydra", "http://www.w3.org/ns/hydra/core#"),
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
     ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("void", "http://rdfs.org/ns/void#"),
+    ("csvw", "http://www.w3.org/ns/csvw#"),
+    ("sd", "http://www.w3.org/ns/sparql-service-description#"),
 ];
 
 pub mod rdf {
     use super::*;
     pub const TYPE: NamedNodeRef<'static> = iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type");
+    pub const PROPERTY: NamedNodeRef<'static> =
+        iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#Property");
+}
+
+pub mod rdfs {
+    use super::*;
+    pub const LABEL: NamedNodeRef<'static> = iri("http://www.w3.org/2000/01/rdf-schema#label");
+    pub const COMMENT: NamedNodeRef<'static> = iri("http://www.w3.org/2000/01/rdf-schema#comment");
+    pub const RANGE: NamedNodeRef<'static> = iri("http://www.w3.org/2000/01/rdf-schema#range");
+    pub const IS_DEFINED_BY: NamedNodeRef<'static> =
+        iri("http://www.w3.org/2000/01/rdf-schema#isDefinedBy");
+}
+
+/// VoID, for the description of each hosted table's graph of rows.
+pub mod void {
+    use super::*;
+    pub const DATASET: NamedNodeRef<'static> = iri("http://rdfs.org/ns/void#Dataset");
+    pub const ENTITIES: NamedNodeRef<'static> = iri("http://rdfs.org/ns/void#entities");
+    pub const SPARQL_ENDPOINT: NamedNodeRef<'static> =
+        iri("http://rdfs.org/ns/void#sparqlEndpoint");
+    pub const PROPERTY: NamedNodeRef<'static> = iri("http://rdfs.org/ns/void#property");
+}
+
+/// CSV on the Web, for table rows.
+pub mod csvw {
+    use super::*;
+    pub const ROW: NamedNodeRef<'static> = iri("http://www.w3.org/ns/csvw#Row");
+    pub const ROWNUM: NamedNodeRef<'static> = iri("http://www.w3.org/ns/csvw#rownum");
+}
+
+/// SPARQL 1.1 Service Description.
+pub mod sd {
+    use super::*;
+    pub const SERVICE: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#Service");
+    pub const ENDPOINT: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#endpoint");
+    pub const SUPPORTED_LANGUAGE: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#supportedLanguage");
+    pub const SPARQL11_QUERY: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#SPARQL11Query");
+    pub const RESULT_FORMAT: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#resultFormat");
+    pub const FEATURE: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#feature");
+    pub const UNION_DEFAULT_GRAPH: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#UnionDefaultGraph");
+    pub const DEFAULT_DATASET: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#defaultDataset");
+    pub const DATASET: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#Dataset");
+    pub const DEFAULT_GRAPH: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#defaultGraph");
+    pub const GRAPH: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/sparql-service-description#Graph");
 }
 
 pub mod xsd {
     use super::*;
+    pub const BOOLEAN: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#boolean");
+    pub const DECIMAL: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#decimal");
+    pub const STRING: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#string");
     pub const DATE: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#date");
     pub const DATE_TIME: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#dateTime");
     pub const INTEGER: NamedNodeRef<'static> = iri("http://www.w3.org/2001/XMLSchema#integer");
@@ -82,6 +144,7 @@ pub mod dct {
     pub const PUBLISHER: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/publisher");
     pub const SPATIAL: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/spatial");
     pub const TEMPORAL: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/temporal");
+    pub const SOURCE: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/source");
     pub const TITLE: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/title");
     pub const TYPE: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/type");
     pub const FREQUENCY: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/Frequency");

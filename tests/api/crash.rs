@@ -41,7 +41,7 @@ async fn serve(db: &TestDatabase) -> (Child, String) {
     serve_with(db, &[]).await
 }
 
-async fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> (Child, String) {
+pub(crate) async fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> (Child, String) {
     let port = free_port();
     let child = odcat(db, &["serve"])
         .envs(env.iter().copied())

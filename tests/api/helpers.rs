@@ -8,6 +8,7 @@ use odcat::catalog::auth;
 use odcat::catalog::values::Role;
 use odcat::config::Settings;
 use odcat::rdf::Projector;
+use odcat::sparql::SparqlService;
 use odcat::startup::Application;
 use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database};
@@ -117,6 +118,7 @@ pub struct TestApp {
     pub client: Client,
     pub catalog: Catalog,
     pub projector: Projector,
+    pub sparql: SparqlService,
     pub _db: TestDatabase,
 }
 
@@ -137,12 +139,14 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let catalog = app.catalog().clone();
     let projector = app.projector().clone();
+    let sparql = app.sparql().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: Client::new(),
         catalog,
         projector,
+        sparql,
         _db: db,
     }
 }

@@ -10,4 +10,5 @@ mod health;
 mod helpers;
 mod rdf;
 mod refusals;
+mod sparql;
 mod writes;

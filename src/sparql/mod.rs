@@ -1,0 +1,332 @@
+//! The SPARQL 1.1 query service over the RDF projection: read-only (updates and `SERVICE` are
+//! refused before evaluation; Oxigraph is built without its HTTP client), with a hard timeout that
+//! cancels the evaluation itself, caps on result rows and bytes, a bound on concurrent evaluations,
+//! and results streamed to the client in chunks.
+//!
+//! Each query runs on a blocking thread holding one of the concurrency permits. The HTTP status is
+//! decided by the first chunk: an error before it (syntax, timeout, cap) is answered as a JSON problem;
+//! an error after it aborts the response, so a client never takes a cut-off result for a whole one.
+
+pub mod description;
+pub mod output;
+pub mod query;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+use futures_util::Stream;
+use oxigraph::io::RdfSerializer;
+use oxigraph::sparql::results::QueryResultsSerializer;
+use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use tokio::sync::{Semaphore, mpsc};
+
+pub use output::ResultFormat;
+pub use query::{CheckedQuery, QueryForm, QueryRequest};
+
+use crate::rdf::RdfStore;
+use crate::rdf::vocab::PREFIXES;
+use output::ChunkSender;
+
+/// The service's limits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Wall time after which an evaluation is cancelled.
+    pub timeout: Duration,
+    /// Most solutions (or triples) in one result.
+    pub max_rows: u64,
+    /// Most bytes in one serialised result.
+    pub max_bytes: u64,
+    /// Evaluations running at once.
+    pub concurrency: usize,
+    /// How long a query waits for a free evaluation slot before it is answered 503.
+    pub queue_wait: Duration,
+}
+
+/// Why a query was not answered (in full).
+#[derive(Debug, thiserror::Error)]
+pub enum SparqlError {
+    /// The query text does not parse; the parser's message.
+    #[error("{0}")]
+    Syntax(String),
+    /// The text is a SPARQL update.
+    #[error("this endpoint is read-only: SPARQL updates are refused")]
+    UpdateRefused,
+    /// The query calls a remote service.
+    #[error(
+        "federated queries are refused: this endpoint does not call remote services such as {0}"
+    )]
+    ServiceRefused(String),
+    /// A `default-graph-uri` or `named-graph-uri` parameter is not an IRI.
+    #[error("`{value}` is not an IRI ({reason})")]
+    BadGraph {
+        /// The parameter.
+        parameter: &'static str,
+        /// Its value.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// Every evaluation slot stayed busy for the whole queue wait.
+    #[error("too many SPARQL queries are running; retry in a moment")]
+    Busy,
+    /// The evaluation ran into the timeout and was stopped.
+    #[error("the query did not finish within {0} s and was stopped; narrow it down or add a LIMIT")]
+    Timeout(u64),
+    /// The result has more rows than allowed.
+    #[error("the result has more than {0} rows; add a LIMIT or narrow the query down")]
+    TooManyRows(u64),
+    /// The result is larger than allowed.
+    #[error("the result is larger than {0} bytes; add a LIMIT or narrow the query down")]
+    TooManyBytes(u64),
+    /// The evaluation failed on the query itself (e.g. an unknown custom function).
+    #[error("{0}")]
+    Evaluation(String),
+    /// The client went away before the result was written.
+    #[error("the client went away")]
+    Disconnected,
+    /// Anything else.
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+/// A serialised result, chunk by chunk; an `Err` item ends it early.
+pub type ResultStream = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, SparqlError>> + Send>>;
+
+/// The SPARQL service.
+#[derive(Clone)]
+pub struct SparqlService {
+    store: RdfStore,
+    base: String,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    running: Arc<AtomicUsize>,
+}
+
+/// Counts an evaluation as running while it lives.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn start(counter: Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(counter)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl SparqlService {
+    /// A service over `store`; `base` is the public base URL (relative IRIs in queries resolve
+    /// against it).
+    pub fn new(store: RdfStore, base: &str, limits: Limits) -> Self {
+        Self {
+            store,
+            base: base.trim_end_matches('/').to_owned(),
+            permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            limits,
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The public base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Evaluations running now (each on its own blocking thread).
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Parses and checks a request.
+    pub fn check(&self, request: &QueryRequest) -> Result<CheckedQuery, SparqlError> {
+        CheckedQuery::parse(request, &self.base)
+    }
+
+    /// Evaluates `query` and streams its result in `format`. Waits up to the queue wait for a free
+    /// slot. Returns once the first chunk is ready, so errors before it become the response status.
+    #[tracing::instrument(skip_all, fields(sparql.form = ?query.form()))]
+    pub async fn execute(
+        &self,
+        query: CheckedQuery,
+        format: ResultFormat,
+    ) -> Result<ResultStream, SparqlError> {
+        let permit = match tokio::time::timeout(
+            self.limits.queue_wait,
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) | Err(_) => return Err(SparqlError::Busy),
+        };
+        let (tx, mut rx) = mpsc::channel::<Result<Bytes, SparqlError>>(4);
+        let token = CancellationToken::new();
+        let timer = {
+            let token = token.clone();
+            let timeout = self.limits.timeout;
+            tokio::spawn(async move {
+                tokio::time::sleep(timeout).await;
+                token.cancel();
+            })
+        };
+        let running = Running::start(self.running.clone());
+        let store = self.store.clone();
+        let limits = self.limits.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _span = span.enter();
+            let started = Instant::now();
+            let mut out = ChunkSender::new(tx, limits.max_bytes);
+            let outcome = evaluate(&store, query, format, &limits, token, started, &mut out);
+            timer.abort();
+            let millis = started.elapsed().as_millis() as u64;
+            match outcome {
+                Ok(rows) => tracing::info!(
+                    sparql.duration_ms = millis,
+                    sparql.rows = rows,
+                    sparql.bytes = out.written(),
+                    "answered a SPARQL query"
+                ),
+                Err(SparqlError::Disconnected) => tracing::info!(
+                    sparql.duration_ms = millis,
+                    "stopped a SPARQL query: the client went away"
+                ),
+                Err(error) => {
+                    tracing::info!(
+                        sparql.duration_ms = millis,
+                        error = %error,
+                        "stopped a SPARQL query"
+                    );
+                    out.fail(error);
+                }
+            }
+            drop(permit);
+            drop(running);
+        });
+        match rx.recv().await {
+            None => Err(SparqlError::Internal(anyhow::anyhow!(
+                "the SPARQL evaluation thread ended without an answer"
+            ))),
+            Some(Err(error)) => Err(error),
+            Some(Ok(first)) => {
+                let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+                Ok(Box::pin(futures_util::StreamExt::chain(
+                    futures_util::stream::once(async move { Ok(first) }),
+                    rest,
+                )))
+            }
+        }
+    }
+}
+
+/// Evaluates on the calling (blocking) thread; returns the number of solutions or triples.
+fn evaluate(
+    store: &RdfStore,
+    query: CheckedQuery,
+    format: ResultFormat,
+    limits: &Limits,
+    token: CancellationToken,
+    started: Instant,
+    out: &mut ChunkSender,
+) -> Result<u64, SparqlError> {
+    let timeout = limits.timeout;
+    let evaluation_error = |e: QueryEvaluationError| match e {
+        QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout.as_secs()),
+        QueryEvaluationError::Service(_)
+        | QueryEvaluationError::UnsupportedService(_)
+        | QueryEvaluationError::InvalidServiceName(_)
+        | QueryEvaluationError::UnboundService => SparqlError::ServiceRefused("any SERVICE".into()),
+        QueryEvaluationError::Dataset(e) => {
+            SparqlError::Internal(anyhow::anyhow!(e).context("the RDF store failed"))
+        }
+        other => SparqlError::Evaluation(other.to_string()),
+    };
+    // Errors of the serialiser: the sender knows when it stopped on purpose.
+    let write_error = |out: &mut ChunkSender, e: std::io::Error| {
+        out.stopped
+            .take()
+            .unwrap_or_else(|| SparqlError::Internal(anyhow::Error::new(e)))
+    };
+    let mut rows = 0_u64;
+    let count = |rows: &mut u64| {
+        *rows += 1;
+        if *rows > limits.max_rows {
+            return Err(SparqlError::TooManyRows(limits.max_rows));
+        }
+        if started.elapsed() > timeout {
+            return Err(SparqlError::Timeout(timeout.as_secs()));
+        }
+        Ok(())
+    };
+    let evaluator = SparqlEvaluator::new().with_cancellation_token(token);
+    let results = query
+        .prepare(evaluator)
+        .on_store(store.inner())
+        .execute()
+        .map_err(evaluation_error)?;
+    match (results, format) {
+        (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
+            let mut serializer = QueryResultsSerializer::from_format(f)
+                .serialize_solutions_to_writer(&mut *out, solutions.variables().to_vec())
+                .map_err(|e| SparqlError::Internal(e.into()))?;
+            for solution in solutions {
+                let solution = solution.map_err(evaluation_error)?;
+                count(&mut rows)?;
+                if let Err(e) = serializer.serialize(&solution) {
+                    drop(serializer);
+                    return Err(write_error(out, e));
+                }
+            }
+            if let Err(e) = serializer.finish() {
+                return Err(write_error(out, e));
+            }
+        }
+        (QueryResults::Boolean(value), ResultFormat::Results(f)) => {
+            rows = 1;
+            if let Err(e) =
+                QueryResultsSerializer::from_format(f).serialize_boolean_to_writer(&mut *out, value)
+            {
+                return Err(write_error(out, e));
+            }
+        }
+        (QueryResults::Graph(triples), ResultFormat::Rdf(f)) => {
+            let mut serializer = RdfSerializer::from_format(f);
+            for (prefix, iri) in PREFIXES {
+                serializer = match serializer.clone().with_prefix(*prefix, *iri) {
+                    Ok(s) => s,
+                    Err(_) => serializer,
+                };
+            }
+            let mut writer = serializer.for_writer(&mut *out);
+            for triple in triples {
+                let triple = triple.map_err(evaluation_error)?;
+                count(&mut rows)?;
+                if let Err(e) = writer.serialize_triple(&triple) {
+                    drop(writer);
+                    return Err(write_error(out, e));
+                }
+            }
+            if let Err(e) = writer.finish() {
+                return Err(write_error(out, e));
+            }
+        }
+        _ => {
+            return Err(SparqlError::Internal(anyhow::anyhow!(
+                "the result format does not fit the query form"
+            )));
+        }
+    }
+    out.finish()?;
+    Ok(rows)
+}

@@ -1,0 +1,262 @@
+//! The formats a query is answered in, and the writer that streams the serialised result to the
+//! HTTP response in chunks while enforcing the byte cap.
+
+use std::io::{self, Write};
+
+use actix_web::web::Bytes;
+use oxigraph::io::{JsonLdProfileSet, RdfFormat};
+use oxigraph::sparql::results::QueryResultsFormat;
+use tokio::sync::mpsc;
+
+use super::SparqlError;
+use super::query::QueryForm;
+
+/// A serialisation of a query result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultFormat {
+    /// SPARQL results (JSON, XML, CSV, TSV) for `SELECT` and `ASK`.
+    Results(QueryResultsFormat),
+    /// An RDF serialisation for `CONSTRUCT` and `DESCRIBE`.
+    Rdf(RdfFormat),
+}
+
+const JSON_LD: RdfFormat = RdfFormat::JsonLd {
+    profile: JsonLdProfileSet::empty(),
+};
+
+/// The formats for `SELECT`/`ASK`, in the server's order of preference, with the media types that
+/// select them.
+pub const RESULT_FORMATS: [(ResultFormat, &[&str]); 4] = [
+    (
+        ResultFormat::Results(QueryResultsFormat::Json),
+        &["application/sparql-results+json", "application/json"],
+    ),
+    (
+        ResultFormat::Results(QueryResultsFormat::Xml),
+        &[
+            "application/sparql-results+xml",
+            "application/xml",
+            "text/xml",
+        ],
+    ),
+    (
+        ResultFormat::Results(QueryResultsFormat::Csv),
+        &["text/csv"],
+    ),
+    (
+        ResultFormat::Results(QueryResultsFormat::Tsv),
+        &["text/tab-separated-values"],
+    ),
+];
+
+/// The formats for `CONSTRUCT`/`DESCRIBE`, in the server's order of preference.
+pub const GRAPH_FORMATS: [(ResultFormat, &[&str]); 4] = [
+    (
+        ResultFormat::Rdf(RdfFormat::Turtle),
+        &["text/turtle", "application/x-turtle"],
+    ),
+    (
+        ResultFormat::Rdf(RdfFormat::NTriples),
+        &["application/n-triples", "text/plain"],
+    ),
+    (
+        ResultFormat::Rdf(RdfFormat::RdfXml),
+        &["application/rdf+xml", "application/xml", "text/xml"],
+    ),
+    (
+        ResultFormat::Rdf(JSON_LD),
+        &["application/ld+json", "application/json"],
+    ),
+];
+
+impl ResultFormat {
+    /// The formats a query form can be answered in, best first.
+    pub fn candidates(form: QueryForm) -> &'static [(Self, &'static [&'static str])] {
+        match form {
+            QueryForm::Select | QueryForm::Ask => &RESULT_FORMATS,
+            QueryForm::Graph => &GRAPH_FORMATS,
+        }
+    }
+
+    /// The format named by a `format` parameter: a short name (`json`, `xml`, `csv`, `tsv`, `ttl`,
+    /// `turtle`, `nt`, `ntriples`, `rdf`, `rdfxml`, `jsonld`) or a media type. `json` and `xml` mean
+    /// JSON-LD and RDF/XML for graph results.
+    pub fn from_name(name: &str, form: QueryForm) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        let short = match name.as_str() {
+            "json" => Some(0),
+            "xml" => Some(1),
+            _ => None,
+        };
+        let candidates = Self::candidates(form);
+        if let Some(i) = short {
+            return Some(match form {
+                QueryForm::Graph => candidates[[3, 2][i]].0,
+                _ => candidates[i].0,
+            });
+        }
+        let named = match name.as_str() {
+            "csv" => Some(Self::Results(QueryResultsFormat::Csv)),
+            "tsv" => Some(Self::Results(QueryResultsFormat::Tsv)),
+            "ttl" | "turtle" => Some(Self::Rdf(RdfFormat::Turtle)),
+            "nt" | "ntriples" | "n-triples" => Some(Self::Rdf(RdfFormat::NTriples)),
+            "rdf" | "rdfxml" | "rdf/xml" => Some(Self::Rdf(RdfFormat::RdfXml)),
+            "jsonld" | "json-ld" => Some(Self::Rdf(JSON_LD)),
+            _ => None,
+        };
+        let by_media_type = || {
+            let essence = name.split(';').next().unwrap_or("").trim();
+            candidates
+                .iter()
+                .find(|(_, types)| types.contains(&essence))
+                .map(|(f, _)| *f)
+        };
+        named
+            .filter(|f| candidates.iter().any(|(c, _)| c == f))
+            .or_else(by_media_type)
+    }
+
+    /// The `Content-Type` answered.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Results(QueryResultsFormat::Json) => "application/sparql-results+json",
+            Self::Results(QueryResultsFormat::Xml) => "application/sparql-results+xml",
+            Self::Results(QueryResultsFormat::Csv) => "text/csv; charset=utf-8",
+            Self::Results(QueryResultsFormat::Tsv) => "text/tab-separated-values; charset=utf-8",
+            Self::Results(_) => "application/octet-stream",
+            Self::Rdf(RdfFormat::Turtle) => "text/turtle; charset=utf-8",
+            Self::Rdf(RdfFormat::NTriples) => "application/n-triples",
+            Self::Rdf(RdfFormat::RdfXml) => "application/rdf+xml",
+            Self::Rdf(format) => format.media_type(),
+        }
+    }
+
+    /// Every media type that can be asked for, for error messages.
+    pub fn names(form: QueryForm) -> String {
+        Self::candidates(form)
+            .iter()
+            .map(|(_, types)| types[0])
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Bytes buffered before a chunk goes to the response.
+const CHUNK: usize = 64 * 1024;
+
+/// A `Write` that hands the serialised result to the HTTP response in chunks through a bounded
+/// channel (so a slow client slows the evaluation down instead of filling memory) and stops the
+/// evaluation when the client goes away or the byte cap is reached.
+pub struct ChunkSender {
+    tx: mpsc::Sender<Result<Bytes, SparqlError>>,
+    buffer: Vec<u8>,
+    written: u64,
+    max_bytes: u64,
+    /// Why writing stopped, when it did.
+    pub stopped: Option<SparqlError>,
+}
+
+impl ChunkSender {
+    /// A writer sending to `tx` and refusing to write more than `max_bytes` in all.
+    pub fn new(tx: mpsc::Sender<Result<Bytes, SparqlError>>, max_bytes: u64) -> Self {
+        Self {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+            written: 0,
+            max_bytes,
+            stopped: None,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        if self.tx.blocking_send(Ok(chunk)).is_err() {
+            self.stopped = Some(SparqlError::Disconnected);
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client went away",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends what is buffered (the end of a complete result).
+    pub fn finish(&mut self) -> Result<(), SparqlError> {
+        self.send().map_err(|_| SparqlError::Disconnected)
+    }
+
+    /// Sends an error in place of the rest of the result.
+    pub fn fail(&self, error: SparqlError) {
+        let _ = self.tx.blocking_send(Err(error));
+    }
+}
+
+impl Write for ChunkSender {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written += buf.len() as u64;
+        if self.written > self.max_bytes {
+            self.stopped = Some(SparqlError::TooManyBytes(self.max_bytes));
+            return Err(io::Error::other("the result is larger than the byte cap"));
+        }
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // Chunks go out when full; a serialiser's flush must not make tiny chunks.
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_pick_the_form_specific_format() {
+        use QueryForm::{Graph, Select};
+        let f = |name, form| ResultFormat::from_name(name, form);
+        assert_eq!(f("json", Select), Some(RESULT_FORMATS[0].0));
+        assert_eq!(f("json", Graph), Some(ResultFormat::Rdf(JSON_LD)));
+        assert_eq!(f("xml", Graph), Some(ResultFormat::Rdf(RdfFormat::RdfXml)));
+        assert_eq!(f("TSV", Select), Some(RESULT_FORMATS[3].0));
+        assert_eq!(
+            f("application/sparql-results+xml", Select),
+            Some(RESULT_FORMATS[1].0)
+        );
+        assert_eq!(
+            f("text/turtle; charset=utf-8", Graph),
+            Some(GRAPH_FORMATS[0].0)
+        );
+        assert_eq!(f("ttl", Select), None);
+        assert_eq!(f("csv", Graph), None);
+        assert_eq!(f("yaml", Select), None);
+    }
+
+    #[test]
+    fn the_sender_chunks_and_enforces_the_byte_cap() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut out = ChunkSender::new(tx, 100_000);
+        out.write_all(&[b'a'; 70_000]).unwrap();
+        assert_eq!(rx.try_recv().unwrap().unwrap().len(), 70_000);
+        assert!(out.write_all(&[b'b'; 40_000]).is_err());
+        assert!(matches!(
+            out.stopped,
+            Some(SparqlError::TooManyBytes(100_000))
+        ));
+    }
+}
