@@ -69,6 +69,8 @@ impl Application {
                 .app_data(page_size.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
+        // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.
+        .tcp_nodelay(true)
         .listen(listener)?
         .run();
         tracing::info!(

@@ -13,57 +13,8 @@ use crate::error::ApiError;
 use crate::rdf::Format;
 use crate::rdf::format::TripleWriter;
 use crate::sparql::description::service_description;
-use crate::sparql::{QueryRequest, ResultFormat, SparqlError, SparqlService};
-
-/// The examples on the HTML form (and in the README): title and query.
-pub const EXAMPLES: [(&str, &str); 3] = [
-    (
-        "Datensätze je Thema / datasets per theme",
-        "PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?theme ?label (COUNT(DISTINCT ?dataset) AS ?datasets)
-WHERE {
-  ?dataset a dcat:Dataset ; dcat:theme ?theme .
-  OPTIONAL { ?theme skos:prefLabel ?label FILTER(LANG(?label) = \"de\") }
-}
-GROUP BY ?theme ?label
-ORDER BY DESC(?datasets) ?theme",
-    ),
-    (
-        "Online-Dienste je OZG-Themenfeld mit Reifegrad ≥ 3 / online services per OZG field with maturity ≥ 3",
-        "PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?themenfeld (COUNT(?row) AS ?dienste) (GROUP_CONCAT(?name; separator=\" | \") AS ?leistungen)
-WHERE {
-  ?table dct:source ?distribution .
-  GRAPH ?table {
-    ?col_feld rdfs:label \"ozg_themenfeld\" .
-    ?col_reife rdfs:label \"reifegrad\" .
-    ?col_name rdfs:label \"bezeichnung\" .
-    ?row ?col_feld ?themenfeld ; ?col_reife ?reifegrad ; ?col_name ?name .
-    FILTER(?reifegrad >= 3)
-  }
-}
-GROUP BY ?themenfeld
-ORDER BY DESC(?dienste) ?themenfeld",
-    ),
-    (
-        "Projekte je Status mit Budget / projects per status with their budgets",
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?status (COUNT(?row) AS ?projekte) (COUNT(?budget) AS ?mit_budget)
-       (SUM(COALESCE(?budget, 0)) AS ?budget_eur)
-WHERE {
-  GRAPH ?table {
-    ?col_status rdfs:label \"status\" .
-    ?col_projekt rdfs:label \"projekt_id\" .
-    ?row ?col_projekt ?projekt ; ?col_status ?status .
-    OPTIONAL { ?col_budget rdfs:label \"budget_eur\" . ?row ?col_budget ?budget }
-  }
-}
-GROUP BY ?status
-ORDER BY ?status",
-    ),
-];
+use crate::sparql::examples::EXAMPLES;
+use crate::sparql::{Answer, QueryRequest, ResultFormat, SparqlError, SparqlService};
 
 /// `GET /sparql`: a query, or without one the service description (RDF) or the HTML form.
 pub async fn get_sparql(
@@ -226,17 +177,19 @@ async fn run(
             )
         })?,
     };
-    let stream = service.execute(query, format).await?;
-    let body = stream.map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::warn!(error = %error, "a SPARQL result was cut off after it had started");
-            actix_web::Error::from(ApiError::from(error))
-        })
-    });
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(format.content_type())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(match service.execute(query, format).await? {
+        Answer::Whole(bytes) => response.body(bytes),
+        Answer::Stream(stream) => response.streaming(stream.map(|chunk| {
+            chunk.map_err(|error| {
+                tracing::warn!(error = %error, "a SPARQL result was cut off after it had started");
+                actix_web::Error::from(ApiError::from(error))
+            })
+        })),
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -399,3 +352,16 @@ impl From<SparqlError> for ApiError {
 
 /// `Retry-After` for a busy endpoint, in seconds.
 pub const RETRY_AFTER: HeaderValue = HeaderValue::from_static("2");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

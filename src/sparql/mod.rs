@@ -8,6 +8,7 @@
 //! an error after it aborts the response, so a client never takes a cut-off result for a whole one.
 
 pub mod description;
+pub mod examples;
 pub mod output;
 pub mod query;
 
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use oxigraph::io::RdfSerializer;
 use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
@@ -27,7 +28,7 @@ pub use query::{CheckedQuery, QueryForm, QueryRequest};
 
 use crate::rdf::RdfStore;
 use crate::rdf::vocab::PREFIXES;
-use output::ChunkSender;
+use output::{Chunk, ChunkSender};
 
 /// The service's limits.
 #[derive(Clone, Debug)]
@@ -93,6 +94,15 @@ pub enum SparqlError {
 
 /// A serialised result, chunk by chunk; an `Err` item ends it early.
 pub type ResultStream = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, SparqlError>> + Send>>;
+
+/// A serialised result: whole when it fit in the first chunk (so it goes out with a
+/// `Content-Length` in one write), else streamed.
+pub enum Answer {
+    /// The complete result.
+    Whole(Bytes),
+    /// The result, chunk by chunk.
+    Stream(ResultStream),
+}
 
 /// The SPARQL service.
 #[derive(Clone)]
@@ -160,7 +170,7 @@ impl SparqlService {
         &self,
         query: CheckedQuery,
         format: ResultFormat,
-    ) -> Result<ResultStream, SparqlError> {
+    ) -> Result<Answer, SparqlError> {
         let permit = match tokio::time::timeout(
             self.limits.queue_wait,
             self.permits.clone().acquire_owned(),
@@ -170,7 +180,7 @@ impl SparqlService {
             Ok(Ok(permit)) => permit,
             Ok(Err(_)) | Err(_) => return Err(SparqlError::Busy),
         };
-        let (tx, mut rx) = mpsc::channel::<Result<Bytes, SparqlError>>(4);
+        let (tx, mut rx) = mpsc::channel::<Result<Chunk, SparqlError>>(4);
         let token = CancellationToken::new();
         let timer = {
             let token = token.clone();
@@ -187,7 +197,7 @@ impl SparqlService {
         tokio::task::spawn_blocking(move || {
             let _span = span.enter();
             let started = Instant::now();
-            let mut out = ChunkSender::new(tx, limits.max_bytes);
+            let mut out = ChunkSender::new(tx, limits.max_bytes, started + limits.timeout);
             let outcome = evaluate(&store, query, format, &limits, token, started, &mut out);
             timer.abort();
             let millis = started.elapsed().as_millis() as u64;
@@ -219,11 +229,12 @@ impl SparqlService {
                 "the SPARQL evaluation thread ended without an answer"
             ))),
             Some(Err(error)) => Err(error),
+            Some(Ok(first)) if first.last => Ok(Answer::Whole(first.bytes)),
             Some(Ok(first)) => {
-                let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-                Ok(Box::pin(futures_util::StreamExt::chain(
-                    futures_util::stream::once(async move { Ok(first) }),
-                    rest,
+                let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+                    .map(|chunk| chunk.map(|c| c.bytes));
+                Ok(Answer::Stream(Box::pin(
+                    futures_util::stream::once(async move { Ok(first.bytes) }).chain(rest),
                 )))
             }
         }

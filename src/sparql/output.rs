@@ -2,6 +2,7 @@
 //! HTTP response in chunks while enforcing the byte cap.
 
 use std::io::{self, Write};
+use std::time::Instant;
 
 use actix_web::web::Bytes;
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
@@ -141,6 +142,15 @@ impl ResultFormat {
     }
 }
 
+/// A piece of a serialised result.
+#[derive(Debug)]
+pub struct Chunk {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// Whether the result ends with it.
+    pub last: bool,
+}
+
 /// Bytes buffered before a chunk goes to the response.
 const CHUNK: usize = 64 * 1024;
 
@@ -148,22 +158,30 @@ const CHUNK: usize = 64 * 1024;
 /// channel (so a slow client slows the evaluation down instead of filling memory) and stops the
 /// evaluation when the client goes away or the byte cap is reached.
 pub struct ChunkSender {
-    tx: mpsc::Sender<Result<Bytes, SparqlError>>,
+    tx: mpsc::Sender<Result<Chunk, SparqlError>>,
     buffer: Vec<u8>,
     written: u64,
     max_bytes: u64,
+    deadline: Instant,
     /// Why writing stopped, when it did.
     pub stopped: Option<SparqlError>,
 }
 
 impl ChunkSender {
-    /// A writer sending to `tx` and refusing to write more than `max_bytes` in all.
-    pub fn new(tx: mpsc::Sender<Result<Bytes, SparqlError>>, max_bytes: u64) -> Self {
+    /// A writer sending to `tx`, refusing to write more than `max_bytes` in all, and giving up when a
+    /// client has not taken a chunk by `deadline` (a client that stops reading must not hold an
+    /// evaluation slot beyond the query's timeout).
+    pub fn new(
+        tx: mpsc::Sender<Result<Chunk, SparqlError>>,
+        max_bytes: u64,
+        deadline: Instant,
+    ) -> Self {
         Self {
             tx,
             buffer: Vec::with_capacity(CHUNK),
             written: 0,
             max_bytes,
+            deadline,
             stopped: None,
         }
     }
@@ -173,27 +191,45 @@ impl ChunkSender {
         self.written
     }
 
-    fn send(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
+    fn send(&mut self, last: bool) -> io::Result<()> {
+        if self.buffer.is_empty() && !last {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(CHUNK),
-        ));
-        if self.tx.blocking_send(Ok(chunk)).is_err() {
-            self.stopped = Some(SparqlError::Disconnected);
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the client went away",
-            ));
+        let chunk = Chunk {
+            bytes: Bytes::from(std::mem::replace(
+                &mut self.buffer,
+                Vec::with_capacity(if last { 0 } else { CHUNK }),
+            )),
+            last,
+        };
+        let sent = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime.block_on(async {
+                tokio::time::timeout_at(self.deadline.into(), self.tx.send(Ok(chunk))).await
+            }),
+            Err(_) => Ok(self.tx.blocking_send(Ok(chunk))),
+        };
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => {
+                self.stopped = Some(SparqlError::Disconnected);
+                Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the client went away",
+                ))
+            }
+            Err(_) => {
+                self.stopped = Some(SparqlError::Disconnected);
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                ))
+            }
         }
-        Ok(())
     }
 
-    /// Sends what is buffered (the end of a complete result).
+    /// Sends what is buffered as the end of a complete result.
     pub fn finish(&mut self) -> Result<(), SparqlError> {
-        self.send().map_err(|_| SparqlError::Disconnected)
+        self.send(true).map_err(|_| SparqlError::Disconnected)
     }
 
     /// Sends an error in place of the rest of the result.
@@ -211,7 +247,7 @@ impl Write for ChunkSender {
         }
         self.buffer.extend_from_slice(buf);
         if self.buffer.len() >= CHUNK {
-            self.send()?;
+            self.send(false)?;
         }
         Ok(buf.len())
     }
@@ -224,6 +260,8 @@ impl Write for ChunkSender {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -250,9 +288,10 @@ mod tests {
     #[test]
     fn the_sender_chunks_and_enforces_the_byte_cap() {
         let (tx, mut rx) = mpsc::channel(16);
-        let mut out = ChunkSender::new(tx, 100_000);
+        let mut out = ChunkSender::new(tx, 100_000, Instant::now() + Duration::from_secs(5));
         out.write_all(&[b'a'; 70_000]).unwrap();
-        assert_eq!(rx.try_recv().unwrap().unwrap().len(), 70_000);
+        let chunk = rx.try_recv().unwrap().unwrap();
+        assert_eq!((chunk.bytes.len(), chunk.last), (70_000, false));
         assert!(out.write_all(&[b'b'; 40_000]).is_err());
         assert!(matches!(
             out.stopped,
