@@ -12,6 +12,7 @@ pub mod examples;
 pub mod output;
 pub mod query;
 
+use std::io::{BufWriter, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,7 +29,7 @@ pub use query::{CheckedQuery, QueryForm, QueryRequest};
 
 use crate::rdf::RdfStore;
 use crate::rdf::vocab::PREFIXES;
-use output::{Chunk, ChunkSender};
+use output::{CHUNK, Chunk, ChunkSender};
 
 /// The service's limits.
 #[derive(Clone, Debug)]
@@ -263,12 +264,6 @@ fn evaluate(
         }
         other => SparqlError::Evaluation(other.to_string()),
     };
-    // Errors of the serialiser: the sender knows when it stopped on purpose.
-    let write_error = |out: &mut ChunkSender, e: std::io::Error| {
-        out.stopped
-            .take()
-            .unwrap_or_else(|| SparqlError::Internal(anyhow::Error::new(e)))
-    };
     let mut rows = 0_u64;
     let count = |rows: &mut u64| {
         *rows += 1;
@@ -280,63 +275,63 @@ fn evaluate(
         }
         Ok(())
     };
+    let io = |e: std::io::Error| SparqlError::Internal(anyhow::Error::new(e));
     let evaluator = SparqlEvaluator::new().with_cancellation_token(token);
     let results = query
         .prepare(evaluator)
         .on_store(store.inner())
         .execute()
         .map_err(evaluation_error)?;
-    match (results, format) {
-        (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
-            let mut serializer = QueryResultsSerializer::from_format(f)
-                .serialize_solutions_to_writer(&mut *out, solutions.variables().to_vec())
-                .map_err(|e| SparqlError::Internal(e.into()))?;
-            for solution in solutions {
-                let solution = solution.map_err(evaluation_error)?;
-                count(&mut rows)?;
-                if let Err(e) = serializer.serialize(&solution) {
-                    drop(serializer);
-                    return Err(write_error(out, e));
+    // The serialisers make many small writes; the `BufWriter` turns them into whole chunks.
+    let mut buffered = BufWriter::with_capacity(CHUNK, &mut *out);
+    let outcome = (|| {
+        match (results, format) {
+            (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
+                let mut serializer = QueryResultsSerializer::from_format(f)
+                    .serialize_solutions_to_writer(&mut buffered, solutions.variables().to_vec())
+                    .map_err(io)?;
+                for solution in solutions {
+                    let solution = solution.map_err(evaluation_error)?;
+                    count(&mut rows)?;
+                    serializer.serialize(&solution).map_err(io)?;
                 }
+                serializer.finish().map_err(io)?;
             }
-            if let Err(e) = serializer.finish() {
-                return Err(write_error(out, e));
+            (QueryResults::Boolean(value), ResultFormat::Results(f)) => {
+                rows = 1;
+                QueryResultsSerializer::from_format(f)
+                    .serialize_boolean_to_writer(&mut buffered, value)
+                    .map_err(io)?;
             }
-        }
-        (QueryResults::Boolean(value), ResultFormat::Results(f)) => {
-            rows = 1;
-            if let Err(e) =
-                QueryResultsSerializer::from_format(f).serialize_boolean_to_writer(&mut *out, value)
-            {
-                return Err(write_error(out, e));
-            }
-        }
-        (QueryResults::Graph(triples), ResultFormat::Rdf(f)) => {
-            let mut serializer = RdfSerializer::from_format(f);
-            for (prefix, iri) in PREFIXES {
-                serializer = match serializer.clone().with_prefix(*prefix, *iri) {
-                    Ok(s) => s,
-                    Err(_) => serializer,
-                };
-            }
-            let mut writer = serializer.for_writer(&mut *out);
-            for triple in triples {
-                let triple = triple.map_err(evaluation_error)?;
-                count(&mut rows)?;
-                if let Err(e) = writer.serialize_triple(&triple) {
-                    drop(writer);
-                    return Err(write_error(out, e));
+            (QueryResults::Graph(triples), ResultFormat::Rdf(f)) => {
+                let mut serializer = RdfSerializer::from_format(f);
+                for (prefix, iri) in PREFIXES {
+                    serializer = match serializer.clone().with_prefix(*prefix, *iri) {
+                        Ok(s) => s,
+                        Err(_) => serializer,
+                    };
                 }
+                let mut writer = serializer.for_writer(&mut buffered);
+                for triple in triples {
+                    let triple = triple.map_err(evaluation_error)?;
+                    count(&mut rows)?;
+                    writer.serialize_triple(&triple).map_err(io)?;
+                }
+                writer.finish().map_err(io)?;
             }
-            if let Err(e) = writer.finish() {
-                return Err(write_error(out, e));
+            _ => {
+                return Err(SparqlError::Internal(anyhow::anyhow!(
+                    "the result format does not fit the query form"
+                )));
             }
         }
-        _ => {
-            return Err(SparqlError::Internal(anyhow::anyhow!(
-                "the result format does not fit the query form"
-            )));
-        }
+        buffered.flush().map_err(io)
+    })();
+    // Never flush on the way out after a failure: what is buffered is dropped.
+    drop(buffered.into_parts());
+    if let Err(error) = outcome {
+        // A failed write: the sender knows when it stopped on purpose (cap, client gone).
+        return Err(out.stopped.take().unwrap_or(error));
     }
     out.finish()?;
     Ok(rows)

@@ -151,15 +151,17 @@ pub struct Chunk {
     pub last: bool,
 }
 
-/// Bytes buffered before a chunk goes to the response.
-const CHUNK: usize = 64 * 1024;
+/// Bytes buffered before a chunk goes to the response (the serialisers write through a `BufWriter`
+/// of this size, so the sender sees whole chunks only).
+pub const CHUNK: usize = 64 * 1024;
 
 /// A `Write` that hands the serialised result to the HTTP response in chunks through a bounded
 /// channel (so a slow client slows the evaluation down instead of filling memory) and stops the
-/// evaluation when the client goes away or the byte cap is reached.
+/// evaluation when the client goes away or the byte cap is reached. It holds one chunk back, so the
+/// last one goes out marked as last: a result of one chunk is answered whole.
 pub struct ChunkSender {
     tx: mpsc::Sender<Result<Chunk, SparqlError>>,
-    buffer: Vec<u8>,
+    pending: Option<Bytes>,
     written: u64,
     max_bytes: u64,
     deadline: Instant,
@@ -178,7 +180,7 @@ impl ChunkSender {
     ) -> Self {
         Self {
             tx,
-            buffer: Vec::with_capacity(CHUNK),
+            pending: None,
             written: 0,
             max_bytes,
             deadline,
@@ -191,17 +193,8 @@ impl ChunkSender {
         self.written
     }
 
-    fn send(&mut self, last: bool) -> io::Result<()> {
-        if self.buffer.is_empty() && !last {
-            return Ok(());
-        }
-        let chunk = Chunk {
-            bytes: Bytes::from(std::mem::replace(
-                &mut self.buffer,
-                Vec::with_capacity(if last { 0 } else { CHUNK }),
-            )),
-            last,
-        };
+    fn send(&mut self, bytes: Bytes, last: bool) -> io::Result<()> {
+        let chunk = Chunk { bytes, last };
         let sent = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => runtime.block_on(async {
                 tokio::time::timeout_at(self.deadline.into(), self.tx.send(Ok(chunk))).await
@@ -227,9 +220,10 @@ impl ChunkSender {
         }
     }
 
-    /// Sends what is buffered as the end of a complete result.
+    /// Sends the chunk held back as the end of a complete result.
     pub fn finish(&mut self) -> Result<(), SparqlError> {
-        self.send(true).map_err(|_| SparqlError::Disconnected)
+        let last = self.pending.take().unwrap_or_default();
+        self.send(last, true).map_err(|_| SparqlError::Disconnected)
     }
 
     /// Sends an error in place of the rest of the result.
@@ -245,15 +239,13 @@ impl Write for ChunkSender {
             self.stopped = Some(SparqlError::TooManyBytes(self.max_bytes));
             return Err(io::Error::other("the result is larger than the byte cap"));
         }
-        self.buffer.extend_from_slice(buf);
-        if self.buffer.len() >= CHUNK {
-            self.send(false)?;
+        if let Some(previous) = self.pending.replace(Bytes::copy_from_slice(buf)) {
+            self.send(previous, false)?;
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        // Chunks go out when full; a serialiser's flush must not make tiny chunks.
         Ok(())
     }
 }
@@ -286,16 +278,21 @@ mod tests {
     }
 
     #[test]
-    fn the_sender_chunks_and_enforces_the_byte_cap() {
+    fn the_sender_marks_the_last_chunk_and_enforces_the_byte_cap() {
         let (tx, mut rx) = mpsc::channel(16);
-        let mut out = ChunkSender::new(tx, 100_000, Instant::now() + Duration::from_secs(5));
+        let mut out = ChunkSender::new(tx, 200_000, Instant::now() + Duration::from_secs(5));
         out.write_all(&[b'a'; 70_000]).unwrap();
+        assert!(rx.try_recv().is_err(), "the first chunk is held back");
+        out.write_all(&[b'b'; 70_000]).unwrap();
         let chunk = rx.try_recv().unwrap().unwrap();
         assert_eq!((chunk.bytes.len(), chunk.last), (70_000, false));
-        assert!(out.write_all(&[b'b'; 40_000]).is_err());
+        out.finish().unwrap();
+        let chunk = rx.try_recv().unwrap().unwrap();
+        assert_eq!((chunk.bytes[0], chunk.last), (b'b', true));
+        assert!(out.write_all(&[b'c'; 70_000]).is_err());
         assert!(matches!(
             out.stopped,
-            Some(SparqlError::TooManyBytes(100_000))
+            Some(SparqlError::TooManyBytes(200_000))
         ));
     }
 }
