@@ -7,12 +7,18 @@ pub const EXAMPLES: [(&str, &str); 3] = [
         "Datensätze je Thema / datasets per theme",
         "PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?theme ?label (COUNT(DISTINCT ?dataset) AS ?datasets)
+SELECT ?theme ?label ?datasets
 WHERE {
-  ?dataset a dcat:Dataset ; dcat:theme ?theme .
-  OPTIONAL { ?theme skos:prefLabel ?label FILTER(LANG(?label) = \"de\") }
+  {
+    SELECT ?theme (COUNT(DISTINCT ?dataset) AS ?datasets)
+    WHERE { ?dataset a dcat:Dataset ; dcat:theme ?theme }
+    GROUP BY ?theme
+  }
+  OPTIONAL {
+    SELECT DISTINCT ?theme ?label
+    WHERE { ?theme skos:prefLabel ?label FILTER(LANG(?label) = \"de\") }
+  }
 }
-GROUP BY ?theme ?label
 ORDER BY DESC(?datasets) ?theme",
     ),
     (
