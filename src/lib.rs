@@ -10,4 +10,5 @@ pub mod http;
 pub mod rdf;
 pub mod sparql;
 pub mod startup;
+pub mod tabular;
 pub mod telemetry;

@@ -1,0 +1,406 @@
+//! Reading a CSV file that was spooled to disk, in two passes with constant memory: [`analyse`] finds
+//! the delimiter, checks the header (required, no empty or duplicate names), checks that every row
+//! has the header's width and infers each column's type over the whole file (or takes the types of a
+//! given schema); [`read_rows`] then yields every row as typed cells. Errors name the line and column.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::infer::{ColumnInference, Inferred, Numbers};
+use super::sniff::{Encoding, EncodingError, detect_delimiter};
+use crate::catalog::table::{Cell, ColumnType};
+
+/// The longest field accepted, in bytes: a cell is a value, not a document.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// Bytes of the decoded file looked at to find the delimiter.
+const SAMPLE_BYTES: u64 = 64 * 1024;
+
+/// What the first pass found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    /// The file's encoding.
+    pub encoding: Encoding,
+    /// The delimiter.
+    pub delimiter: u8,
+    /// The columns: the header as written and the inferred (or given) type.
+    pub columns: Vec<(String, Inferred)>,
+    /// Data rows (the header not counted).
+    pub rows: u64,
+}
+
+/// Why a file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The bytes are not text in one encoding.
+    #[error(transparent)]
+    Encoding(#[from] EncodingError),
+    /// Nothing at all.
+    #[error("line 1: the file is empty; a header row naming the columns is required")]
+    Empty,
+    /// A header but no data.
+    #[error("the file has a header row but no data rows")]
+    NoRows,
+    /// A header cell is blank.
+    #[error("line 1, column {0}: the header is empty; every column needs a name")]
+    EmptyHeader(usize),
+    /// Two header cells are equal.
+    #[error("line 1: the column name `{name}` appears twice (columns {first} and {second})")]
+    DuplicateHeader {
+        /// The name.
+        name: String,
+        /// Its first column (1-based).
+        first: usize,
+        /// The repeated column (1-based).
+        second: usize,
+    },
+    /// A row with another number of fields than the header.
+    #[error("line {line}: {found} fields where the header has {expected}")]
+    Ragged {
+        /// The line.
+        line: u64,
+        /// The header's width.
+        expected: usize,
+        /// This row's width.
+        found: usize,
+    },
+    /// A field over [`MAX_FIELD_BYTES`].
+    #[error("line {line}, column `{column}`: the field is longer than {MAX_FIELD_BYTES} bytes")]
+    FieldTooLong {
+        /// The line.
+        line: u64,
+        /// The column.
+        column: String,
+    },
+    /// A cell that does not fit its column's type (only with a given schema).
+    #[error("line {line}, column `{column}`: {message}")]
+    Cell {
+        /// The line.
+        line: u64,
+        /// The column.
+        column: String,
+        /// What was expected.
+        message: String,
+    },
+    /// A given schema does not name the header's columns.
+    #[error("line 1: the header {found:?} does not match the schema's fields {expected:?}")]
+    SchemaMismatch {
+        /// The schema's names.
+        expected: Vec<String>,
+        /// The header.
+        found: Vec<String>,
+    },
+    /// Broken CSV (e.g. a quote never closed).
+    #[error("line {line}: {message}")]
+    Csv {
+        /// The line.
+        line: u64,
+        /// The parser's message.
+        message: String,
+    },
+    /// The spooled file could not be read.
+    #[error("failed to read the uploaded file")]
+    Io(#[source] io::Error),
+}
+
+/// The decoded (UTF-8) text of a spooled file; a BOM is dropped.
+fn decoded(path: &Path, encoding: Encoding) -> Result<impl Read, ReadError> {
+    let file = File::open(path).map_err(ReadError::Io)?;
+    let label = match encoding {
+        Encoding::Utf8 | Encoding::Utf8Bom => encoding_rs::UTF_8,
+        Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+    };
+    Ok(DecodeReaderBytesBuilder::new()
+        .encoding(Some(label))
+        .bom_override(true)
+        .build(BufReader::with_capacity(1 << 16, file)))
+}
+
+fn reader(
+    path: &Path,
+    encoding: Encoding,
+    delimiter: u8,
+) -> Result<csv::Reader<impl Read>, ReadError> {
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(decoded(path, encoding)?))
+}
+
+fn csv_error(error: &csv::Error) -> ReadError {
+    let line = error.position().map_or(0, |p| p.line());
+    match error.kind() {
+        csv::ErrorKind::Io(e) => ReadError::Csv {
+            line,
+            message: e.to_string(),
+        },
+        _ => ReadError::Csv {
+            line,
+            message: error.to_string(),
+        },
+    }
+}
+
+/// The first pass. `schema` (names and types, e.g. from a Frictionless Table Schema) replaces the
+/// inference; its names must equal the header.
+pub fn analyse(
+    path: &Path,
+    encoding: Encoding,
+    schema: Option<&[(String, ColumnType)]>,
+) -> Result<Analysis, ReadError> {
+    let mut sample = String::new();
+    decoded(path, encoding)?
+        .take(SAMPLE_BYTES)
+        .read_to_string(&mut sample)
+        .or_else(|e| match e.kind() {
+            // The sample may end inside a character; what was read is enough.
+            io::ErrorKind::InvalidData => Ok(0),
+            _ => Err(ReadError::Io(e)),
+        })?;
+    let delimiter = detect_delimiter(&sample);
+    let mut csv = reader(path, encoding, delimiter)?;
+    let mut records = csv.records();
+    let header = match records.next() {
+        None => return Err(ReadError::Empty),
+        Some(record) => record.map_err(|e| csv_error(&e))?,
+    };
+    let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
+    if names.len() == 1 && names[0].is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            return Err(ReadError::EmptyHeader(i + 1));
+        }
+        if let Some(first) = seen.insert(name, i + 1) {
+            return Err(ReadError::DuplicateHeader {
+                name: name.clone(),
+                first,
+                second: i + 1,
+            });
+        }
+    }
+    if let Some(schema) = schema {
+        let expected: Vec<String> = schema.iter().map(|(n, _)| n.clone()).collect();
+        if expected != names {
+            return Err(ReadError::SchemaMismatch {
+                expected,
+                found: names,
+            });
+        }
+    }
+    let numbers = Numbers::for_delimiter(delimiter);
+    let mut columns = vec![ColumnInference::new(numbers); names.len()];
+    let given: Option<Vec<Inferred>> = schema.map(|s| {
+        s.iter()
+            .map(|(_, t)| Inferred::given(*t, numbers))
+            .collect()
+    });
+    let mut rows = 0;
+    for record in records {
+        let record = record.map_err(|e| csv_error(&e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue; // a blank line
+        }
+        if record.len() != names.len() {
+            return Err(ReadError::Ragged {
+                line,
+                expected: names.len(),
+                found: record.len(),
+            });
+        }
+        for (i, field) in record.iter().enumerate() {
+            if field.len() > MAX_FIELD_BYTES {
+                return Err(ReadError::FieldTooLong {
+                    line,
+                    column: names[i].clone(),
+                });
+            }
+            match &given {
+                Some(types) => {
+                    types[i].parse(field).map_err(|message| ReadError::Cell {
+                        line,
+                        column: names[i].clone(),
+                        message,
+                    })?;
+                }
+                None => columns[i].observe(field),
+            }
+        }
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(ReadError::NoRows);
+    }
+    let types = given.unwrap_or_else(|| columns.iter().map(ColumnInference::result).collect());
+    Ok(Analysis {
+        encoding,
+        delimiter,
+        columns: names.into_iter().zip(types).collect(),
+        rows,
+    })
+}
+
+/// The second pass: calls `row` with each data row's line number and typed cells, in file order.
+pub fn read_rows<E: From<ReadError>>(
+    path: &Path,
+    analysis: &Analysis,
+    mut row: impl FnMut(u64, Vec<Option<Cell>>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut csv = reader(path, analysis.encoding, analysis.delimiter)?;
+    let mut records = csv.records();
+    records.next(); // the header
+    for record in records {
+        let record = record.map_err(|e| csv_error(&e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue;
+        }
+        let mut cells = Vec::with_capacity(analysis.columns.len());
+        for (field, (name, inferred)) in record.iter().zip(&analysis.columns) {
+            cells.push(inferred.parse(field).map_err(|message| ReadError::Cell {
+                line,
+                column: name.clone(),
+                message,
+            })?);
+        }
+        row(line, cells)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::tabular::sniff::EncodingScanner;
+
+    fn spool(bytes: &[u8]) -> (tempfile::NamedTempFile, Encoding) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(bytes).unwrap();
+        let mut scanner = EncodingScanner::default();
+        scanner.feed(bytes);
+        (file, scanner.finish().unwrap())
+    }
+
+    fn rows(path: &Path, analysis: &Analysis) -> Vec<Vec<Option<Cell>>> {
+        let mut out = Vec::new();
+        read_rows::<ReadError>(path, analysis, |_, cells| {
+            out.push(cells);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_german_excel_file_reads_with_types_and_umlauts() {
+        let bytes =
+            b"Stra\xDFe;Betrag;Datum;Gepr\xFCft\r\nK\xF6nigstra\xDFe;1.234,56;31.12.2021;ja\r\n\
+                      Hauptstra\xDFe;7,5;01.02.2022;nein\r\n";
+        let (file, encoding) = spool(bytes);
+        assert_eq!(encoding, Encoding::Windows1252);
+        let analysis = analyse(file.path(), encoding, None).unwrap();
+        assert_eq!(analysis.delimiter, b';');
+        assert_eq!(analysis.rows, 2);
+        let types: Vec<(&str, ColumnType)> = analysis
+            .columns
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.column_type))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("Straße", ColumnType::Text),
+                ("Betrag", ColumnType::Decimal),
+                ("Datum", ColumnType::Date),
+                ("Geprüft", ColumnType::Boolean),
+            ]
+        );
+        let rows = rows(file.path(), &analysis);
+        assert_eq!(rows[0][0], Some(Cell::Text("Königstraße".into())));
+        assert_eq!(rows[0][1], Some(Cell::Decimal(1234.56)));
+        assert_eq!(rows[1][3], Some(Cell::Boolean(false)));
+    }
+
+    #[test]
+    fn bad_files_get_errors_naming_line_and_column() {
+        let error = |bytes: &[u8]| {
+            let (file, encoding) = spool(bytes);
+            analyse(file.path(), encoding, None)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error(b""),
+            "line 1: the file is empty; a header row naming the columns is required"
+        );
+        assert_eq!(
+            error(b"a,b\n"),
+            "the file has a header row but no data rows"
+        );
+        assert_eq!(
+            error(b"a,b,c\n1,2,3\n4,5\n"),
+            "line 3: 2 fields where the header has 3"
+        );
+        assert_eq!(
+            error(b"a,,c\n1,2,3\n"),
+            "line 1, column 2: the header is empty; every column needs a name"
+        );
+        assert_eq!(
+            error(b"a,b,a\n1,2,3\n"),
+            "line 1: the column name `a` appears twice (columns 1 and 3)"
+        );
+        let long = [
+            b"a,b\n1,".as_slice(),
+            &vec![b'x'; MAX_FIELD_BYTES + 1],
+            b"\n",
+        ]
+        .concat();
+        assert!(error(&long).starts_with("line 2, column `b`: the field is longer"));
+    }
+
+    #[test]
+    fn a_type_breaking_last_row_makes_its_column_text() {
+        let mut csv = String::from("n,m\n");
+        for i in 0..10_000 {
+            csv.push_str(&format!("{i},{i}\n"));
+        }
+        csv.push_str("10000,n/a\n");
+        let (file, encoding) = spool(csv.as_bytes());
+        let analysis = analyse(file.path(), encoding, None).unwrap();
+        assert_eq!(analysis.columns[0].1.column_type, ColumnType::Integer);
+        assert_eq!(analysis.columns[1].1.column_type, ColumnType::Text);
+        assert_eq!(analysis.rows, 10_001);
+    }
+
+    #[test]
+    fn a_given_schema_replaces_inference_and_is_checked() {
+        let (file, encoding) = spool("plz,name\n42103,Elberfeld\n42105,Barmen\n".as_bytes());
+        let schema = [
+            ("plz".to_owned(), ColumnType::Text),
+            ("name".to_owned(), ColumnType::Text),
+        ];
+        let analysis = analyse(file.path(), encoding, Some(&schema)).unwrap();
+        assert_eq!(analysis.columns[0].1.column_type, ColumnType::Text);
+        let wrong = [
+            ("plz".to_owned(), ColumnType::Integer),
+            ("name".to_owned(), ColumnType::Integer),
+        ];
+        let message = analyse(file.path(), encoding, Some(&wrong))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "line 2, column `name`: `Elberfeld` is not an integer"
+        );
+    }
+}
