@@ -7,9 +7,9 @@
 //!
 //! Everything is written the way the service writes it: the distribution is added with
 //! `Catalog::add_distribution` (validated, new dataset revision, `change_log` row), and the rows are
-//! loaded from a CSV file with `table::replace_rows` in its own write transaction, which also updates
-//! the byte size, checksum and revision and writes the `change_log` rows, as `odcat load-fixtures`
-//! loads the fixtures' tables.
+//! loaded from a CSV file through `tabular::ingest` (the service's own pipeline) in its own write
+//! transaction, which also updates the byte size, checksum and revision and writes the `change_log`
+//! rows, as `odcat load-fixtures` loads the fixtures' tables.
 //!
 //! ```sh
 //! ODCAT_DATA_DIR=/tmp/bench/data cargo run --release --example bench_catalog_gen -- 20000
@@ -32,9 +32,10 @@ use chrono::{Datelike, Duration, NaiveDate, SecondsFormat, TimeZone, Utc};
 use entities::{data_table, dataset};
 use odcat::catalog::document::{DistributionDocument, LangText};
 use odcat::catalog::service::{Actor, Catalog};
-use odcat::catalog::table::{self, ColumnSpec, ColumnType};
+use odcat::catalog::table::{ColumnSpec, ColumnType};
 use odcat::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus, Role};
 use odcat::config::Settings;
+use odcat::tabular::ingest;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -302,10 +303,18 @@ async fn main() -> anyhow::Result<()> {
             .add_distribution(&admin, &id.to_string(), &doc)
             .await
             .with_context(|| format!("dataset `{slug}`: adding the hosted-table distribution"))?;
+        let spooled = ingest::spool_bytes(&std::env::temp_dir(), &csv)
+            .with_context(|| format!("dataset `{slug}`: spooling the rows"))?;
+        let schema = columns
+            .iter()
+            .map(|c| (c.name.clone(), c.column_type))
+            .collect();
         let (guard, txn) = catalog.begin_write().await?;
-        let loaded = table::replace_rows(&txn, distribution, &columns, &csv)
+        let loaded = ingest::load(&txn, distribution, &spooled, Some(schema))
             .await
-            .with_context(|| format!("dataset `{slug}`: loading the rows"))?;
+            .with_context(|| format!("dataset `{slug}`: loading the rows"))?
+            .analysis
+            .rows;
         txn.commit().await?;
         drop(guard);
         if usize::try_from(loaded).ok() != Some(rows) {

@@ -11,8 +11,9 @@ use super::document::{DatasetDocument, LangText, PublisherDocument};
 use super::error::CatalogError;
 use super::repo;
 use super::service::{self, Actor, Catalog};
-use super::table::{self, ColumnSpec};
+use super::table::ColumnSpec;
 use super::values::Role;
+use crate::tabular::ingest;
 
 const CATALOG_JSON: &str = include_str!("../../fixtures/catalog.json");
 const DATA_FILES: [(&str, &str); 2] = [
@@ -172,14 +173,20 @@ pub async fn load(catalog: &Catalog) -> Result<FixtureReport, CatalogError> {
             .find(|(name, _)| *name == t.file)
             .map(|(_, content)| *content)
             .ok_or_else(|| fixture_error(format!("no embedded file `{}`", t.file)))?;
+        let spooled = ingest::spool_bytes(&std::env::temp_dir(), csv.as_bytes())?;
+        let schema = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.column_type))
+            .collect();
         let (guard, txn) = catalog.begin_write().await?;
-        let rows = table::replace_rows(&txn, dist_id, &t.columns, csv.as_bytes())
+        let loaded = ingest::load(&txn, dist_id, &spooled, Some(schema))
             .await
             .map_err(|e| fixture_error(format!("{}: {e}", t.file)))?;
         txn.commit().await?;
         drop(guard);
         report.tables += 1;
-        report.rows += rows;
+        report.rows += i64::try_from(loaded.analysis.rows).unwrap_or(i64::MAX);
     }
     Ok(report)
 }

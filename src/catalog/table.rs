@@ -17,8 +17,6 @@ use super::change::{self, EntityKind, Operation};
 use super::error::CatalogError;
 use super::values::DistributionKind;
 
-const BATCH_ROWS: usize = 500;
-
 /// The type of a hosted-table column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,53 +164,61 @@ fn physical(i: usize) -> String {
     format!("c{}", i + 1)
 }
 
-fn cell_value(column: &ColumnSpec, raw: &str, line: u64) -> Result<Value, CatalogError> {
-    let raw = raw.trim();
-    let bad = |what: &str| {
-        CatalogError::invalid(
-            format!("line {line}, column `{}`", column.name),
-            format!("`{raw}` is not {what}"),
-        )
-    };
-    if raw.is_empty() {
-        return Ok(match column.column_type {
-            ColumnType::Text => Value::String(None),
-            ColumnType::Integer => Value::BigInt(None),
-            ColumnType::Decimal => Value::Double(None),
-            ColumnType::Boolean => Value::Bool(None),
-            ColumnType::Date => Value::ChronoDate(None),
-            ColumnType::Datetime => Value::ChronoDateTimeUtc(None),
-        });
-    }
-    Ok(match column.column_type {
-        ColumnType::Text => Value::String(Some(raw.to_owned())),
-        ColumnType::Integer => Value::BigInt(Some(raw.parse().map_err(|_| bad("an integer"))?)),
-        ColumnType::Decimal => {
-            Value::Double(Some(raw.parse().map_err(|_| bad("a decimal number"))?))
-        }
-        ColumnType::Boolean => Value::Bool(Some(match raw {
-            "true" => true,
-            "false" => false,
-            _ => return Err(bad("true or false")),
-        })),
-        ColumnType::Date => Value::ChronoDate(Some(
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("a date (YYYY-MM-DD)"))?,
-        )),
-        ColumnType::Datetime => Value::ChronoDateTimeUtc(Some(
-            DateTime::parse_from_rfc3339(raw)
-                .map_err(|_| bad("an RFC 3339 date-time"))?
-                .with_timezone(&Utc),
-        )),
-    })
+/// Facts about a loaded file, recorded on its distribution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
 }
 
-/// Replaces the rows of hosted-table distribution `distribution_id` with a UTF-8 CSV file whose header
-/// must equal `columns`. Runs inside `txn`, so a failed load leaves the old rows in place.
-pub async fn replace_rows(
+impl FileFacts {
+    /// The facts of an in-memory file.
+    pub fn of(bytes: &[u8]) -> Self {
+        Self {
+            bytes: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(bytes)),
+        }
+    }
+}
+
+/// Typed rows arriving in batches; an `Err` stops the load (and its transaction with it).
+pub type RowBatches = tokio::sync::mpsc::Receiver<Result<Vec<Vec<Option<Cell>>>, CatalogError>>;
+
+/// Rows per `INSERT`: SQLite binds at most 32 766 values per statement.
+fn rows_per_insert(columns: usize) -> usize {
+    (30_000 / (columns + 1)).clamp(1, 1000)
+}
+
+fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
+    match (column_type, cell) {
+        (_, Some(Cell::Text(t))) => Value::String(Some(t)),
+        (_, Some(Cell::Integer(n))) => Value::BigInt(Some(n)),
+        (_, Some(Cell::Decimal(x))) => Value::Double(Some(x)),
+        (_, Some(Cell::Boolean(b))) => Value::Bool(Some(b)),
+        (_, Some(Cell::Date(d))) => Value::ChronoDate(Some(d)),
+        (_, Some(Cell::Datetime(t))) => Value::ChronoDateTimeUtc(Some(t)),
+        (ColumnType::Text, None) => Value::String(None),
+        (ColumnType::Integer, None) => Value::BigInt(None),
+        (ColumnType::Decimal, None) => Value::Double(None),
+        (ColumnType::Boolean, None) => Value::Bool(None),
+        (ColumnType::Date, None) => Value::ChronoDate(None),
+        (ColumnType::Datetime, None) => Value::ChronoDateTimeUtc(None),
+    }
+}
+
+/// Replaces the rows of hosted-table distribution `distribution_id` with typed rows arriving in
+/// `batches`, in a new physical table swapped in within `txn`: readers see the old rows until the
+/// transaction commits, and a failed load (an `Err` batch, a database error) leaves them in place.
+/// Updates the column schema, row count, the distribution's byte size, checksum and modification
+/// date, the dataset's revision, and logs the change.
+pub async fn replace_table(
     txn: &DatabaseTransaction,
     distribution_id: Uuid,
     columns: &[ColumnSpec],
-    csv_bytes: &[u8],
+    batches: &mut RowBatches,
+    file: &FileFacts,
 ) -> Result<i64, CatalogError> {
     let dist = distribution::Entity::find_by_id(distribution_id)
         .one(txn)
@@ -227,20 +233,6 @@ pub async fn replace_rows(
             format!("distribution `{distribution_id}` is not a hosted_table"),
         ));
     }
-    let mut reader = csv::ReaderBuilder::new().from_reader(csv_bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| CatalogError::invalid("line 1", e.to_string()))?
-        .clone();
-    let names: Vec<&str> = header.iter().collect();
-    let expected: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-    if names != expected {
-        return Err(CatalogError::invalid(
-            "line 1",
-            format!("header {names:?} does not match the columns {expected:?}"),
-        ));
-    }
-
     let table_name = format!("dt_{}", Uuid::new_v4().simple());
     let table = Alias::new(&table_name);
     let mut create = Table::create();
@@ -266,26 +258,25 @@ pub async fn replace_rows(
 
     let mut names_sql = vec![Alias::new("_row")];
     names_sql.extend((0..columns.len()).map(|i| Alias::new(physical(i))));
-    let mut batch: Vec<Vec<SimpleExpr>> = Vec::with_capacity(BATCH_ROWS);
+    let per_insert = rows_per_insert(columns.len());
     let mut rows: i64 = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            CatalogError::invalid(format!("line {line}"), e.to_string())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        rows += 1;
-        let mut values: Vec<SimpleExpr> = vec![Value::BigInt(Some(rows)).into()];
-        for (column, raw) in columns.iter().zip(record.iter()) {
-            values.push(cell_value(column, raw, line)?.into());
+    while let Some(batch) = batches.recv().await {
+        let mut pending: Vec<Vec<SimpleExpr>> = Vec::with_capacity(per_insert);
+        for cells in batch? {
+            rows += 1;
+            let mut values: Vec<SimpleExpr> = Vec::with_capacity(columns.len() + 1);
+            values.push(Value::BigInt(Some(rows)).into());
+            for (column, cell) in columns.iter().zip(cells) {
+                values.push(sql_value(column.column_type, cell).into());
+            }
+            pending.push(values);
+            if pending.len() == per_insert {
+                insert_batch(txn, &table, &names_sql, std::mem::take(&mut pending)).await?;
+            }
         }
-        batch.push(values);
-        if batch.len() == BATCH_ROWS {
-            insert_batch(txn, &table, &names_sql, std::mem::take(&mut batch)).await?;
+        if !pending.is_empty() {
+            insert_batch(txn, &table, &names_sql, pending).await?;
         }
-    }
-    if !batch.is_empty() {
-        insert_batch(txn, &table, &names_sql, batch).await?;
     }
 
     let now = Utc::now().fixed_offset();
@@ -335,9 +326,9 @@ pub async fn replace_rows(
     }
     distribution::Entity::update(distribution::ActiveModel {
         id: Set(distribution_id),
-        byte_size: Set(i64::try_from(csv_bytes.len()).ok()),
+        byte_size: Set(i64::try_from(file.bytes).ok()),
         checksum_algorithm: Set(Some("sha256".into())),
-        checksum_value: Set(Some(hex::encode(Sha256::digest(csv_bytes)))),
+        checksum_value: Set(Some(file.sha256.clone())),
         modified: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -406,39 +397,17 @@ pub async fn stored_rows(
 mod tests {
     use super::*;
 
-    fn col(t: ColumnType) -> ColumnSpec {
-        ColumnSpec {
-            name: "Spalte".into(),
-            column_type: t,
+    #[test]
+    fn inserts_stay_under_sqlites_bound_values() {
+        for columns in [1, 10, 100, 2000] {
+            assert!(
+                rows_per_insert(columns) * (columns + 1) <= 32_766 || rows_per_insert(columns) == 1
+            );
         }
-    }
-
-    #[test]
-    fn cells_parse_by_type_and_blank_is_null() {
         assert_eq!(
-            cell_value(&col(ColumnType::Integer), "42", 2).ok(),
-            Some(Value::BigInt(Some(42)))
-        );
-        assert_eq!(
-            cell_value(&col(ColumnType::Decimal), "2.5", 2).ok(),
-            Some(Value::Double(Some(2.5)))
-        );
-        assert_eq!(
-            cell_value(&col(ColumnType::Boolean), "true", 2).ok(),
-            Some(Value::Bool(Some(true)))
-        );
-        assert_eq!(
-            cell_value(&col(ColumnType::Integer), " ", 2).ok(),
-            Some(Value::BigInt(None))
-        );
-    }
-
-    #[test]
-    fn bad_cells_name_line_and_column() {
-        let err = cell_value(&col(ColumnType::Date), "31.12.2021", 7).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 7, column `Spalte`: `31.12.2021` is not a date (YYYY-MM-DD)"
+            sql_value(ColumnType::Date, None),
+            Value::ChronoDate(None),
+            "an empty cell is a typed NULL"
         );
     }
 }
