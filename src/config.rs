@@ -121,6 +121,14 @@ pub struct Settings {
         global = true
     )]
     pub max_body_bytes: usize,
+    /// Largest accepted table upload (CSV) in bytes.
+    #[arg(
+        long,
+        env = "ODCAT_MAX_UPLOAD_BYTES",
+        default_value_t = 1_073_741_824,
+        global = true
+    )]
+    pub max_upload_bytes: u64,
 }
 
 impl Settings {
@@ -180,6 +188,7 @@ impl Settings {
             sparql_row_cap: 200_000,
             contributor_id: None,
             max_body_bytes: 1_048_576,
+            max_upload_bytes: 1_073_741_824,
         }
     }
 }

@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
 use crate::http::rdf::CatalogPageSize;
+use crate::http::tables::Uploads;
 use crate::rdf::{Mapping, Projector};
 use crate::sparql::SparqlService;
 use crate::{db, http};
@@ -54,6 +55,10 @@ impl Application {
             settings.sparql_limits(),
         );
         let sparql_data = web::Data::new(sparql.clone());
+        let uploads = web::Data::new(Uploads {
+            dir: settings.data_dir.join("uploads"),
+            max_bytes: settings.max_upload_bytes,
+        });
         let page_size = web::Data::new(CatalogPageSize(u64::from(
             settings.catalog_page_size.max(1),
         )));
@@ -66,6 +71,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(rdf.clone())
                 .app_data(sparql_data.clone())
+                .app_data(uploads.clone())
                 .app_data(page_size.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })

@@ -314,23 +314,7 @@ impl Catalog {
         change: impl FnOnce(&DatasetDocument) -> Result<NewDataset, CatalogError>,
     ) -> Result<DatasetDocument, CatalogError> {
         let (_guard, txn) = self.begin_write().await?;
-        let current = repo::find_dataset(&txn, key).await?;
-        // A dataset the actor may not even see is reported as missing, not as forbidden.
-        let current = visible(current, actor.visibility())
-            .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
-        if !actor.may_write(current.publisher_id) {
-            return Err(CatalogError::Forbidden(format!(
-                "your token may not write dataset `{}` of another publisher",
-                current.slug
-            )));
-        }
-        let tag = etag(current.id, current.revision);
-        if !precondition.holds(&tag) {
-            return Err(CatalogError::StaleRevision {
-                slug: current.slug,
-                current: tag,
-            });
-        }
+        let current = writable_dataset(&txn, actor, key, precondition).await?;
         let doc = self.document(&txn, current.clone()).await?;
         let new = change(&doc)?;
         let id = write_dataset(&txn, actor, Some(current), new).await?;
@@ -349,6 +333,33 @@ impl Catalog {
             .ok_or_else(|| CatalogError::DatasetNotFound(id.to_string()))?;
         self.document(txn, model).await
     }
+}
+
+/// The dataset `key` inside a write transaction, when `actor` may write it and `precondition` holds.
+pub async fn writable_dataset(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    key: &str,
+    precondition: &Precondition,
+) -> Result<dataset::Model, CatalogError> {
+    let current = repo::find_dataset(txn, key).await?;
+    // A dataset the actor may not even see is reported as missing, not as forbidden.
+    let current = visible(current, actor.visibility())
+        .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
+    if !actor.may_write(current.publisher_id) {
+        return Err(CatalogError::Forbidden(format!(
+            "your token may not write dataset `{}` of another publisher",
+            current.slug
+        )));
+    }
+    let tag = etag(current.id, current.revision);
+    if !precondition.holds(&tag) {
+        return Err(CatalogError::StaleRevision {
+            slug: current.slug,
+            current: tag,
+        });
+    }
+    Ok(current)
 }
 
 fn visible(model: Option<dataset::Model>, visibility: Visibility) -> Option<dataset::Model> {

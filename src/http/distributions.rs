@@ -13,7 +13,7 @@ use crate::catalog::service::etag;
 use crate::catalog::{Catalog, CatalogError};
 use crate::error::{ApiError, ErrorBody};
 
-fn parse_id(dataset: &str, id: &str) -> Result<Uuid, ApiError> {
+pub(super) fn parse_id(dataset: &str, id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| {
         CatalogError::DistributionNotFound {
             dataset: dataset.to_owned(),

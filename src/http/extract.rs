@@ -94,6 +94,14 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// An optional `If-Match`: `*` when the request has none.
+pub fn optional_if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
+    match req.headers().get(header::IF_MATCH) {
+        None => Ok(Precondition::Any),
+        value => parse_if_match(value).map(|IfMatch(p)| p),
+    }
+}
+
 fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiError> {
     let Some(value) = value else {
         return Err(ApiError::new(

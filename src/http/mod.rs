@@ -11,6 +11,7 @@ pub mod publishers;
 pub mod query;
 pub mod rdf;
 pub mod sparql;
+pub mod tables;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -79,6 +80,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .service(
                     web::resource("/datasets/{dataset}/distributions")
                         .route(web::post().to(distributions::create_distribution))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::resource("/datasets/{dataset}/distributions/{id}/data")
+                        .route(web::put().to(tables::put_table_data))
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{datasets, distributions, health, publishers};
+use super::{datasets, distributions, health, publishers, tables};
 use crate::catalog::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,
@@ -38,6 +38,7 @@ impl Modify for BearerAuth {
         datasets::replace_dataset, datasets::patch_dataset, datasets::withdraw_dataset,
         distributions::get_distribution, distributions::create_distribution,
         distributions::replace_distribution, distributions::withdraw_distribution,
+        tables::put_table_data,
         publishers::list_publishers, publishers::get_publisher,
         health::healthz, health::readyz,
     ),
@@ -45,6 +46,7 @@ impl Modify for BearerAuth {
         DatasetDocument, DistributionDocument, PublisherDocument, LangText, Keywords, Temporal,
         ContactPointDocument, ChecksumDocument, DataTableDocument, ColumnDocument, DatasetStatus,
         DistributionKind, DistributionStatus, ErrorBody, ErrorDetail, datasets::DatasetPage,
+        tables::TableLoaded, tables::LoadedColumn,
     )),
     modifiers(&BearerAuth),
     tags((name = "datasets"), (name = "distributions"), (name = "publishers"), (name = "operations")),

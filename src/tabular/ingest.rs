@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use super::read::{Analysis, ReadError, analyse, read_rows};
 use super::sniff::{Encoding, EncodingScanner};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
 use crate::catalog::CatalogError;
+use crate::catalog::service::{Actor, Catalog, Precondition, writable_dataset};
 use crate::catalog::table::{self, ColumnSpec, ColumnType, FileFacts};
 
 /// Rows handed to the SQL load at a time.
@@ -114,23 +117,41 @@ pub struct LoadReport {
     pub analysis: Analysis,
 }
 
-/// Analyses `spooled` (with `schema` in place of inference when given) and replaces the rows of
-/// hosted-table distribution `distribution_id` within `txn`.
+/// The first pass over `spooled`, on a blocking thread: with `schema` in place of inference when
+/// given. Run it before the write transaction, so a bad file never holds the write lock.
+pub async fn analyse_spooled(
+    spooled: &Spooled,
+    schema: Option<Vec<(String, ColumnType)>>,
+) -> Result<Analysis, CatalogError> {
+    let path = spooled.path().to_path_buf();
+    let encoding = spooled.encoding;
+    tokio::task::spawn_blocking(move || analyse(&path, encoding, schema.as_deref()))
+        .await
+        .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?
+        .map_err(read_error)
+}
+
+/// Analyses `spooled` and replaces the rows of hosted-table distribution `distribution_id` within
+/// `txn` (fixtures and generators; the API analyses before it opens the transaction).
 pub async fn load(
     txn: &DatabaseTransaction,
     distribution_id: Uuid,
     spooled: &Spooled,
     schema: Option<Vec<(String, ColumnType)>>,
 ) -> Result<LoadReport, CatalogError> {
+    let analysis = analyse_spooled(spooled, schema).await?;
+    load_analysed(txn, distribution_id, spooled, analysis).await
+}
+
+/// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
+/// with the rows of `spooled` as `analysis` found them.
+pub async fn load_analysed(
+    txn: &DatabaseTransaction,
+    distribution_id: Uuid,
+    spooled: &Spooled,
+    analysis: Analysis,
+) -> Result<LoadReport, CatalogError> {
     let path: PathBuf = spooled.path().to_path_buf();
-    let encoding = spooled.encoding;
-    let analysis = {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || analyse(&path, encoding, schema.as_deref()))
-            .await
-            .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?
-            .map_err(read_error)?
-    };
     let columns: Vec<ColumnSpec> = analysis
         .columns
         .iter()
@@ -168,4 +189,101 @@ pub async fn load(
         .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
     loaded?;
     Ok(LoadReport { analysis })
+}
+
+/// Replaces the rows of distribution `id` of dataset `key` with the spooled file, as `actor`: the
+/// file is analysed first (a bad file never takes the write lock), then loaded in one write
+/// transaction that checks the actor's right to write the dataset and `precondition`.
+#[tracing::instrument(skip_all, fields(dataset.key = %key, distribution.id = %id))]
+pub async fn replace_data(
+    catalog: &Catalog,
+    actor: &Actor,
+    key: &str,
+    id: Uuid,
+    precondition: &Precondition,
+    spooled: &Spooled,
+) -> Result<LoadReport, CatalogError> {
+    let analysis = analyse_spooled(spooled, None).await?;
+    let (_guard, txn) = catalog.begin_write().await?;
+    let dataset = writable_dataset(&txn, actor, key, precondition).await?;
+    let belongs = entities::distribution::Entity::find_by_id(id)
+        .filter(entities::distribution::Column::DatasetId.eq(dataset.id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !belongs {
+        return Err(CatalogError::DistributionNotFound {
+            dataset: key.to_owned(),
+            id: id.to_string(),
+        });
+    }
+    let report = load_analysed(&txn, id, spooled, analysis).await?;
+    txn.commit().await?;
+    tracing::info!(
+        table.rows = report.analysis.rows,
+        table.bytes = spooled.facts.bytes,
+        "replaced the rows of a hosted table"
+    );
+    Ok(report)
+}
+
+/// Why an upload could not be spooled.
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    /// Over the configured size limit.
+    #[error("the file exceeds the limit of {0} bytes")]
+    TooLarge(u64),
+    /// The client's body broke off.
+    #[error("the upload broke off: {0}")]
+    Broken(String),
+    /// The file is not readable text, or could not be stored.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// Spools a streamed upload of at most `limit` bytes into `dir`; the disk writes run on a blocking
+/// thread. Nothing of a failed upload remains.
+pub async fn spool_stream<E: std::fmt::Display>(
+    mut body: impl futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    dir: PathBuf,
+    limit: u64,
+) -> Result<Spooled, SpoolError> {
+    use futures_util::StreamExt;
+    let (tx, mut rx) = mpsc::channel::<bytes::Bytes>(8);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut spooler = Spooler::new(&dir)?;
+        while let Some(chunk) = rx.blocking_recv() {
+            spooler.write(&chunk)?;
+        }
+        Ok::<_, std::io::Error>(spooler)
+    });
+    let mut total = 0_u64;
+    let mut failure = None;
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(chunk) => {
+                total += chunk.len() as u64;
+                if total > limit {
+                    failure = Some(SpoolError::TooLarge(limit));
+                    break;
+                }
+                if tx.send(chunk).await.is_err() {
+                    break; // the writer failed; its error follows
+                }
+            }
+            Err(error) => {
+                failure = Some(SpoolError::Broken(error.to_string()));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let spooler = writer
+        .await
+        .map_err(|e| CatalogError::invalid("file", format!("the spooler failed: {e}")))?
+        .map_err(io_error)?;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    Ok(spooler.finish().map_err(read_error)?)
 }

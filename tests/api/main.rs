@@ -11,4 +11,5 @@ mod helpers;
 mod rdf;
 mod refusals;
 mod sparql;
+mod tables;
 mod writes;
