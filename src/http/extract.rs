@@ -185,6 +185,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// The request's media type without parameters, in lower case (`text/csv; charset=utf-8` →
+/// `text/csv`).
+pub fn content_type_essence(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
 /// The `Content-Length` a request declares.
 pub fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers()

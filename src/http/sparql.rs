@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-use super::extract::{BodyLimit, declared_length, read_body};
+use super::extract::{BodyLimit, content_type_essence, declared_length, read_body};
 use super::negotiate;
 use crate::error::ApiError;
 use crate::rdf::Format;
@@ -41,18 +41,7 @@ pub async fn post_sparql(
     service: web::Data<SparqlService>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = req.app_data::<BodyLimit>().map_or(1_048_576, |l| l.0);
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let essence = content_type_essence(&req).unwrap_or_default();
     match essence.as_str() {
         "application/sparql-update" => Err(SparqlError::UpdateRefused.into()),
         "application/x-www-form-urlencoded" => {

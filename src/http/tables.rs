@@ -4,13 +4,12 @@
 use std::path::PathBuf;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::distributions::parse_id;
-use super::extract::{Auth, optional_if_match};
+use super::extract::{Auth, content_type_essence, optional_if_match};
 use crate::catalog::Catalog;
 use crate::catalog::table::ColumnType;
 use crate::error::{ApiError, ErrorBody};
@@ -76,17 +75,7 @@ pub async fn put_table_data(
 ) -> Result<HttpResponse, ApiError> {
     let (key, id) = path.into_inner();
     let id = parse_id(&key, &id)?;
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let essence = content_type_essence(&req);
     if !matches!(essence.as_deref(), Some("text/csv" | "application/csv")) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

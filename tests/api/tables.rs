@@ -18,20 +18,25 @@ Gr\xFCnfl\xE4chen digital;Barmen;7.500,5;15.11.2025;nein\r\n\
 Schulnetz;Vohwinkel;;31.12.2026;ja\r\n";
 
 impl TestApp {
-    /// The dataset's hosted-table distribution: its id and its current JSON.
-    async fn hosted(&self, slug: &str) -> (Uuid, Value) {
+    /// The dataset's first distribution of `kind`: its id and its current JSON.
+    async fn distribution_of_kind(&self, slug: &str, kind: &str) -> (Uuid, Value) {
         let doc = self.get_json(&format!("/api/v1/datasets/{slug}")).await;
-        let hosted = doc["distributions"]
+        let found = doc["distributions"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|d| d["kind"] == "hosted_table")
+            .find(|d| d["kind"] == kind)
             .unwrap()
             .clone();
         (
-            Uuid::parse_str(hosted["id"].as_str().unwrap()).unwrap(),
-            hosted,
+            Uuid::parse_str(found["id"].as_str().unwrap()).unwrap(),
+            found,
         )
+    }
+
+    /// The dataset's hosted-table distribution.
+    async fn hosted(&self, slug: &str) -> (Uuid, Value) {
+        self.distribution_of_kind(slug, "hosted_table").await
     }
 
     async fn put_csv(
@@ -234,19 +239,9 @@ async fn uploads_need_a_writer_a_csv_body_a_hosted_table_and_a_sane_size() {
         "distribution_not_found",
     )
     .await;
-    let doc = app.get_json(&format!("/api/v1/datasets/{PROJECTS}")).await;
-    let link = doc["distributions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == "external_link")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (link, _) = app.distribution_of_kind(PROJECTS, "external_link").await;
     let message = assert_error(
-        app.put_csv(&token, PROJECTS, Uuid::parse_str(&link).unwrap(), "a\n1\n")
-            .await,
+        app.put_csv(&token, PROJECTS, link, "a\n1\n").await,
         422,
         "invalid_field",
     )
