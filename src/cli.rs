@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `load-fixtures`, `rdf rebuild|dump`,
+//! The command line: `serve` (default), `migrate`, `load-fixtures`, `import`, `rdf rebuild|dump`,
 //! `token create|revoke`.
 
 use std::io::Write;
@@ -7,12 +7,14 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
+use crate::catalog::service::{Actor, Precondition};
 use crate::catalog::values::Role;
 use crate::catalog::{Catalog, auth, fixtures};
 use crate::config::Settings;
 use crate::db;
 use crate::rdf::{Format, Projector, RdfStore, publish};
 use crate::startup::{self, Application};
+use crate::tabular::ingest;
 
 /// odcat publishes a city's open data: DCAT-AP 3 / DCAT-AP.de metadata, downloads and a JSON API.
 #[derive(Debug, Parser)]
@@ -35,6 +37,18 @@ pub enum Command {
     Migrate,
     /// Load the Wuppertal fixtures; adds only what is missing, so it can run any number of times.
     LoadFixtures,
+    /// Replace a hosted table's rows with a CSV file (encoding, delimiter and column types are
+    /// recognised over the whole file), with a progress bar.
+    Import {
+        /// Dataset id or slug.
+        #[arg(long)]
+        dataset: String,
+        /// Distribution id (a hosted table of that dataset).
+        #[arg(long)]
+        distribution: Uuid,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -106,6 +120,89 @@ async fn open(settings: &Settings) -> anyhow::Result<Catalog> {
     Ok(Catalog::new(connection, settings.base_url()))
 }
 
+/// `odcat import`: spools the file (bytes bar), analyses it (spinner), loads it (rows bar).
+async fn import(
+    catalog: &Catalog,
+    settings: &Settings,
+    dataset: &str,
+    distribution: Uuid,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let style = |template: &str| {
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+    };
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("failed to read {}", file.display()))?
+        .len();
+    let bar = ProgressBar::new(size).with_style(style(
+        "{msg:10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}",
+    ));
+    bar.set_message("reading");
+    let spooled = {
+        let bar = bar.clone();
+        let file = file.to_path_buf();
+        let dir = settings.data_dir.join("uploads");
+        tokio::task::spawn_blocking(move || -> anyhow::Result<ingest::Spooled> {
+            use std::io::Read;
+            let mut input = std::fs::File::open(&file)
+                .with_context(|| format!("failed to open {}", file.display()))?;
+            let mut spooler =
+                ingest::Spooler::new(&dir).context("failed to create the spool file")?;
+            let mut buffer = vec![0; 1 << 16];
+            loop {
+                let n = input.read(&mut buffer).context("failed to read the file")?;
+                if n == 0 {
+                    break;
+                }
+                spooler
+                    .write(&buffer[..n])
+                    .context("failed to spool the file")?;
+                bar.inc(n as u64);
+            }
+            Ok(spooler.finish().map_err(ingest::read_error)?)
+        })
+        .await
+        .context("the reader thread failed")??
+    };
+    bar.finish_and_clear();
+    let rows =
+        ProgressBar::new_spinner().with_style(style("{msg:10} {spinner} {pos} rows {per_sec}"));
+    rows.set_message("analysing");
+    rows.enable_steady_tick(std::time::Duration::from_millis(120));
+    let progress: ingest::Progress = {
+        let rows = rows.clone();
+        std::sync::Arc::new(move |n| {
+            rows.set_message("loading");
+            rows.set_position(n);
+        })
+    };
+    let report = ingest::replace_data(
+        catalog,
+        &Actor::operator(),
+        dataset,
+        distribution,
+        &Precondition::Any,
+        &spooled,
+        Some(progress),
+    )
+    .await;
+    rows.finish_and_clear();
+    let analysis = report
+        .context("the import failed; the table keeps its old rows")?
+        .analysis;
+    say(&format!(
+        "imported {} rows into distribution {distribution} of `{dataset}` ({}, delimiter `{}`)",
+        analysis.rows,
+        analysis.encoding,
+        char::from(analysis.delimiter).escape_default()
+    ))?;
+    for (name, inferred) in &analysis.columns {
+        say(&format!("  {name}: {}", inferred.column_type.as_str()))?;
+    }
+    Ok(())
+}
+
 fn say(line: &str) -> anyhow::Result<()> {
     writeln!(std::io::stdout(), "{line}").context("failed to write to stdout")
 }
@@ -132,6 +229,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "fixtures loaded: {} publishers, {} datasets, {} tables with {} rows added",
                 report.publishers, report.datasets, report.tables, report.rows
             ))
+        }
+        Command::Import {
+            dataset,
+            distribution,
+            file,
+        } => {
+            let catalog = open(&settings).await?;
+            import(&catalog, &settings, &dataset, distribution, &file).await
         }
         Command::Token(TokenCommand::Create {
             publisher,

@@ -33,6 +33,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The operator at the command line, who has the database itself and so every right.
+    pub fn operator() -> Self {
+        Self {
+            token_id: Uuid::nil(),
+            role: Role::Admin,
+            publisher_id: None,
+        }
+    }
+
     /// Whether this actor may write datasets of `publisher_id`.
     pub fn may_write(&self, publisher_id: Uuid) -> bool {
         self.role == Role::Admin || self.publisher_id == Some(publisher_id)

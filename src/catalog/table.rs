@@ -35,6 +35,21 @@ pub enum ColumnType {
     Datetime,
 }
 
+impl ColumnType {
+    /// The name used in JSON and messages (`text`, `integer`, `decimal`, `boolean`, `date`,
+    /// `datetime`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Integer => "integer",
+            Self::Decimal => "decimal",
+            Self::Boolean => "boolean",
+            Self::Date => "date",
+            Self::Datetime => "datetime",
+        }
+    }
+}
+
 /// One column: the name users see and its type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnSpec {

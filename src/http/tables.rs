@@ -97,7 +97,8 @@ pub async fn put_table_data(
             }
             SpoolError::Catalog(e) => ApiError::from(e),
         })?;
-    let report = ingest::replace_data(&catalog, &actor, &key, id, &precondition, &spooled).await?;
+    let report =
+        ingest::replace_data(&catalog, &actor, &key, id, &precondition, &spooled, None).await?;
     let analysis = report.analysis;
     Ok(HttpResponse::Ok().json(TableLoaded {
         distribution: id,

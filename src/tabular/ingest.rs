@@ -19,6 +19,9 @@ use crate::catalog::CatalogError;
 use crate::catalog::service::{Actor, Catalog, Precondition, writable_dataset};
 use crate::catalog::table::{self, ColumnSpec, ColumnType, FileFacts};
 
+/// Called with the number of rows read so far (for progress bars).
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
 /// Rows handed to the SQL load at a time.
 const BATCH: usize = 2000;
 
@@ -140,7 +143,7 @@ pub async fn load(
     schema: Option<Vec<(String, ColumnType)>>,
 ) -> Result<LoadReport, CatalogError> {
     let analysis = analyse_spooled(spooled, schema).await?;
-    load_analysed(txn, distribution_id, spooled, analysis).await
+    load_analysed(txn, distribution_id, spooled, analysis, None).await
 }
 
 /// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
@@ -150,6 +153,7 @@ pub async fn load_analysed(
     distribution_id: Uuid,
     spooled: &Spooled,
     analysis: Analysis,
+    progress: Option<Progress>,
 ) -> Result<LoadReport, CatalogError> {
     let path: PathBuf = spooled.path().to_path_buf();
     let columns: Vec<ColumnSpec> = analysis
@@ -165,15 +169,23 @@ pub async fn load_analysed(
         let analysis = analysis.clone();
         tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(BATCH);
+            let mut read = 0_u64;
             let outcome = read_rows::<ReadError>(&path, &analysis, |_, cells| {
                 batch.push(cells);
+                read += 1;
                 if batch.len() == BATCH {
+                    if let Some(progress) = &progress {
+                        progress(read);
+                    }
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     // A closed channel means the load stopped; the error it stopped with is its own.
                     let _ = tx.blocking_send(Ok(full));
                 }
                 Ok(())
             });
+            if let Some(progress) = &progress {
+                progress(read);
+            }
             let last = match outcome {
                 Ok(()) => Ok(batch),
                 Err(error) => Err(read_error(error)),
@@ -202,8 +214,12 @@ pub async fn replace_data(
     id: Uuid,
     precondition: &Precondition,
     spooled: &Spooled,
+    progress: Option<Progress>,
 ) -> Result<LoadReport, CatalogError> {
     let analysis = analyse_spooled(spooled, None).await?;
+    if let Some(progress) = &progress {
+        progress(0);
+    }
     let (_guard, txn) = catalog.begin_write().await?;
     let dataset = writable_dataset(&txn, actor, key, precondition).await?;
     let belongs = entities::distribution::Entity::find_by_id(id)
@@ -217,7 +233,7 @@ pub async fn replace_data(
             id: id.to_string(),
         });
     }
-    let report = load_analysed(&txn, id, spooled, analysis).await?;
+    let report = load_analysed(&txn, id, spooled, analysis, progress).await?;
     txn.commit().await?;
     tracing::info!(
         table.rows = report.analysis.rows,

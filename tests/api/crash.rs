@@ -13,7 +13,7 @@ use crate::helpers::{TestDatabase, new_dataset};
 
 const BIN: &str = env!("CARGO_BIN_EXE_odcat");
 
-fn odcat(db: &TestDatabase, args: &[&str]) -> Command {
+pub(crate) fn odcat(db: &TestDatabase, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .env("ODCAT_DATA_DIR", db.dir.path())

@@ -270,3 +270,66 @@ async fn uploads_need_a_writer_a_csv_body_a_hosted_table_and_a_sane_size() {
         Some(11)
     );
 }
+
+/// `odcat import` runs the same pipeline from the command line.
+#[tokio::test]
+async fn the_import_command_loads_a_file_and_refuses_a_bad_one() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db = crate::helpers::TestDatabase::new().await;
+    let status = crate::crash::odcat(&db, &["load-fixtures"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let connection = sea_orm::Database::connect(db.settings().database_url())
+        .await
+        .unwrap();
+    let dataset = entities::dataset::Entity::find()
+        .filter(entities::dataset::Column::Slug.eq(PROJECTS))
+        .one(&connection)
+        .await
+        .unwrap()
+        .unwrap();
+    let id = entities::distribution::Entity::find()
+        .filter(entities::distribution::Column::DatasetId.eq(dataset.id))
+        .filter(entities::distribution::Column::Kind.eq("hosted_table"))
+        .one(&connection)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let file = db.dir.path().join("massnahmen.csv");
+    std::fs::write(&file, GERMAN_EXCEL).unwrap();
+    let import = |path: &std::path::Path| {
+        crate::crash::odcat(
+            &db,
+            &[
+                "import",
+                "--dataset",
+                PROJECTS,
+                "--distribution",
+                &id.to_string(),
+                path.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+    let output = import(&file);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("imported 3 rows"), "{stdout}");
+    assert!(stdout.contains("Budget EUR: decimal"), "{stdout}");
+    assert_eq!(table::stored_rows(&connection, id).await.unwrap(), Some(3));
+
+    let bad = db.dir.path().join("kaputt.csv");
+    std::fs::write(&bad, "a,b\n1\n").unwrap();
+    let output = import(&bad);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 2: 1 fields where the header has 2"),
+        "{stderr}"
+    );
+    assert_eq!(table::stored_rows(&connection, id).await.unwrap(), Some(3));
+}
