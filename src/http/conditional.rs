@@ -39,28 +39,65 @@ pub fn bytes_with_validators(
     etag: String,
     last_modified: Option<DateTime<FixedOffset>>,
 ) -> HttpResponse {
-    // HTTP dates have whole seconds; truncate so that `If-Modified-Since` of the same value matches.
-    let last_modified = last_modified.map(|t| {
-        let secs = u64::try_from(t.timestamp()).unwrap_or(0);
-        HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-    });
-    if not_modified(req, &etag, last_modified) {
+    let validators = Validators::new(req, etag, last_modified);
+    match validators.not_modified() {
+        Some(response) => response,
+        None => validators.ok().content_type(content_type).body(bytes),
+    }
+}
+
+/// The validators of one answer, and whether the client's copy is still current.
+pub struct Validators {
+    etag: String,
+    last_modified: Option<HttpDate>,
+    current: bool,
+}
+
+impl Validators {
+    /// Checks `If-None-Match` / `If-Modified-Since` of `req` against `etag` and `last_modified`.
+    pub fn new(
+        req: &HttpRequest,
+        etag: String,
+        last_modified: Option<DateTime<FixedOffset>>,
+    ) -> Self {
+        // HTTP dates have whole seconds; truncate so that `If-Modified-Since` of the same value
+        // matches.
+        let last_modified = last_modified.map(|t| {
+            let secs = u64::try_from(t.timestamp()).unwrap_or(0);
+            HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        });
+        let current = not_modified(req, &etag, last_modified);
+        Self {
+            etag,
+            last_modified,
+            current,
+        }
+    }
+
+    /// The 304 answer, when the client's copy is current.
+    pub fn not_modified(&self) -> Option<HttpResponse> {
+        if !self.current {
+            return None;
+        }
         let mut response = HttpResponse::NotModified();
-        response.insert_header((header::ETAG, etag));
-        if let Some(lm) = last_modified {
+        response.insert_header((header::ETAG, self.etag.clone()));
+        if let Some(lm) = self.last_modified {
             response.insert_header((header::LAST_MODIFIED, lm));
         }
-        return response.finish();
+        Some(response.finish())
     }
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
-    if let Some(lm) = last_modified {
-        response.insert_header((header::LAST_MODIFIED, lm));
+
+    /// A 200 answer carrying `ETag`, `Last-Modified` and `Cache-Control: no-cache`.
+    pub fn ok(&self) -> actix_web::HttpResponseBuilder {
+        let mut response = HttpResponse::Ok();
+        response
+            .insert_header((header::ETAG, self.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, "no-cache"));
+        if let Some(lm) = self.last_modified {
+            response.insert_header((header::LAST_MODIFIED, lm));
+        }
+        response
     }
-    response.body(bytes)
 }
 
 fn not_modified(req: &HttpRequest, etag: &str, last_modified: Option<HttpDate>) -> bool {

@@ -3,6 +3,7 @@
 pub mod conditional;
 pub mod datasets;
 pub mod distributions;
+pub mod downloads;
 pub mod extract;
 pub mod health;
 pub mod negotiate;
@@ -43,6 +44,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::resource("/catalog.{ext}")
                 .route(web::get().to(rdf::catalog_with_extension))
                 .route(web::head().to(rdf::catalog_with_extension))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/dataset/{dataset}/distribution/{id}/data.{ext}")
+                .route(web::get().to(downloads::download_table))
+                .route(web::head().to(downloads::download_table))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

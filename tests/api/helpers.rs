@@ -14,6 +14,7 @@ use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use tempfile::TempDir;
+use uuid::Uuid;
 
 static BACKEND_NOTICE: Once = Once::new();
 
@@ -219,6 +220,27 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// The dataset's first distribution of `kind`: its id and its current JSON.
+    pub async fn distribution_of_kind(&self, slug: &str, kind: &str) -> (Uuid, Value) {
+        let doc = self.get_json(&format!("/api/v1/datasets/{slug}")).await;
+        let found = doc["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap()
+            .clone();
+        (
+            Uuid::parse_str(found["id"].as_str().unwrap()).unwrap(),
+            found,
+        )
+    }
+
+    /// The dataset's hosted-table distribution.
+    pub async fn hosted(&self, slug: &str) -> (Uuid, Value) {
+        self.distribution_of_kind(slug, "hosted_table").await
     }
 
     /// Reads a dataset and its ETag.

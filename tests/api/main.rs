@@ -5,6 +5,7 @@
 mod crash;
 mod datasets;
 mod distributions;
+mod downloads;
 mod fixtures;
 mod health;
 mod helpers;

@@ -18,27 +18,6 @@ Gr\xFCnfl\xE4chen digital;Barmen;7.500,5;15.11.2025;nein\r\n\
 Schulnetz;Vohwinkel;;31.12.2026;ja\r\n";
 
 impl TestApp {
-    /// The dataset's first distribution of `kind`: its id and its current JSON.
-    async fn distribution_of_kind(&self, slug: &str, kind: &str) -> (Uuid, Value) {
-        let doc = self.get_json(&format!("/api/v1/datasets/{slug}")).await;
-        let found = doc["distributions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["kind"] == kind)
-            .unwrap()
-            .clone();
-        (
-            Uuid::parse_str(found["id"].as_str().unwrap()).unwrap(),
-            found,
-        )
-    }
-
-    /// The dataset's hosted-table distribution.
-    async fn hosted(&self, slug: &str) -> (Uuid, Value) {
-        self.distribution_of_kind(slug, "hosted_table").await
-    }
-
     async fn put_csv(
         &self,
         token: &str,

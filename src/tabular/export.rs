@@ -1,0 +1,364 @@
+//! Streamed downloads of a hosted table as CSV (RFC 4180, CRLF), JSON or NDJSON, read from SQL in batches of rows, so
+//! memory stays flat however large the table. JSON keeps the column types; CSV can be written for
+//! German Excel (`;`, decimal commas, a BOM) and with spreadsheet formulas neutralised.
+
+use bytes::Bytes;
+use entities::{data_table, dataset, distribution};
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::catalog::CatalogError;
+use crate::catalog::repo;
+use crate::catalog::table::{Cell, StoredTable};
+use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
+
+/// Rows read from SQL per batch.
+const BATCH: u64 = 2000;
+
+/// A download format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownloadFormat {
+    /// CSV (RFC 4180) with a header row.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl DownloadFormat {
+    /// The format of a URL extension.
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        match extension {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "ndjson" => Some(Self::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// The extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Ndjson => "ndjson",
+        }
+    }
+
+    /// The media type answered.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Json => "application/json",
+            Self::Ndjson => "application/x-ndjson",
+        }
+    }
+}
+
+/// CSV options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The delimiter; with `;` decimals are written with a comma, as German Excel reads them.
+    pub delimiter: u8,
+    /// Start with a UTF-8 BOM (Excel needs it to read UTF-8).
+    pub bom: bool,
+    /// Prefix text cells starting with `=`, `+`, `-`, `@`, tab or CR with `'`, so spreadsheets do not
+    /// run them as formulas.
+    pub escape_formulas: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: b',',
+            bom: false,
+            escape_formulas: false,
+        }
+    }
+}
+
+/// What to download: which columns (indices into the table's columns, in the order asked), and a
+/// window of rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// Column indices.
+    pub columns: Vec<usize>,
+    /// Rows skipped.
+    pub offset: u64,
+    /// Most rows.
+    pub limit: Option<u64>,
+}
+
+/// The hosted table of an active distribution of a published dataset, with the dataset.
+pub async fn public_table(
+    db: &DatabaseConnection,
+    key: &str,
+    distribution_id: Uuid,
+) -> Result<(dataset::Model, data_table::Model), CatalogError> {
+    let dataset = repo::find_dataset(db, key)
+        .await?
+        .filter(|d| d.status == DatasetStatus::Published.as_str())
+        .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
+    let missing = || CatalogError::DistributionNotFound {
+        dataset: key.to_owned(),
+        id: distribution_id.to_string(),
+    };
+    let dist = distribution::Entity::find_by_id(distribution_id)
+        .filter(distribution::Column::DatasetId.eq(dataset.id))
+        .one(db)
+        .await?
+        .filter(|d| {
+            DistributionStatus::from_db(&d.status) == DistributionStatus::Active
+                && DistributionKind::from_db(&d.kind) == DistributionKind::HostedTable
+        })
+        .ok_or_else(missing)?;
+    let table = data_table::Entity::find()
+        .filter(data_table::Column::DistributionId.eq(dist.id))
+        .one(db)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((dataset, table))
+}
+
+/// The download as a stream of chunks, one per batch of rows.
+pub fn stream(
+    db: DatabaseConnection,
+    table: StoredTable,
+    selection: Selection,
+    format: DownloadFormat,
+    csv: CsvOptions,
+) -> impl Stream<Item = Result<Bytes, CatalogError>> {
+    struct State {
+        db: DatabaseConnection,
+        table: StoredTable,
+        selection: Selection,
+        after: i64,
+        remaining: Option<u64>,
+        written: u64,
+        stage: Stage,
+    }
+    #[derive(PartialEq, Eq)]
+    enum Stage {
+        Head,
+        Rows,
+        Tail,
+        Done,
+    }
+    let state = State {
+        db,
+        after: i64::try_from(selection.offset).unwrap_or(i64::MAX),
+        remaining: selection.limit,
+        table,
+        selection,
+        written: 0,
+        stage: Stage::Head,
+    };
+    futures_util::stream::unfold(state, move |mut s| async move {
+        match s.stage {
+            Stage::Head => {
+                s.stage = Stage::Rows;
+                Some((Ok(head(&s.table, &s.selection, format, csv)), s))
+            }
+            Stage::Rows => {
+                let want = s.remaining.map_or(BATCH, |r| r.min(BATCH));
+                if want == 0 {
+                    s.stage = Stage::Tail;
+                    return Some((Ok(Bytes::new()), s));
+                }
+                let rows = match s.table.rows_after(&s.db, s.after, want).await {
+                    Ok(rows) => rows,
+                    Err(error) => {
+                        s.stage = Stage::Done;
+                        return Some((Err(error), s));
+                    }
+                };
+                let Some((last, _)) = rows.last() else {
+                    s.stage = Stage::Tail;
+                    return Some((Ok(Bytes::new()), s));
+                };
+                s.after = *last;
+                s.remaining = s.remaining.map(|r| r - rows.len() as u64);
+                let chunk = encode(&s.table, &s.selection, format, csv, &rows, s.written);
+                s.written += rows.len() as u64;
+                Some((chunk, s))
+            }
+            Stage::Tail => {
+                s.stage = Stage::Done;
+                let tail = if format == DownloadFormat::Json {
+                    Bytes::from_static(b"]\n")
+                } else {
+                    Bytes::new()
+                };
+                Some((Ok(tail), s))
+            }
+            Stage::Done => None,
+        }
+    })
+}
+
+fn head(
+    table: &StoredTable,
+    selection: &Selection,
+    format: DownloadFormat,
+    csv: CsvOptions,
+) -> Bytes {
+    match format {
+        DownloadFormat::Json => Bytes::from_static(b"["),
+        DownloadFormat::Ndjson => Bytes::new(),
+        DownloadFormat::Csv => {
+            let mut out = Vec::new();
+            if csv.bom {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(csv.delimiter)
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out);
+            let names = selection
+                .columns
+                .iter()
+                .map(|i| table.columns[*i].name.as_str());
+            let out = writer
+                .write_record(names)
+                .ok()
+                .and_then(|()| writer.into_inner().ok())
+                .unwrap_or_default();
+            Bytes::from(out)
+        }
+    }
+}
+
+fn encode(
+    table: &StoredTable,
+    selection: &Selection,
+    format: DownloadFormat,
+    csv_options: CsvOptions,
+    rows: &[(i64, Vec<Option<Cell>>)],
+    written_before: u64,
+) -> Result<Bytes, CatalogError> {
+    let failed = |e: &dyn std::fmt::Display| CatalogError::invalid("download", e.to_string());
+    match format {
+        DownloadFormat::Csv => {
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(csv_options.delimiter)
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(Vec::with_capacity(rows.len() * 64));
+            let mut record = Vec::with_capacity(selection.columns.len());
+            for (_, cells) in rows {
+                record.clear();
+                for i in &selection.columns {
+                    record.push(csv_cell(cells[*i].as_ref(), csv_options));
+                }
+                writer.write_record(&record).map_err(|e| failed(&e))?;
+            }
+            writer
+                .into_inner()
+                .map(Bytes::from)
+                .map_err(|e| failed(&e.error().to_string()))
+        }
+        DownloadFormat::Json | DownloadFormat::Ndjson => {
+            let mut out = Vec::with_capacity(rows.len() * 96);
+            for (k, (_, cells)) in rows.iter().enumerate() {
+                if format == DownloadFormat::Json && (written_before > 0 || k > 0) {
+                    out.push(b',');
+                }
+                let object: serde_json::Map<String, serde_json::Value> = selection
+                    .columns
+                    .iter()
+                    .map(|i| {
+                        (
+                            table.columns[*i].name.clone(),
+                            json_cell(cells[*i].as_ref()),
+                        )
+                    })
+                    .collect();
+                serde_json::to_writer(&mut out, &object).map_err(|e| failed(&e))?;
+                if format == DownloadFormat::Ndjson {
+                    out.push(b'\n');
+                }
+            }
+            Ok(Bytes::from(out))
+        }
+    }
+}
+
+fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
+    let comma_decimals = options.delimiter == b';';
+    match cell {
+        None => String::new(),
+        Some(Cell::Text(text)) => {
+            let risky = text
+                .chars()
+                .next()
+                .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+            if options.escape_formulas && risky {
+                format!("'{text}")
+            } else {
+                text.clone()
+            }
+        }
+        Some(Cell::Integer(n)) => n.to_string(),
+        Some(Cell::Decimal(x)) if comma_decimals => x.to_string().replace('.', ","),
+        Some(Cell::Decimal(x)) => x.to_string(),
+        Some(Cell::Boolean(b)) => b.to_string(),
+        Some(Cell::Date(d)) => d.format("%Y-%m-%d").to_string(),
+        Some(Cell::Datetime(t)) => t.to_rfc3339(),
+    }
+}
+
+fn json_cell(cell: Option<&Cell>) -> serde_json::Value {
+    use serde_json::Value;
+    match cell {
+        None => Value::Null,
+        Some(Cell::Text(text)) => Value::String(text.clone()),
+        Some(Cell::Integer(n)) => Value::from(*n),
+        Some(Cell::Decimal(x)) => {
+            serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number)
+        }
+        Some(Cell::Boolean(b)) => Value::Bool(*b),
+        Some(Cell::Date(d)) => Value::String(d.format("%Y-%m-%d").to_string()),
+        Some(Cell::Datetime(t)) => Value::String(t.to_rfc3339()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_follow_the_options() {
+        let german = CsvOptions {
+            delimiter: b';',
+            bom: true,
+            escape_formulas: true,
+        };
+        assert_eq!(csv_cell(Some(&Cell::Decimal(1234.5)), german), "1234,5");
+        assert_eq!(
+            csv_cell(Some(&Cell::Decimal(1234.5)), CsvOptions::default()),
+            "1234.5"
+        );
+        assert_eq!(
+            csv_cell(Some(&Cell::Text("=HYPERLINK(\"x\")".into())), german),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(
+            csv_cell(Some(&Cell::Text("=1+1".into())), CsvOptions::default()),
+            "=1+1"
+        );
+        assert_eq!(csv_cell(Some(&Cell::Integer(-5)), german), "-5");
+        assert_eq!(csv_cell(None, german), "");
+    }
+
+    #[test]
+    fn json_cells_keep_their_types() {
+        assert_eq!(json_cell(Some(&Cell::Integer(3))), serde_json::json!(3));
+        assert_eq!(json_cell(Some(&Cell::Decimal(2.5))), serde_json::json!(2.5));
+        assert_eq!(
+            json_cell(Some(&Cell::Boolean(true))),
+            serde_json::json!(true)
+        );
+        assert_eq!(json_cell(None), serde_json::Value::Null);
+    }
+}
