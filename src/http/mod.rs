@@ -90,6 +90,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
+                    web::resource("/datasets/{dataset}/distributions/{id}/rows")
+                        .route(web::get().to(tables::get_table_rows))
+                        .route(web::head().to(tables::get_table_rows))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
                     web::resource("/datasets/{dataset}/distributions/{id}/data")
                         .route(web::put().to(tables::put_table_data))
                         .default_service(web::to(method_not_allowed)),

@@ -1,5 +1,5 @@
-//! `PUT /api/v1/datasets/{dataset}/distributions/{id}/data`: replaces a hosted table's rows with a CSV
-//! file streamed in the body (spooled to disk, never held in memory).
+//! `PUT /api/v1/datasets/{dataset}/distributions/{id}/data` replaces a hosted table's rows with a CSV
+//! file streamed in the body (spooled to disk, never held in memory); `GET …/rows` pages through them.
 
 use std::path::PathBuf;
 
@@ -10,9 +10,12 @@ use uuid::Uuid;
 
 use super::distributions::parse_id;
 use super::extract::{Auth, content_type_essence, optional_if_match};
+use super::query::positive;
 use crate::catalog::Catalog;
 use crate::catalog::table::ColumnType;
+use crate::catalog::table::StoredTable;
 use crate::error::{ApiError, ErrorBody};
+use crate::tabular::export;
 use crate::tabular::ingest::{self, SpoolError};
 
 /// Where uploads are spooled and how large they may be (app data).
@@ -117,6 +120,78 @@ pub async fn put_table_data(
                 name,
                 column_type: inferred.column_type,
             })
+            .collect(),
+    }))
+}
+
+/// One page of a hosted table's rows, for previews (the role of CKAN's `datastore_search`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RowsPage {
+    /// Rows in the table.
+    pub total: u64,
+    /// The page (1-based).
+    pub page: u64,
+    /// Rows per page.
+    pub per_page: u64,
+    /// The columns, named as in the header, with their types.
+    pub columns: Vec<LoadedColumn>,
+    /// The rows of this page: objects keyed by column name, typed.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One page of the rows of a published dataset's hosted table, with the total and the column types.
+#[utoipa::path(get, path = "/api/v1/datasets/{dataset}/distributions/{id}/rows", tag = "distributions",
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
+        ("page" = Option<u64>, Query, description = "page, 1-based (default 1)"), ("per_page" = Option<u64>, Query, description = "rows per page, 1–1000 (default 50)")),
+    responses((status = 200, body = RowsPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_table_rows(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, id) = path.into_inner();
+    let id = parse_id(&key, &id)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
+    let (mut page, mut per_page) = (1, 50);
+    for (name, value) in pairs {
+        match name.as_str() {
+            "page" => page = positive("page", &value)?,
+            "per_page" => per_page = positive("per_page", &value)?,
+            other => {
+                return Err(ApiError::bad_parameter(
+                    other,
+                    format!("`{other}` is not a parameter of the rows API (page, per_page)"),
+                ));
+            }
+        }
+    }
+    if per_page > 1000 {
+        return Err(ApiError::bad_parameter(
+            "per_page",
+            format!("`{per_page}` is more than 1000"),
+        ));
+    }
+    let (_, model) = export::public_table(catalog.db(), &key, id).await?;
+    let table = StoredTable::from_model(&model)?;
+    let after = i64::try_from((page - 1).saturating_mul(per_page)).unwrap_or(i64::MAX);
+    let rows = table.rows_after(catalog.db(), after, per_page).await?;
+    Ok(HttpResponse::Ok().json(RowsPage {
+        total: u64::try_from(table.row_count).unwrap_or(0),
+        page,
+        per_page,
+        columns: table
+            .columns
+            .iter()
+            .map(|c| LoadedColumn {
+                name: c.name.clone(),
+                column_type: c.column_type,
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|(_, cells)| export::json_object(&table, cells))
             .collect(),
     }))
 }

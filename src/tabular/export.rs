@@ -308,6 +308,30 @@ fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
     }
 }
 
+/// A row as a JSON object keyed by column name, with typed values.
+pub fn json_object(
+    table: &StoredTable,
+    cells: &[Option<Cell>],
+) -> serde_json::Map<String, serde_json::Value> {
+    json_fields(table, &(0..table.columns.len()).collect::<Vec<_>>(), cells)
+}
+
+fn json_fields(
+    table: &StoredTable,
+    columns: &[usize],
+    cells: &[Option<Cell>],
+) -> serde_json::Map<String, serde_json::Value> {
+    columns
+        .iter()
+        .map(|i| {
+            (
+                table.columns[*i].name.clone(),
+                json_cell(cells[*i].as_ref()),
+            )
+        })
+        .collect()
+}
+
 fn json_cell(cell: Option<&Cell>) -> serde_json::Value {
     use serde_json::Value;
     match cell {

@@ -133,3 +133,35 @@ async fn bad_download_parameters_are_named() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_rows_api_pages_with_total_and_column_types() {
+    let app = spawn_app().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let base = format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/rows");
+    let page: Value = app.get_json(&format!("{base}?page=2&per_page=5")).await;
+    assert_eq!(page["total"], 11);
+    assert_eq!(
+        (page["page"].as_u64(), page["per_page"].as_u64()),
+        (Some(2), Some(5))
+    );
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["projekt_id"], "DT-06");
+    let budget = page["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "budget_eur")
+        .unwrap()
+        .clone();
+    assert_eq!(budget["type"], "decimal");
+    let last: Value = app.get_json(&format!("{base}?page=3&per_page=5")).await;
+    assert_eq!(last["rows"].as_array().unwrap().len(), 1);
+    for query in ["page=0", "per_page=5000", "colour=red", "page=x"] {
+        let response = app.get(&format!("{base}?{query}")).await;
+        assert_eq!(response.status().as_u16(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{query}: {body}");
+    }
+}
