@@ -17,6 +17,9 @@
 //! The database must be empty (no publisher yet); the generator refuses to add to an existing one.
 //! Output is deterministic for a given count: ids and sizes come from a seeded generator.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,6 +38,8 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use rng::Rng;
 
 /// Datasets written per SQL transaction.
 const PER_TRANSACTION: usize = 1000;
@@ -329,22 +334,8 @@ const DISTRICTS: &[(&str, &str)] = &[
     ("Ronsdorf", "ronsdorf"),
 ];
 
-/// SplitMix64: a tiny seeded generator, so that a given count always yields the same catalogue.
-struct Rng(u64);
-
+/// What this generator draws beyond the shared SplitMix64 core.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn uuid(&mut self) -> Uuid {
         let bytes = ((u128::from(self.next()) << 64) | u128::from(self.next())).to_be_bytes();
         uuid::Builder::from_random_bytes(bytes).into_uuid()

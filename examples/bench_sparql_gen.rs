@@ -23,6 +23,9 @@
 //!
 //! Prints one line per table (`table K/N: dataset ID (SLUG), distribution ID, R rows`) and a total.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,6 +41,8 @@ use odcat::config::Settings;
 use odcat::tabular::ingest;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
+
+use rng::Rng;
 
 const CSV_FORMAT: &str = "http://publications.europa.eu/resource/authority/file-type/CSV";
 const CSV_MEDIA_TYPE: &str = "https://www.iana.org/assignments/media-types/text/csv";
@@ -160,22 +165,8 @@ const STREETS: &[&str] = &[
     "Heckinghauser Straße",
 ];
 
-/// SplitMix64, as in `bench_catalog_gen`: a given seed always yields the same table.
-struct Rng(u64);
-
+/// What this generator draws beyond the shared SplitMix64 core.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     /// Uniform in [0, 1).
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64

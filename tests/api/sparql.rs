@@ -62,7 +62,8 @@ impl TestApp {
         }
     }
 
-    async fn ask(&self, query: &str) -> bool {
+    /// The answer of an ASK query (asserting a 200).
+    pub(crate) async fn ask(&self, query: &str) -> bool {
         let response = self
             .sparql_get(query, "application/sparql-results+json")
             .await;
