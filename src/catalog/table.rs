@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{data_table, dataset, distribution};
-use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, SimpleExpr, Table, Value};
+use sea_orm::sea_query::{
+    Alias, ColumnDef, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, Table, Value,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -114,20 +116,35 @@ impl StoredTable {
         after: i64,
         limit: u64,
     ) -> Result<Vec<(i64, Vec<Option<Cell>>)>, CatalogError> {
+        let mut query = self.select();
+        query
+            .and_where(Expr::col(Alias::new(ROW)).gt(after))
+            .order_by(Alias::new(ROW), sea_orm::sea_query::Order::Asc)
+            .limit(limit);
+        self.fetch(db, &query).await
+    }
+
+    /// `SELECT _row, c1, …, cn FROM` the table, for callers to add conditions, order and limits.
+    pub fn select(&self) -> SelectStatement {
         let mut query = Query::select();
-        query.column(Alias::new("_row"));
+        query.column(Alias::new(ROW));
         for c in &self.columns {
             query.column(Alias::new(&c.column));
         }
+        query.from(Alias::new(&self.table_name));
         query
-            .from(Alias::new(&self.table_name))
-            .and_where(Expr::col(Alias::new("_row")).gt(after))
-            .order_by(Alias::new("_row"), sea_orm::sea_query::Order::Asc)
-            .limit(limit);
-        let rows = db.query_all(&query).await?;
+    }
+
+    /// Runs a [`StoredTable::select`] query: the row number and one typed cell per column of each row.
+    pub async fn fetch(
+        &self,
+        db: &impl ConnectionTrait,
+        query: &SelectStatement,
+    ) -> Result<Vec<(i64, Vec<Option<Cell>>)>, CatalogError> {
+        let rows = db.query_all(query).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let number: i64 = row.try_get("", "_row")?;
+            let number: i64 = row.try_get("", ROW)?;
             let mut cells = Vec::with_capacity(self.columns.len());
             for c in &self.columns {
                 let name = c.column.as_str();
@@ -148,7 +165,26 @@ impl StoredTable {
         }
         Ok(out)
     }
+
+    /// Counts the rows matching `condition`.
+    pub async fn count(
+        &self,
+        db: &impl ConnectionTrait,
+        condition: Condition,
+    ) -> Result<u64, CatalogError> {
+        let query = Query::select()
+            .expr_as(Expr::col(Alias::new(ROW)).count(), Alias::new("n"))
+            .from(Alias::new(&self.table_name))
+            .cond_where(condition)
+            .to_owned();
+        let row = db.query_one(&query).await?;
+        let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
 }
+
+/// The physical column numbering the rows from 1, in file order.
+pub const ROW: &str = "_row";
 
 /// One typed cell of a hosted table.
 #[derive(Clone, Debug, PartialEq)]
@@ -206,7 +242,8 @@ fn rows_per_insert(columns: usize) -> usize {
     (30_000 / (columns + 1)).clamp(1, 1000)
 }
 
-fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
+/// A cell as an SQL value of its column's type (a typed NULL for an empty cell).
+pub fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
     match (column_type, cell) {
         (_, Some(Cell::Text(t))) => Value::String(Some(t)),
         (_, Some(Cell::Integer(n))) => Value::BigInt(Some(n)),
@@ -252,7 +289,7 @@ pub async fn replace_table(
     let table = Alias::new(&table_name);
     let mut create = Table::create();
     create.table(table.clone()).col(
-        ColumnDef::new(Alias::new("_row"))
+        ColumnDef::new(Alias::new(ROW))
             .big_integer()
             .not_null()
             .primary_key(),
@@ -271,7 +308,7 @@ pub async fn replace_table(
     }
     txn.execute(&create).await?;
 
-    let mut names_sql = vec![Alias::new("_row")];
+    let mut names_sql = vec![Alias::new(ROW)];
     names_sql.extend((0..columns.len()).map(|i| Alias::new(physical(i))));
     let per_insert = rows_per_insert(columns.len());
     let mut rows: i64 = 0;
@@ -401,7 +438,7 @@ pub async fn stored_rows(
         return Ok(None);
     };
     let query = Query::select()
-        .expr_as(Expr::col(Alias::new("_row")).count(), Alias::new("n"))
+        .expr_as(Expr::col(Alias::new(ROW)).count(), Alias::new("n"))
         .from(Alias::new(&table.table_name))
         .to_owned();
     let row = db.query_one(&query).await?;

@@ -11,9 +11,12 @@ use crate::catalog::Catalog;
 use crate::catalog::table::StoredTable;
 use crate::error::ApiError;
 use crate::tabular::export::{self, CsvOptions, DownloadFormat, Selection};
+use crate::tabular::query::{ParameterError, TableQuery};
 
 /// Streams a hosted table. Parameters: `fields` (comma-separated column names, in the order wanted),
-/// `limit`, `offset`; for CSV `sep` (`,` `;` `tab` `|`), `bom` and `escape_formulas` (`true`/`false`).
+/// filters `col=value` and `col__eq|gt|gte|lt|lte|contains|in=…`, `q` (words, each in some text
+/// column), `sort=col,-col`, `limit`, `offset`; for CSV `sep` (`,` `;` `tab` `|`), `bom` and
+/// `escape_formulas` (`true`/`false`).
 pub async fn download_table(
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
@@ -66,8 +69,14 @@ fn parameters(
 ) -> Result<(Selection, CsvOptions), ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
+    let own: &[&str] = if format == DownloadFormat::Csv {
+        &["limit", "offset", "sep", "bom", "escape_formulas"]
+    } else {
+        &["limit", "offset"]
+    };
+    let (query, pairs) = TableQuery::parse(table, pairs, own).map_err(refused)?;
     let mut selection = Selection {
-        columns: (0..table.columns.len()).collect(),
+        query,
         offset: 0,
         limit: None,
     };
@@ -87,24 +96,6 @@ fn parameters(
     };
     for (name, value) in pairs {
         match name.as_str() {
-            "fields" => {
-                selection.columns = value
-                    .split(',')
-                    .map(|field| {
-                        let field = field.trim();
-                        table
-                            .columns
-                            .iter()
-                            .position(|c| c.name == field)
-                            .ok_or_else(|| {
-                                ApiError::bad_parameter(
-                                    "fields",
-                                    format!("the table has no column `{field}`"),
-                                )
-                            })
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
             "limit" => selection.limit = Some(count("limit", &value)?),
             "offset" => selection.offset = count("offset", &value)?,
             "sep" if format == DownloadFormat::Csv => {
@@ -125,20 +116,13 @@ fn parameters(
             "escape_formulas" if format == DownloadFormat::Csv => {
                 csv.escape_formulas = flag("escape_formulas", &value)?;
             }
-            other => {
-                return Err(ApiError::bad_parameter(
-                    other,
-                    format!(
-                        "`{other}` is not a parameter of this download (fields, limit, offset{})",
-                        if format == DownloadFormat::Csv {
-                            ", sep, bom, escape_formulas"
-                        } else {
-                            ""
-                        }
-                    ),
-                ));
-            }
+            _ => {}
         }
     }
     Ok((selection, csv))
+}
+
+/// A refused table parameter as a 400 naming it.
+pub fn refused(error: ParameterError) -> ApiError {
+    ApiError::bad_parameter(&error.parameter, error.message)
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::distributions::parse_id;
+use super::downloads::refused;
 use super::extract::{Auth, content_type_essence, optional_if_match};
 use super::query::positive;
 use crate::catalog::Catalog;
@@ -17,6 +18,7 @@ use crate::catalog::table::StoredTable;
 use crate::error::{ApiError, ErrorBody};
 use crate::tabular::export;
 use crate::tabular::ingest::{self, SpoolError};
+use crate::tabular::query::TableQuery;
 
 /// Where uploads are spooled and how large they may be (app data).
 #[derive(Clone, Debug)]
@@ -127,7 +129,7 @@ pub async fn put_table_data(
 /// One page of a hosted table's rows, for previews (the role of CKAN's `datastore_search`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RowsPage {
-    /// Rows in the table.
+    /// Rows in the table that match the filters and `q`.
     pub total: u64,
     /// The page (1-based).
     pub page: u64,
@@ -141,9 +143,14 @@ pub struct RowsPage {
 }
 
 /// One page of the rows of a published dataset's hosted table, with the total and the column types.
+/// Besides the parameters listed, any column name filters: `col=value` (empty: empty cells) and
+/// `col__eq|gt|gte|lt|lte|contains|in=…`; `total` counts the matching rows.
 #[utoipa::path(get, path = "/api/v1/datasets/{dataset}/distributions/{id}/rows", tag = "distributions",
     params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
-        ("page" = Option<u64>, Query, description = "page, 1-based (default 1)"), ("per_page" = Option<u64>, Query, description = "rows per page, 1–1000 (default 50)")),
+        ("page" = Option<u64>, Query, description = "page, 1-based (default 1)"), ("per_page" = Option<u64>, Query, description = "rows per page, 1–1000 (default 50)"),
+        ("fields" = Option<String>, Query, description = "columns wanted, comma-separated, as named in the header"),
+        ("q" = Option<String>, Query, description = "words that must each occur in some text column"),
+        ("sort" = Option<String>, Query, description = "`col,-col`: columns to sort by, `-` for descending; empty cells last")),
     responses((status = 200, body = RowsPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_table_rows(
     req: HttpRequest,
@@ -154,17 +161,15 @@ pub async fn get_table_rows(
     let id = parse_id(&key, &id)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
+    let (_, model) = export::public_table(catalog.db(), &key, id).await?;
+    let table = StoredTable::from_model(&model)?;
+    let (query, pairs) =
+        TableQuery::parse(&table, pairs, &["page", "per_page"]).map_err(refused)?;
     let (mut page, mut per_page) = (1, 50);
     for (name, value) in pairs {
         match name.as_str() {
             "page" => page = positive("page", &value)?,
-            "per_page" => per_page = positive("per_page", &value)?,
-            other => {
-                return Err(ApiError::bad_parameter(
-                    other,
-                    format!("`{other}` is not a parameter of the rows API (page, per_page)"),
-                ));
-            }
+            _ => per_page = positive("per_page", &value)?,
         }
     }
     if per_page > 1000 {
@@ -173,25 +178,36 @@ pub async fn get_table_rows(
             format!("`{per_page}` is more than 1000"),
         ));
     }
-    let (_, model) = export::public_table(catalog.db(), &key, id).await?;
-    let table = StoredTable::from_model(&model)?;
-    let after = i64::try_from((page - 1).saturating_mul(per_page)).unwrap_or(i64::MAX);
-    let rows = table.rows_after(catalog.db(), after, per_page).await?;
+    let backend = catalog.db().get_database_backend();
+    let total = if query.filters.is_empty() && query.words.is_empty() {
+        u64::try_from(table.row_count).unwrap_or(0)
+    } else {
+        table
+            .count(catalog.db(), query.condition(&table, backend))
+            .await?
+    };
+    let offset = (page - 1).saturating_mul(per_page);
+    let rows = table
+        .fetch(
+            catalog.db(),
+            &query.select(&table, backend, None, offset, per_page),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(RowsPage {
-        total: u64::try_from(table.row_count).unwrap_or(0),
+        total,
         page,
         per_page,
-        columns: table
+        columns: query
             .columns
             .iter()
-            .map(|c| LoadedColumn {
-                name: c.name.clone(),
-                column_type: c.column_type,
+            .map(|i| LoadedColumn {
+                name: table.columns[*i].name.clone(),
+                column_type: table.columns[*i].column_type,
             })
             .collect(),
         rows: rows
             .iter()
-            .map(|(_, cells)| export::json_object(&table, cells))
+            .map(|(_, cells)| export::json_fields(&table, &query.columns, cells))
             .collect(),
     }))
 }

@@ -12,9 +12,12 @@ use crate::catalog::CatalogError;
 use crate::catalog::repo;
 use crate::catalog::table::{Cell, StoredTable};
 use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
+use crate::tabular::query::TableQuery;
 
-/// Rows read from SQL per batch.
+/// Rows read from SQL per batch in file order.
 const BATCH: u64 = 2000;
+/// Rows read per batch in another order: each batch sorts what is left, so fewer, larger ones.
+const SORTED_BATCH: u64 = 10_000;
 
 /// A download format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,12 +82,11 @@ impl Default for CsvOptions {
     }
 }
 
-/// What to download: which columns (indices into the table's columns, in the order asked), and a
-/// window of rows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What to download: the rows and columns asked for, and a window of them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Selection {
-    /// Column indices.
-    pub columns: Vec<usize>,
+    /// Columns, filters, search and order.
+    pub query: TableQuery,
     /// Rows skipped.
     pub offset: u64,
     /// Most rows.
@@ -134,7 +136,7 @@ pub fn stream(
         db: DatabaseConnection,
         table: StoredTable,
         selection: Selection,
-        after: i64,
+        after: Option<(i64, Vec<Option<Cell>>)>,
         remaining: Option<u64>,
         written: u64,
         stage: Stage,
@@ -148,7 +150,7 @@ pub fn stream(
     }
     let state = State {
         db,
-        after: i64::try_from(selection.offset).unwrap_or(i64::MAX),
+        after: None,
         remaining: selection.limit,
         table,
         selection,
@@ -162,26 +164,41 @@ pub fn stream(
                 Some((Ok(head(&s.table, &s.selection, format, csv)), s))
             }
             Stage::Rows => {
-                let want = s.remaining.map_or(BATCH, |r| r.min(BATCH));
+                let batch = if s.selection.query.sort.is_empty() {
+                    BATCH
+                } else {
+                    SORTED_BATCH
+                };
+                let want = s.remaining.map_or(batch, |r| r.min(batch));
                 if want == 0 {
                     s.stage = Stage::Tail;
                     return Some((Ok(Bytes::new()), s));
                 }
-                let rows = match s.table.rows_after(&s.db, s.after, want).await {
+                let query = s.selection.query.select(
+                    &s.table,
+                    s.db.get_database_backend(),
+                    s.after.as_ref(),
+                    s.selection.offset,
+                    want,
+                );
+                let mut rows = match s.table.fetch(&s.db, &query).await {
                     Ok(rows) => rows,
                     Err(error) => {
                         s.stage = Stage::Done;
                         return Some((Err(error), s));
                     }
                 };
-                let Some((last, _)) = rows.last() else {
+                if rows.is_empty() {
                     s.stage = Stage::Tail;
                     return Some((Ok(Bytes::new()), s));
-                };
-                s.after = *last;
+                }
                 s.remaining = s.remaining.map(|r| r - rows.len() as u64);
                 let chunk = encode(&s.table, &s.selection, format, csv, &rows, s.written);
                 s.written += rows.len() as u64;
+                s.after = rows.pop();
+                if (rows.len() as u64) + 1 < want {
+                    s.stage = Stage::Tail;
+                }
                 Some((chunk, s))
             }
             Stage::Tail => {
@@ -217,6 +234,7 @@ fn head(
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(out);
             let names = selection
+                .query
                 .columns
                 .iter()
                 .map(|i| table.columns[*i].name.as_str());
@@ -245,10 +263,10 @@ fn encode(
                 .delimiter(csv_options.delimiter)
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(Vec::with_capacity(rows.len() * 64));
-            let mut record = Vec::with_capacity(selection.columns.len());
+            let mut record = Vec::with_capacity(selection.query.columns.len());
             for (_, cells) in rows {
                 record.clear();
-                for i in &selection.columns {
+                for i in &selection.query.columns {
                     record.push(csv_cell(cells[*i].as_ref(), csv_options));
                 }
                 writer.write_record(&record).map_err(|e| failed(&e))?;
@@ -264,16 +282,7 @@ fn encode(
                 if format == DownloadFormat::Json && (written_before > 0 || k > 0) {
                     out.push(b',');
                 }
-                let object: serde_json::Map<String, serde_json::Value> = selection
-                    .columns
-                    .iter()
-                    .map(|i| {
-                        (
-                            table.columns[*i].name.clone(),
-                            json_cell(cells[*i].as_ref()),
-                        )
-                    })
-                    .collect();
+                let object = json_fields(table, &selection.query.columns, cells);
                 serde_json::to_writer(&mut out, &object).map_err(|e| failed(&e))?;
                 if format == DownloadFormat::Ndjson {
                     out.push(b'\n');
@@ -308,15 +317,8 @@ fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
     }
 }
 
-/// A row as a JSON object keyed by column name, with typed values.
-pub fn json_object(
-    table: &StoredTable,
-    cells: &[Option<Cell>],
-) -> serde_json::Map<String, serde_json::Value> {
-    json_fields(table, &(0..table.columns.len()).collect::<Vec<_>>(), cells)
-}
-
-fn json_fields(
+/// The cells of `columns` (indices) of a row as a JSON object keyed by column name, typed.
+pub fn json_fields(
     table: &StoredTable,
     columns: &[usize],
     cells: &[Option<Cell>],

@@ -4,5 +4,6 @@
 pub mod export;
 pub mod infer;
 pub mod ingest;
+pub mod query;
 pub mod read;
 pub mod sniff;

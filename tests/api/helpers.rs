@@ -334,3 +334,23 @@ pub fn new_dataset(slug: &str) -> Value {
         ]
     })
 }
+
+impl TestApp {
+    /// `PUT`s a CSV body as a hosted table's rows.
+    pub async fn put_csv(
+        &self,
+        token: &str,
+        slug: &str,
+        id: Uuid,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .put(self.url(&format!("/api/v1/datasets/{slug}/distributions/{id}/data")))
+            .bearer_auth(token)
+            .header("Content-Type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}

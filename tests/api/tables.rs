@@ -3,38 +3,18 @@
 
 use odcat::catalog::table;
 use odcat::catalog::values::Role;
-use reqwest::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{assert_error, spawn_app, spawn_app_with};
 
 const PROJECTS: &str = "digitalisierungsprojekte-digital-2026";
 
 /// German Excel: Windows-1252, `;`, decimal commas, `dd.mm.yyyy`, `ja`/`nein`, CRLF.
-const GERMAN_EXCEL: &[u8] = b"Ma\xDFnahme;Stadtbezirk;Budget EUR;Beginn;Gef\xF6rdert\r\n\
+pub const GERMAN_EXCEL: &[u8] = b"Ma\xDFnahme;Stadtbezirk;Budget EUR;Beginn;Gef\xF6rdert\r\n\
 Stra\xDFenbeleuchtung LED;Elberfeld;1.234.567,89;01.03.2024;ja\r\n\
 Gr\xFCnfl\xE4chen digital;Barmen;7.500,5;15.11.2025;nein\r\n\
 Schulnetz;Vohwinkel;;31.12.2026;ja\r\n";
-
-impl TestApp {
-    async fn put_csv(
-        &self,
-        token: &str,
-        slug: &str,
-        id: Uuid,
-        body: impl Into<reqwest::Body>,
-    ) -> Response {
-        self.client
-            .put(self.url(&format!("/api/v1/datasets/{slug}/distributions/{id}/data")))
-            .bearer_auth(token)
-            .header("Content-Type", "text/csv")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 #[tokio::test]
 async fn a_german_excel_file_imports_with_types_and_umlauts() {
