@@ -1,4 +1,5 @@
-//! `/dataset/{dataset}/distribution/{id}/data.{csv,json,ndjson}`: a hosted table's rows, streamed.
+//! `/dataset/{dataset}/distribution/{id}/data.{csv,json,ndjson}`: a hosted table's rows, streamed;
+//! `…/data.csv-metadata.json` and `…/datapackage.json`: their CSVW and Frictionless descriptions.
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,9 +8,14 @@ use sha2::{Digest, Sha256};
 
 use super::conditional::Validators;
 use super::distributions::parse_id;
-use crate::catalog::Catalog;
+use entities::{distribution, publisher};
+use sea_orm::EntityTrait;
+
 use crate::catalog::table::StoredTable;
+use crate::catalog::{Catalog, CatalogError, repo};
 use crate::error::ApiError;
+use crate::rdf::Projector;
+use crate::tabular::describe::{self, TableContext};
 use crate::tabular::export::{self, CsvOptions, DownloadFormat, Selection};
 use crate::tabular::query::{ParameterError, TableQuery};
 
@@ -47,6 +53,13 @@ pub async fn download_table(
     }
     let mut response = validators.ok();
     let filename = format!("{}.{}", dataset.slug, format.extension());
+    if format == DownloadFormat::Csv {
+        // CSVW §5.2: point CSV clients at the table's metadata.
+        response.insert_header((
+            actix_web::http::header::LINK,
+            "<data.csv-metadata.json>; rel=\"describedby\"; type=\"application/csvm+json\"",
+        ));
+    }
     response
         .content_type(format.content_type())
         .insert_header(ContentDisposition {
@@ -125,4 +138,93 @@ fn parameters(
 /// A refused table parameter as a 400 naming it.
 pub fn refused(error: ParameterError) -> ApiError {
     ApiError::bad_parameter(&error.parameter, error.message)
+}
+
+/// Which description of a hosted table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Description {
+    Csvw,
+    DataPackage,
+}
+
+/// `…/data.csv-metadata.json`: W3C CSV on the Web metadata of the CSV download.
+pub async fn csvw_metadata(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    catalog: web::Data<Catalog>,
+    projector: web::Data<Projector>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, path, catalog, projector, Description::Csvw).await
+}
+
+/// `…/datapackage.json`: a Frictionless Tabular Data Package of the CSV download.
+pub async fn datapackage(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    catalog: web::Data<Catalog>,
+    projector: web::Data<Projector>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, path, catalog, projector, Description::DataPackage).await
+}
+
+async fn describe(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    catalog: web::Data<Catalog>,
+    projector: web::Data<Projector>,
+    which: Description,
+) -> Result<HttpResponse, ApiError> {
+    let (key, id) = path.into_inner();
+    let id = parse_id(&key, &id)?;
+    let db = catalog.db();
+    let (dataset, model) = export::public_table(db, &key, id).await?;
+    let table = StoredTable::from_model(&model)?;
+    let distribution = distribution::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(CatalogError::from)?
+        .ok_or_else(|| {
+            ApiError::from(CatalogError::DistributionNotFound {
+                dataset: key.clone(),
+                id: id.to_string(),
+            })
+        })?;
+    let publisher = publisher::Entity::find_by_id(dataset.publisher_id)
+        .one(db)
+        .await
+        .map_err(CatalogError::from)?;
+    let mapping = projector.mapping();
+    let csv_url = repo::hosted_download_url(mapping.base(), &dataset.slug, id);
+    let dataset_url = mapping.dataset_iri(dataset.id).into_string();
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        model.table_name,
+        dataset.revision,
+        if which == Description::Csvw {
+            "csvw"
+        } else {
+            "datapackage"
+        }
+    );
+    let validators = Validators::new(&req, etag, Some(model.updated_at));
+    if let Some(not_modified) = validators.not_modified() {
+        return Ok(not_modified);
+    }
+    let context = TableContext {
+        dataset: &dataset,
+        distribution: &distribution,
+        publisher: publisher.as_ref(),
+        model: &model,
+        table: &table,
+        csv_url: &csv_url,
+        dataset_url: &dataset_url,
+    };
+    let (document, media_type) = match which {
+        Description::Csvw => (describe::csvw(&context), "application/csvm+json"),
+        Description::DataPackage => (describe::datapackage(&context), "application/json"),
+    };
+    Ok(validators
+        .ok()
+        .content_type(media_type)
+        .body(serde_json::to_vec_pretty(&document).unwrap_or_default()))
 }

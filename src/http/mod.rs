@@ -47,6 +47,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
+            web::resource("/dataset/{dataset}/distribution/{id}/data.csv-metadata.json")
+                .route(web::get().to(downloads::csvw_metadata))
+                .route(web::head().to(downloads::csvw_metadata))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/dataset/{dataset}/distribution/{id}/datapackage.json")
+                .route(web::get().to(downloads::datapackage))
+                .route(web::head().to(downloads::datapackage))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
             web::resource("/dataset/{dataset}/distribution/{id}/data.{ext}")
                 .route(web::get().to(downloads::download_table))
                 .route(web::head().to(downloads::download_table))

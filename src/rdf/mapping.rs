@@ -349,6 +349,9 @@ impl Mapping {
         g.iri(&me, adms::STATUS, codes::STATUS_COMPLETED);
         if let Some(table) = &d.data_table {
             self.rows_description(g, &me, id, table.row_count);
+            if let Some(csv) = &d.download_url {
+                table_descriptions(g, &me, csv);
+            }
         }
     }
 
@@ -380,6 +383,36 @@ impl Mapping {
                 )),
             );
         }
+    }
+}
+
+/// Links a hosted table's distribution to the CSVW and Frictionless descriptions of its CSV download
+/// (served next to it), as documents about the distribution (`foaf:page`), each saying which standard it
+/// follows.
+fn table_descriptions(g: &mut Graph, distribution: &NamedNode, csv_url: &str) {
+    let Some(folder) = csv_url.strip_suffix("data.csv") else {
+        return;
+    };
+    let documents = [
+        (
+            format!("{csv_url}-metadata.json"),
+            "CSVW-Metadaten der CSV-Datei",
+            "CSVW metadata of the CSV file",
+            "http://www.w3.org/TR/tabular-metadata/",
+        ),
+        (
+            format!("{folder}datapackage.json"),
+            "Frictionless Data Package der CSV-Datei",
+            "Frictionless Data Package of the CSV file",
+            "https://specs.frictionlessdata.io/tabular-data-package/",
+        ),
+    ];
+    for (url, de, en, standard) in documents {
+        let page = NamedNode::new_unchecked(url);
+        g.iri(distribution, foaf::PAGE, page.as_ref());
+        g.iri(&page, rdf::TYPE, foaf::DOCUMENT);
+        g.lang_text(&page, dct::TITLE, de, Some(en));
+        g.typed_iri(&page, dct::CONFORMS_TO, standard, dct::STANDARD);
     }
 }
 

@@ -180,6 +180,7 @@ pub mod foaf {
     pub const HOMEPAGE: NamedNodeRef<'static> = iri("http://xmlns.com/foaf/0.1/homepage");
     pub const MBOX: NamedNodeRef<'static> = iri("http://xmlns.com/foaf/0.1/mbox");
     pub const NAME: NamedNodeRef<'static> = iri("http://xmlns.com/foaf/0.1/name");
+    pub const PAGE: NamedNodeRef<'static> = iri("http://xmlns.com/foaf/0.1/page");
     pub const PRIMARY_TOPIC: NamedNodeRef<'static> = iri("http://xmlns.com/foaf/0.1/primaryTopic");
 }
 

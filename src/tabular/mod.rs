@@ -1,6 +1,7 @@
 //! Tabular data: recognising a CSV file's encoding and delimiter, inferring its column types over the
 //! whole file, loading it into a hosted table, and streaming it back out as CSV, JSON or NDJSON.
 
+pub mod describe;
 pub mod export;
 pub mod infer;
 pub mod ingest;

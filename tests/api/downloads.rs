@@ -395,3 +395,96 @@ async fn sorted_and_filtered_downloads_stay_right_across_batches() {
     assert_eq!(got.len(), want.len());
     assert!(got == want, "the filtered download differs");
 }
+
+#[tokio::test]
+async fn csvw_and_data_package_describe_the_csv_download_and_the_rdf_links_them() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let response = app
+        .put_csv(&token, PROJECTS, id, crate::tables::GERMAN_EXCEL)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let folder = format!("/dataset/{PROJECTS}/distribution/{id}");
+    let csv_url = format!("http://odcat.test{folder}/data.csv");
+
+    let response = app.get(&format!("{folder}/data.csv-metadata.json")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/csvm+json",
+        "the CSVW media type"
+    );
+    assert!(response.headers().contains_key("etag"));
+    let csvw: Value = response.json().await.unwrap();
+    assert_eq!(csvw["@context"][0], "http://www.w3.org/ns/csvw");
+    assert_eq!(csvw["url"], csv_url);
+    assert_eq!(csvw["dialect"]["delimiter"], ",");
+    assert_eq!(
+        csvw["dc:license"]["@id"],
+        "http://dcat-ap.de/def/licenses/cc-by/4.0"
+    );
+    assert_eq!(
+        csvw["tableSchema"]["columns"],
+        serde_json::json!([
+            {"name": "Ma%C3%9Fnahme", "titles": "Maßnahme", "datatype": "string"},
+            {"name": "Stadtbezirk", "titles": "Stadtbezirk", "datatype": "string"},
+            {"name": "Budget%20EUR", "titles": "Budget EUR", "datatype": "decimal"},
+            {"name": "Beginn", "titles": "Beginn", "datatype": "date"},
+            {"name": "Gef%C3%B6rdert", "titles": "Gefördert", "datatype": "boolean"},
+        ])
+    );
+
+    let package: Value = app.get_json(&format!("{folder}/datapackage.json")).await;
+    assert_eq!(package["profile"], "tabular-data-package");
+    assert_eq!(package["name"], PROJECTS);
+    let resource = &package["resources"][0];
+    assert_eq!(resource["path"], csv_url);
+    assert_eq!(resource["name"], id.to_string());
+    assert_eq!(
+        resource["schema"]["fields"],
+        serde_json::json!([
+            {"name": "Maßnahme", "type": "string"},
+            {"name": "Stadtbezirk", "type": "string"},
+            {"name": "Budget EUR", "type": "number"},
+            {"name": "Beginn", "type": "date"},
+            {"name": "Gefördert", "type": "boolean"},
+        ])
+    );
+    assert_eq!(package["licenses"][0]["name"], "cc-by-4.0");
+    assert_eq!(
+        package["licenses"][0]["path"],
+        "http://dcat-ap.de/def/licenses/cc-by/4.0"
+    );
+
+    // The CSV names its metadata (CSVW's `describedby` link) and matches the declared header.
+    let csv = app.get(&format!("{folder}/data.csv")).await;
+    assert!(
+        csv.headers()["link"]
+            .to_str()
+            .unwrap()
+            .contains("<data.csv-metadata.json>; rel=\"describedby\"")
+    );
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("Maßnahme,Stadtbezirk,Budget EUR,Beginn,Gefördert\r\n"));
+
+    // The distribution's RDF links both documents.
+    app.projected().await;
+    let ask = format!(
+        "PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX dct: <http://purl.org/dc/terms/>
+         ASK {{ <http://odcat.test/distribution/{id}> foaf:page <{csv_url}-metadata.json>,
+                  <http://odcat.test{folder}/datapackage.json> .
+               <{csv_url}-metadata.json> a foaf:Document ;
+                  dct:conformsTo <http://www.w3.org/TR/tabular-metadata/> }}"
+    );
+    assert!(app.ask(&ask).await, "{ask}");
+
+    // Only hosted tables of published datasets are described.
+    let (link, _) = app.distribution_of_kind(PROJECTS, "external_link").await;
+    for path in [
+        format!("/dataset/{PROJECTS}/distribution/{link}/datapackage.json"),
+        format!("/dataset/{PROJECTS}/distribution/{link}/data.csv-metadata.json"),
+    ] {
+        assert_error(app.get(&path).await, 404, "distribution_not_found").await;
+    }
+}
