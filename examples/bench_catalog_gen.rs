@@ -735,6 +735,7 @@ fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
             modified: Set(s.updated_at),
             kind: Set("external_link".to_owned()),
             status: Set("active".to_owned()),
+            table_schema: Set(None),
             created_at: Set(s.published_at),
             updated_at: Set(s.updated_at),
         })
@@ -860,6 +861,7 @@ fn validated_rows(
             modified: Set(s.updated_at),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),
+            table_schema: Set(None),
             created_at: Set(s.published_at),
             updated_at: Set(s.updated_at),
         })

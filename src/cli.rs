@@ -15,6 +15,7 @@ use crate::db;
 use crate::rdf::{Format, Projector, RdfStore, publish};
 use crate::startup::{self, Application};
 use crate::tabular::ingest;
+use crate::tabular::schema::TableSchema;
 
 /// odcat publishes a city's open data: DCAT-AP 3 / DCAT-AP.de metadata, downloads and a JSON API.
 #[derive(Debug, Parser)]
@@ -46,6 +47,10 @@ pub enum Command {
         /// Distribution id (a hosted table of that dataset).
         #[arg(long)]
         distribution: Uuid,
+        /// A Frictionless Table Schema (JSON) to read the file with instead of inferring types; it
+        /// is declared for the distribution, so later uploads are checked against it too.
+        #[arg(long)]
+        schema: Option<std::path::PathBuf>,
         /// The CSV file.
         file: std::path::PathBuf,
     },
@@ -126,9 +131,23 @@ async fn import(
     settings: &Settings,
     dataset: &str,
     distribution: Uuid,
+    schema: Option<&std::path::Path>,
     file: &std::path::Path,
 ) -> anyhow::Result<()> {
     use indicatif::{ProgressBar, ProgressStyle};
+    let schema = match schema {
+        None => ingest::SchemaChoice::Stored,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
+            ingest::SchemaChoice::Declare(
+                TableSchema::from_json(&json)
+                    .with_context(|| format!("{} is not a usable Table Schema", path.display()))?,
+            )
+        }
+    };
     let style = |template: &str| {
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
     };
@@ -184,6 +203,7 @@ async fn import(
         distribution,
         &Precondition::Any,
         &spooled,
+        schema,
         Some(progress),
     )
     .await;
@@ -233,10 +253,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             dataset,
             distribution,
+            schema,
             file,
         } => {
             let catalog = open(&settings).await?;
-            import(&catalog, &settings, &dataset, distribution, &file).await
+            import(
+                &catalog,
+                &settings,
+                &dataset,
+                distribution,
+                schema.as_deref(),
+                &file,
+            )
+            .await
         }
         Command::Token(TokenCommand::Create {
             publisher,

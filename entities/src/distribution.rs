@@ -45,6 +45,9 @@ pub struct Model {
     pub kind: String,
     /// `active` or `withdrawn`.
     pub status: String,
+    /// The Frictionless Table Schema declared for a hosted table (`{"fields": [{"name", "type"}]}`);
+    /// uploads are read with it instead of inferring types.
+    pub table_schema: Option<Json>,
     /// When the row was created.
     pub created_at: DateTimeWithTimeZone,
     /// When the row last changed.

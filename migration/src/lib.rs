@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_catalog;
 mod m20261129_000002_dataset_published_at;
 mod m20261130_000003_dataset_status_id;
+mod m20261130_000004_distribution_table_schema;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_catalog::Migration),
             Box::new(m20261129_000002_dataset_published_at::Migration),
             Box::new(m20261130_000003_dataset_status_id::Migration),
+            Box::new(m20261130_000004_distribution_table_schema::Migration),
         ]
     }
 }

@@ -660,6 +660,12 @@ async fn write_distributions(
             modified: Set(now),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),
+            // A declared table schema is kept; it changes through its own endpoint only.
+            table_schema: if old.is_some() {
+                sea_orm::ActiveValue::NotSet
+            } else {
+                Set(None)
+            },
             created_at: Set(old.map_or(now, |o| o.created_at)),
             updated_at: Set(now),
         };

@@ -108,6 +108,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .default_service(web::to(method_not_allowed)),
                 )
                 .service(
+                    web::resource("/datasets/{dataset}/distributions/{id}/schema")
+                        .route(web::get().to(tables::get_table_schema))
+                        .route(web::head().to(tables::get_table_schema))
+                        .route(web::put().to(tables::put_table_schema))
+                        .route(web::delete().to(tables::delete_table_schema))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
                     web::resource("/datasets/{dataset}/distributions/{id}/data")
                         .route(web::put().to(tables::put_table_data))
                         .default_service(web::to(method_not_allowed)),

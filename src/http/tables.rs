@@ -8,17 +8,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::datasets::visibility_of;
 use super::distributions::parse_id;
 use super::downloads::refused;
-use super::extract::{Auth, content_type_essence, optional_if_match};
+use super::extract::{Auth, JsonBody, MaybeAuth, content_type_essence, optional_if_match};
 use super::query::positive;
 use crate::catalog::Catalog;
+use crate::catalog::CatalogError;
 use crate::catalog::table::ColumnType;
 use crate::catalog::table::StoredTable;
+use crate::catalog::values::DistributionKind;
 use crate::error::{ApiError, ErrorBody};
 use crate::tabular::export;
 use crate::tabular::ingest::{self, SpoolError};
 use crate::tabular::query::TableQuery;
+use crate::tabular::schema::TableSchema;
 
 /// Where uploads are spooled and how large they may be (app data).
 #[derive(Clone, Debug)]
@@ -102,8 +106,17 @@ pub async fn put_table_data(
             }
             SpoolError::Catalog(e) => ApiError::from(e),
         })?;
-    let report =
-        ingest::replace_data(&catalog, &actor, &key, id, &precondition, &spooled, None).await?;
+    let report = ingest::replace_data(
+        &catalog,
+        &actor,
+        &key,
+        id,
+        &precondition,
+        &spooled,
+        ingest::SchemaChoice::Stored,
+        None,
+    )
+    .await?;
     let analysis = report.analysis;
     Ok(HttpResponse::Ok().json(TableLoaded {
         distribution: id,
@@ -210,4 +223,83 @@ pub async fn get_table_rows(
             .map(|(_, cells)| export::json_fields(&table, &query.columns, cells))
             .collect(),
     }))
+}
+
+/// Declares the Frictionless Table Schema of a hosted table: later uploads are read with its column
+/// names and types instead of inferring them, and a cell that does not fit is refused with its line
+/// and column. The rows already loaded stay as they are.
+#[utoipa::path(put, path = "/api/v1/datasets/{dataset}/distributions/{id}/schema", tag = "distributions",
+    request_body(content = Object, content_type = "application/json",
+        description = "a Table Schema: `{\"fields\": [{\"name\": \"Stadtbezirk\", \"type\": \"string\"}, …]}` with types string, integer, number, boolean, date, datetime"),
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = Object, description = "the schema as stored"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_table_schema(
+    req: HttpRequest,
+    Auth(actor): Auth,
+    path: web::Path<(String, String)>,
+    body: JsonBody<serde_json::Value>,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, id) = path.into_inner();
+    let id = parse_id(&key, &id)?;
+    let precondition = optional_if_match(&req)?;
+    let schema = TableSchema::from_json(&body.0)?;
+    ingest::set_schema(&catalog, &actor, &key, id, &precondition, Some(&schema)).await?;
+    Ok(HttpResponse::Ok().json(schema.to_json()))
+}
+
+/// Removes the declared Table Schema: later uploads infer their types again.
+#[utoipa::path(delete, path = "/api/v1/datasets/{dataset}/distributions/{id}/schema", tag = "distributions",
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
+pub async fn delete_table_schema(
+    req: HttpRequest,
+    Auth(actor): Auth,
+    path: web::Path<(String, String)>,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, id) = path.into_inner();
+    let id = parse_id(&key, &id)?;
+    let precondition = optional_if_match(&req)?;
+    ingest::set_schema(&catalog, &actor, &key, id, &precondition, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The Table Schema declared for a hosted table, as stored.
+#[utoipa::path(get, path = "/api/v1/datasets/{dataset}/distributions/{id}/schema", tag = "distributions",
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody, description = "no such distribution, or no schema declared (`no_table_schema`)")))]
+pub async fn get_table_schema(
+    path: web::Path<(String, String)>,
+    auth: MaybeAuth,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, id) = path.into_inner();
+    let id = parse_id(&key, &id)?;
+    let doc = catalog.get_dataset(&key, visibility_of(&auth)).await?;
+    if !doc
+        .distributions
+        .iter()
+        .any(|d| d.id == Some(id) && d.kind == DistributionKind::HostedTable)
+    {
+        return Err(ApiError::from(CatalogError::DistributionNotFound {
+            dataset: key,
+            id: id.to_string(),
+        }));
+    }
+    let schema = ingest::stored_schema(catalog.db(), id).await?;
+    match schema {
+        Some(schema) => Ok(HttpResponse::Ok().json(schema.to_json())),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_table_schema",
+            "no Table Schema is declared for this table: its column types are inferred from each upload",
+        )),
+    }
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::table::{ColumnType, StoredTable};
 use crate::catalog::vocab::license_label;
+use crate::tabular::schema::frictionless_type;
 
 /// What both descriptions say about the table besides its columns.
 pub struct TableContext<'a> {
@@ -51,17 +52,6 @@ fn csvw_datatype(column_type: ColumnType) -> &'static str {
         ColumnType::Boolean => "boolean",
         ColumnType::Date => "date",
         ColumnType::Datetime => "dateTime",
-    }
-}
-
-fn frictionless_type(column_type: ColumnType) -> &'static str {
-    match column_type {
-        ColumnType::Text => "string",
-        ColumnType::Integer => "integer",
-        ColumnType::Decimal => "number",
-        ColumnType::Boolean => "boolean",
-        ColumnType::Date => "date",
-        ColumnType::Datetime => "datetime",
     }
 }
 

@@ -18,6 +18,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::catalog::CatalogError;
 use crate::catalog::service::{Actor, Catalog, Precondition, writable_dataset};
 use crate::catalog::table::{self, ColumnSpec, ColumnType, FileFacts};
+use crate::catalog::values::DistributionKind;
+use crate::tabular::schema::TableSchema;
+use sea_orm::ActiveValue::Set;
 
 /// Called with the number of rows read so far (for progress bars).
 pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
@@ -203,10 +206,95 @@ pub async fn load_analysed(
     Ok(LoadReport { analysis })
 }
 
+/// Which column types an upload is read with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchemaChoice {
+    /// The schema declared for the distribution, if any; otherwise types are inferred.
+    Stored,
+    /// This schema, declared for the distribution from now on if the load succeeds.
+    Declare(TableSchema),
+}
+
+/// The Table Schema declared for distribution `id`, if any.
+pub async fn stored_schema(
+    db: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<TableSchema>, CatalogError> {
+    let Some(dist) = entities::distribution::Entity::find_by_id(id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    dist.table_schema
+        .as_ref()
+        .map(TableSchema::from_json)
+        .transpose()
+}
+
+/// The hosted-table distribution `id` of `dataset`, or why not.
+async fn hosted_distribution(
+    txn: &DatabaseTransaction,
+    dataset: &entities::dataset::Model,
+    key: &str,
+    id: Uuid,
+) -> Result<entities::distribution::Model, CatalogError> {
+    let dist = entities::distribution::Entity::find_by_id(id)
+        .filter(entities::distribution::Column::DatasetId.eq(dataset.id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| CatalogError::DistributionNotFound {
+            dataset: key.to_owned(),
+            id: id.to_string(),
+        })?;
+    if DistributionKind::from_db(&dist.kind) != DistributionKind::HostedTable {
+        return Err(CatalogError::invalid(
+            "kind",
+            format!("distribution `{id}` is not a hosted_table"),
+        ));
+    }
+    Ok(dist)
+}
+
+async fn write_schema(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    schema: Option<&TableSchema>,
+) -> Result<(), CatalogError> {
+    entities::distribution::Entity::update(entities::distribution::ActiveModel {
+        id: Set(id),
+        table_schema: Set(schema.map(TableSchema::to_json)),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+/// Declares (or with `None` removes) the Table Schema of hosted-table distribution `id` of dataset
+/// `key`, as `actor`. Later uploads are read with it; the rows already loaded stay as they are.
+pub async fn set_schema(
+    catalog: &Catalog,
+    actor: &Actor,
+    key: &str,
+    id: Uuid,
+    precondition: &Precondition,
+    schema: Option<&TableSchema>,
+) -> Result<(), CatalogError> {
+    let (_guard, txn) = catalog.begin_write().await?;
+    let dataset = writable_dataset(&txn, actor, key, precondition).await?;
+    hosted_distribution(&txn, &dataset, key, id).await?;
+    write_schema(&txn, id, schema).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Replaces the rows of distribution `id` of dataset `key` with the spooled file, as `actor`: the
 /// file is analysed first (a bad file never takes the write lock), then loaded in one write
-/// transaction that checks the actor's right to write the dataset and `precondition`.
+/// transaction that checks the actor's right to write the dataset and `precondition`. The column
+/// types come from `schema` (a declared schema is checked cell by cell) or are inferred.
 #[tracing::instrument(skip_all, fields(dataset.key = %key, distribution.id = %id))]
+#[allow(clippy::too_many_arguments)]
 pub async fn replace_data(
     catalog: &Catalog,
     actor: &Actor,
@@ -214,24 +302,33 @@ pub async fn replace_data(
     id: Uuid,
     precondition: &Precondition,
     spooled: &Spooled,
+    schema: SchemaChoice,
     progress: Option<Progress>,
 ) -> Result<LoadReport, CatalogError> {
-    let analysis = analyse_spooled(spooled, None).await?;
+    let declared = match &schema {
+        SchemaChoice::Declare(given) => Some(given.clone()),
+        SchemaChoice::Stored => stored_schema(catalog.db(), id).await?,
+    };
+    let analysis = analyse_spooled(spooled, declared.clone().map(|s| s.fields)).await?;
     if let Some(progress) = &progress {
         progress(0);
     }
     let (_guard, txn) = catalog.begin_write().await?;
     let dataset = writable_dataset(&txn, actor, key, precondition).await?;
-    let belongs = entities::distribution::Entity::find_by_id(id)
-        .filter(entities::distribution::Column::DatasetId.eq(dataset.id))
-        .one(&txn)
-        .await?
-        .is_some();
-    if !belongs {
-        return Err(CatalogError::DistributionNotFound {
-            dataset: key.to_owned(),
-            id: id.to_string(),
-        });
+    let dist = hosted_distribution(&txn, &dataset, key, id).await?;
+    if let SchemaChoice::Declare(given) = &schema {
+        write_schema(&txn, id, Some(given)).await?;
+    } else if dist
+        .table_schema
+        .as_ref()
+        .map(TableSchema::from_json)
+        .transpose()?
+        != declared
+    {
+        return Err(CatalogError::invalid(
+            "table_schema",
+            "the table schema changed during the upload; send the file again",
+        ));
     }
     let report = load_analysed(&txn, id, spooled, analysis, progress).await?;
     txn.commit().await?;

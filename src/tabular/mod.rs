@@ -7,4 +7,5 @@ pub mod infer;
 pub mod ingest;
 pub mod query;
 pub mod read;
+pub mod schema;
 pub mod sniff;

@@ -282,3 +282,207 @@ async fn the_import_command_loads_a_file_and_refuses_a_bad_one() {
     );
     assert_eq!(table::stored_rows(&connection, id).await.unwrap(), Some(3));
 }
+
+#[tokio::test]
+async fn formula_like_cells_are_kept_as_text_and_neutralised_on_request() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let file = "Name;Telefon;Notiz;Saldo\r\n\
+                Amt;+49 202 563-0;=HYPERLINK(\"http://evil.example\",\"klick\");-5\r\n\
+                Kasse;@SUMME(A1);-Rabatt;7\r\n";
+    let response = app.put_csv(&token, PROJECTS, id, file).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["columns"][1]["type"], "text");
+    assert_eq!(
+        body["columns"][3]["type"], "integer",
+        "-5 is a number, not a formula"
+    );
+    let base = format!("/dataset/{PROJECTS}/distribution/{id}/data.csv");
+    let plain = app.get(&base).await.text().await.unwrap();
+    assert!(
+        plain.contains("\"=HYPERLINK(\"\"http://evil.example\"\",\"\"klick\"\")\""),
+        "{plain}"
+    );
+    let safe = app
+        .get(&format!("{base}?escape_formulas=true&sep=;"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        safe,
+        "Name;Telefon;Notiz;Saldo\r\n\
+         Amt;'+49 202 563-0;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"klick\"\")\";-5\r\n\
+         Kasse;'@SUMME(A1);'-Rabatt;7\r\n"
+    );
+    // JSON is data, not a spreadsheet: the cells stay as written.
+    let json: Value = app
+        .get_json(&format!("/dataset/{PROJECTS}/distribution/{id}/data.json"))
+        .await;
+    assert_eq!(json[1]["Telefon"], "@SUMME(A1)");
+}
+
+#[tokio::test]
+async fn a_declared_table_schema_types_uploads_and_refuses_cells_that_do_not_fit() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, before) = app.hosted(PROJECTS).await;
+    let url = format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/schema");
+    assert_error(app.get(&url).await, 404, "no_table_schema").await;
+    let put = |body: Value, token: Option<&str>| {
+        let mut request = app.client.put(app.url(&url)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    // Refusals: no token, a bad schema naming the field.
+    let schema = serde_json::json!({"fields": [
+        {"name": "n", "type": "integer"},
+        {"name": "PLZ", "type": "integer"},
+        {"name": "Anteil", "type": "number"}
+    ]});
+    assert_error(
+        put(schema.clone(), None).await.unwrap(),
+        401,
+        "missing_token",
+    )
+    .await;
+    let bad = serde_json::json!({"fields": [{"name": "n", "type": "geopoint"}]});
+    let message = assert_error(put(bad, Some(&token)).await.unwrap(), 422, "invalid_field").await;
+    assert!(message.starts_with("fields[0].type"), "{message}");
+
+    let response = put(schema, Some(&token)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let stored: Value = app.get_json(&url).await;
+    assert_eq!(
+        stored["fields"][1],
+        serde_json::json!({"name": "PLZ", "type": "integer"})
+    );
+
+    // A header that differs from the schema is refused, and so is a cell that does not fit.
+    let response = app.put_csv(&token, PROJECTS, id, "n,Anteil\n1,0.5\n").await;
+    let message = assert_error(response, 422, "invalid_field").await;
+    assert!(message.contains(r#"["n", "PLZ", "Anteil"]"#), "{message}");
+    let response = app
+        .put_csv(
+            &token,
+            PROJECTS,
+            id,
+            "n,PLZ,Anteil\n1,42103,0.5\n2,42103,viel\n",
+        )
+        .await;
+    let message = assert_error(response, 422, "invalid_field").await;
+    assert!(
+        message.contains("line 3, column `Anteil`") && message.contains("`viel` is not a number"),
+        "{message}"
+    );
+    let (_, after) = app.hosted(PROJECTS).await;
+    assert_eq!(after["checksum"], before["checksum"], "the old file stays");
+
+    // A fitting file loads with the declared types (inference would keep 042103 as text).
+    let response = app
+        .put_csv(
+            &token,
+            PROJECTS,
+            id,
+            "n,PLZ,Anteil\n1,42103,0.5\n2,42285,\n",
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["columns"][1]["type"], "integer");
+    let package: Value = app
+        .get_json(&format!(
+            "/dataset/{PROJECTS}/distribution/{id}/datapackage.json"
+        ))
+        .await;
+    assert_eq!(
+        package["resources"][0]["schema"]["fields"][2]["type"],
+        "number"
+    );
+
+    // Removed, uploads infer again.
+    let response = app
+        .client
+        .delete(app.url(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    assert_error(app.get(&url).await, 404, "no_table_schema").await;
+    let response = app.put_csv(&token, PROJECTS, id, "a,b\nx,1\n").await;
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// A million rows whose last row breaks the column's type.
+fn million_rows_with_a_bad_last_row() -> Vec<u8> {
+    let mut file = Vec::with_capacity(20_000_000);
+    file.extend_from_slice(b"n,wert\n");
+    for n in 1..1_000_000_u32 {
+        use std::io::Write;
+        writeln!(file, "{n},{}", n % 977).unwrap();
+    }
+    file.extend_from_slice(b"1000000,n/a\n");
+    file
+}
+
+#[tokio::test]
+async fn a_type_breaking_value_in_the_last_of_a_million_rows() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, before) = app.hosted(PROJECTS).await;
+    let file = million_rows_with_a_bad_last_row();
+
+    // Declared integer: the last row is refused by line and column, and nothing changes.
+    let url = format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/schema");
+    let response = app
+        .client
+        .put(app.url(&url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"fields": [
+            {"name": "n", "type": "integer"}, {"name": "wert", "type": "integer"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = app.put_csv(&token, PROJECTS, id, file.clone()).await;
+    let message = assert_error(response, 422, "invalid_field").await;
+    assert!(
+        message.contains("line 1000001, column `wert`: `n/a` is not an integer"),
+        "{message}"
+    );
+    let (_, after) = app.hosted(PROJECTS).await;
+    assert_eq!(after["checksum"], before["checksum"]);
+    assert_eq!(
+        table::stored_rows(app.catalog.db(), id).await.unwrap(),
+        Some(11),
+        "the old rows stay"
+    );
+
+    // Inferred: the whole file is read before types are chosen, so the column becomes text and
+    // every value, the last one too, is kept.
+    let response = app
+        .client
+        .delete(app.url(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let response = app.put_csv(&token, PROJECTS, id, file).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["rows"], 1_000_000);
+    assert_eq!(body["columns"][0]["type"], "integer");
+    assert_eq!(body["columns"][1]["type"], "text");
+    let last: Value = app
+        .get_json(&format!(
+            "/dataset/{PROJECTS}/distribution/{id}/data.json?offset=999999"
+        ))
+        .await;
+    assert_eq!(last, serde_json::json!([{"n": 1_000_000, "wert": "n/a"}]));
+}
