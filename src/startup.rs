@@ -25,6 +25,9 @@ pub struct Application {
     sparql: SparqlService,
 }
 
+/// A spool file this old at start-up belongs to an upload that was cut off.
+const STALE_SPOOL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 impl Application {
     /// Connects, migrates, loads the fixtures into an empty database when configured, and binds.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
@@ -42,6 +45,12 @@ impl Application {
                 "loaded the Wuppertal fixtures into the empty database"
             );
         }
+        let spool = settings.data_dir.join("uploads");
+        match crate::tabular::ingest::remove_stale_spools(&spool, STALE_SPOOL) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "removed spool files left by interrupted uploads"),
+            Err(error) => tracing::warn!(error = %error, "could not clean the upload spool"),
+        }
         let projector = start_projection(settings, &catalog).await?;
         tokio::spawn(projector.clone().run());
         let listener = TcpListener::bind(settings.bind_addr())
@@ -56,7 +65,7 @@ impl Application {
         );
         let sparql_data = web::Data::new(sparql.clone());
         let uploads = web::Data::new(Uploads {
-            dir: settings.data_dir.join("uploads"),
+            dir: spool,
             max_bytes: settings.max_upload_bytes,
         });
         let page_size = web::Data::new(CatalogPageSize(u64::from(

@@ -340,6 +340,31 @@ pub async fn replace_data(
     Ok(report)
 }
 
+/// Removes spool files in `dir` untouched for longer than `age`: uploads and imports that a crash or a
+/// kill cut off (a running one keeps its file open and is far younger). Returns how many went.
+pub fn remove_stale_spools(dir: &Path, age: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if meta.is_file() && stale {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Why an upload could not be spooled.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
@@ -399,4 +424,32 @@ pub async fn spool_stream<E: std::fmt::Display>(
         return Err(failure);
     }
     Ok(spooler.finish().map_err(read_error)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_spool_files_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            remove_stale_spools(&dir.path().join("missing"), std::time::Duration::ZERO).unwrap(),
+            0
+        );
+        let old = dir.path().join(".tmpOLD");
+        std::fs::write(&old, b"a,b\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&old).unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+            .unwrap();
+        let fresh = Spooler::new(dir.path()).unwrap();
+        let removed =
+            remove_stale_spools(dir.path(), std::time::Duration::from_secs(3600)).unwrap();
+        assert_eq!(removed, 1);
+        assert!(!old.exists());
+        assert!(
+            fresh.file.path().exists(),
+            "a running upload keeps its file"
+        );
+    }
 }
