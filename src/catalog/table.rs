@@ -9,7 +9,8 @@ use sea_orm::sea_query::{
     Alias, ColumnDef, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, Table, Value,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -265,8 +266,13 @@ pub fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
 /// transaction commits, and a failed load (an `Err` batch, a database error) leaves them in place.
 /// Updates the column schema, row count, the distribution's byte size, checksum and modification
 /// date, the dataset's revision, and logs the change.
+///
+/// With `bulk` (the pool the transaction came from) on PostgreSQL, the rows are streamed with `COPY`
+/// into the new table, created on a connection of its own; only the swap runs in `txn`. The new table
+/// is dropped again when the load fails. Elsewhere the rows go in as multi-row `INSERT`s within `txn`.
 pub async fn replace_table(
     txn: &DatabaseTransaction,
+    bulk: Option<&DatabaseConnection>,
     distribution_id: Uuid,
     columns: &[ColumnSpec],
     batches: &mut RowBatches,
@@ -306,6 +312,32 @@ pub async fn replace_table(
         };
         create.col(def);
     }
+    let copy_into = bulk.filter(|db| db.get_database_backend() == DatabaseBackend::Postgres);
+    if let Some(db) = copy_into {
+        db.execute(&create).await?;
+        let loaded = match copy_rows(db, &table_name, columns, batches).await {
+            Ok(rows) => {
+                swap_in(
+                    txn,
+                    distribution_id,
+                    &dist,
+                    &table_name,
+                    columns,
+                    rows,
+                    file,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        if loaded.is_err() {
+            let drop = Table::drop().table(table.clone()).if_exists().to_owned();
+            if let Err(error) = db.execute(&drop).await {
+                tracing::warn!(error = %error, table = %table_name, "could not drop a failed load's table");
+            }
+        }
+        return loaded;
+    }
     txn.execute(&create).await?;
 
     let mut names_sql = vec![Alias::new(ROW)];
@@ -330,6 +362,107 @@ pub async fn replace_table(
             insert_batch(txn, &table, &names_sql, pending).await?;
         }
     }
+    swap_in(
+        txn,
+        distribution_id,
+        &dist,
+        &table_name,
+        columns,
+        rows,
+        file,
+    )
+    .await
+}
+
+/// Streams the rows into `table_name` with PostgreSQL's `COPY … FROM STDIN (FORMAT csv)`.
+async fn copy_rows(
+    db: &DatabaseConnection,
+    table_name: &str,
+    columns: &[ColumnSpec],
+    batches: &mut RowBatches,
+) -> Result<i64, CatalogError> {
+    use sea_orm::sqlx::postgres::PgPoolCopyExt;
+    let failed =
+        |e: sea_orm::sqlx::Error| CatalogError::Database(DbErr::Custom(format!("COPY: {e}")));
+    let mut names = vec![format!("\"{ROW}\"")];
+    names.extend((0..columns.len()).map(|i| format!("\"{}\"", physical(i))));
+    let statement = format!(
+        "COPY \"{table_name}\" ({}) FROM STDIN WITH (FORMAT csv)",
+        names.join(", ")
+    );
+    let mut copy = db
+        .get_postgres_connection_pool()
+        .copy_in_raw(&statement)
+        .await
+        .map_err(failed)?;
+    let mut rows: i64 = 0;
+    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+    while let Some(batch) = batches.recv().await {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                let _ = copy.abort("the file could not be read").await;
+                return Err(error);
+            }
+        };
+        for cells in batch {
+            rows += 1;
+            copy_line(&mut buffer, rows, cells);
+        }
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer))
+                .await
+                .map_err(failed)?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer).await.map_err(failed)?;
+    }
+    copy.finish().await.map_err(failed)?;
+    Ok(rows)
+}
+
+/// One row in `COPY`'s CSV format: an unquoted empty field is NULL, text is always quoted.
+fn copy_line(out: &mut Vec<u8>, row: i64, cells: Vec<Option<Cell>>) {
+    use std::io::Write;
+    let _ = write!(out, "{row}");
+    for cell in cells {
+        out.push(b',');
+        let _ = match cell {
+            None => Ok(()),
+            Some(Cell::Text(text)) => {
+                out.push(b'"');
+                for byte in text.bytes() {
+                    if byte == b'"' {
+                        out.push(b'"');
+                    }
+                    out.push(byte);
+                }
+                out.push(b'"');
+                Ok(())
+            }
+            Some(Cell::Integer(n)) => write!(out, "{n}"),
+            Some(Cell::Decimal(x)) => write!(out, "{x}"),
+            Some(Cell::Boolean(b)) => out.write_all(if b { b"t" } else { b"f" }),
+            Some(Cell::Date(d)) => write!(out, "{}", d.format("%Y-%m-%d")),
+            Some(Cell::Datetime(t)) => write!(out, "{}", t.to_rfc3339()),
+        };
+    }
+    out.push(b'\n');
+}
+
+/// Points the distribution's `data_table` at the loaded `table_name` (dropping the old table), and
+/// records the file's facts, the dataset's new revision and the change, all within `txn`.
+async fn swap_in(
+    txn: &DatabaseTransaction,
+    distribution_id: Uuid,
+    dist: &distribution::Model,
+    table_name: &str,
+    columns: &[ColumnSpec],
+    rows: i64,
+    file: &FileFacts,
+) -> Result<i64, CatalogError> {
+    let table_name = table_name.to_owned();
 
     let now = Utc::now().fixed_offset();
     let stored: Vec<StoredColumn<'_>> = columns
@@ -460,6 +593,34 @@ mod tests {
             sql_value(ColumnType::Date, None),
             Value::ChronoDate(None),
             "an empty cell is a typed NULL"
+        );
+    }
+
+    #[test]
+    fn copy_lines_quote_text_and_leave_nulls_unquoted() {
+        let mut out = Vec::new();
+        copy_line(
+            &mut out,
+            7,
+            vec![
+                Some(Cell::Text("Sanierung \"Alte Feuerwache\", 2.\nBA".into())),
+                None,
+                Some(Cell::Integer(-5)),
+                Some(Cell::Decimal(1234.5)),
+                Some(Cell::Boolean(false)),
+                Some(Cell::Date(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap())),
+                Some(Cell::Datetime(
+                    DateTime::parse_from_rfc3339("2026-01-31T07:30:00Z")
+                        .unwrap()
+                        .to_utc(),
+                )),
+                Some(Cell::Text("\\.".into())),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "7,\"Sanierung \"\"Alte Feuerwache\"\", 2.\nBA\",,-5,1234.5,f,2026-01-31,\
+             2026-01-31T07:30:00+00:00,\"\\.\"\n"
         );
     }
 }

@@ -146,13 +146,14 @@ pub async fn load(
     schema: Option<Vec<(String, ColumnType)>>,
 ) -> Result<LoadReport, CatalogError> {
     let analysis = analyse_spooled(spooled, schema).await?;
-    load_analysed(txn, distribution_id, spooled, analysis, None).await
+    load_analysed(txn, None, distribution_id, spooled, analysis, None).await
 }
 
 /// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
-/// with the rows of `spooled` as `analysis` found them.
+/// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]).
 pub async fn load_analysed(
     txn: &DatabaseTransaction,
+    bulk: Option<&sea_orm::DatabaseConnection>,
     distribution_id: Uuid,
     spooled: &Spooled,
     analysis: Analysis,
@@ -196,8 +197,15 @@ pub async fn load_analysed(
             let _ = tx.blocking_send(last);
         })
     };
-    let loaded =
-        table::replace_table(txn, distribution_id, &columns, &mut rx, &spooled.facts).await;
+    let loaded = table::replace_table(
+        txn,
+        bulk,
+        distribution_id,
+        &columns,
+        &mut rx,
+        &spooled.facts,
+    )
+    .await;
     drop(rx);
     reader
         .await
@@ -330,7 +338,7 @@ pub async fn replace_data(
             "the table schema changed during the upload; send the file again",
         ));
     }
-    let report = load_analysed(&txn, id, spooled, analysis, progress).await?;
+    let report = load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
     txn.commit().await?;
     tracing::info!(
         table.rows = report.analysis.rows,
