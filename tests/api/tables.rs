@@ -249,21 +249,14 @@ async fn the_import_command_loads_a_file_and_refuses_a_bad_one() {
         .id;
     let file = db.dir.path().join("massnahmen.csv");
     std::fs::write(&file, GERMAN_EXCEL).unwrap();
-    let import = |path: &std::path::Path| {
-        crate::crash::odcat(
-            &db,
-            &[
-                "import",
-                "--dataset",
-                PROJECTS,
-                "--distribution",
-                &id.to_string(),
-                path.to_str().unwrap(),
-            ],
-        )
-        .output()
-        .unwrap()
+    let import_with = |extra: &[&str], path: &std::path::Path| {
+        let id = id.to_string();
+        let mut args = vec!["import", "--dataset", PROJECTS, "--distribution", &id];
+        args.extend_from_slice(extra);
+        args.push(path.to_str().unwrap());
+        crate::crash::odcat(&db, &args).output().unwrap()
     };
+    let import = |path: &std::path::Path| import_with(&[], path);
     let output = import(&file);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
@@ -281,6 +274,42 @@ async fn the_import_command_loads_a_file_and_refuses_a_bad_one() {
         "{stderr}"
     );
     assert_eq!(table::stored_rows(&connection, id).await.unwrap(), Some(3));
+
+    // --schema: the file is read with the declared types, and the schema is declared from then on.
+    let schema = db.dir.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"fields": [{"name": "PLZ", "type": "integer"}, {"name": "Ort"}]}"#,
+    )
+    .unwrap();
+    let plz = db.dir.path().join("plz.csv");
+    std::fs::write(&plz, "PLZ;Ort\n42103;Elberfeld\n42275;Barmen\n").unwrap();
+    let output = import_with(&["--schema", schema.to_str().unwrap()], &plz);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("PLZ: integer"), "{stdout}");
+    let declared = entities::distribution::Entity::find_by_id(id)
+        .one(&connection)
+        .await
+        .unwrap()
+        .unwrap()
+        .table_schema;
+    assert_eq!(declared.unwrap()["fields"][0]["type"], "integer");
+    std::fs::write(&plz, "PLZ;Ort\n42103;Elberfeld\nkeine;Barmen\n").unwrap();
+    let output = import(&plz);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 3, column `PLZ`"), "{stderr}");
+    std::fs::write(
+        &schema,
+        r#"{"fields": [{"name": "PLZ", "type": "postcode"}]}"#,
+    )
+    .unwrap();
+    let output = import_with(&["--schema", schema.to_str().unwrap()], &plz);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("fields[0].type"), "{stderr}");
+    assert_eq!(table::stored_rows(&connection, id).await.unwrap(), Some(2));
 }
 
 #[tokio::test]
