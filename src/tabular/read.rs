@@ -108,6 +108,15 @@ pub enum ReadError {
 }
 
 /// The decoded (UTF-8) text of a spooled file; a BOM is dropped.
+/// The text of a sample that may end inside a character (the cut character is dropped).
+fn sample_text(sample: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(sample) {
+        Ok(text) => text.into(),
+        Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&sample[..e.valid_up_to()]),
+        Err(_) => String::from_utf8_lossy(sample),
+    }
+}
+
 fn decoded(path: &Path, encoding: Encoding) -> Result<impl Read, ReadError> {
     let file = File::open(path).map_err(ReadError::Io)?;
     let label = match encoding {
@@ -153,16 +162,12 @@ pub fn analyse(
     encoding: Encoding,
     schema: Option<&[(String, ColumnType)]>,
 ) -> Result<Analysis, ReadError> {
-    let mut sample = String::new();
+    let mut sample = Vec::new();
     decoded(path, encoding)?
         .take(SAMPLE_BYTES)
-        .read_to_string(&mut sample)
-        .or_else(|e| match e.kind() {
-            // The sample may end inside a character; what was read is enough.
-            io::ErrorKind::InvalidData => Ok(0),
-            _ => Err(ReadError::Io(e)),
-        })?;
-    let delimiter = detect_delimiter(&sample);
+        .read_to_end(&mut sample)
+        .map_err(ReadError::Io)?;
+    let delimiter = detect_delimiter(&sample_text(&sample));
     let mut csv = reader(path, encoding, delimiter)?;
     let mut records = csv.records();
     let header = match records.next() {
@@ -299,6 +304,24 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    #[test]
+    fn the_delimiter_sample_may_end_inside_a_character() {
+        // Umlauts everywhere, so the 64 KiB sample cuts one of them (decoded to two UTF-8 bytes) in
+        // half for some row length; each length from 1 to 3 extra bytes moves the cut.
+        for pad in 0..3 {
+            let mut bytes = b"Ort;Z\xE4hler\r\n".to_vec();
+            let row = format!("{}\u{e4}\u{f6}\u{fc};1\r\n", "x".repeat(pad));
+            let (row, _, _) = encoding_rs::WINDOWS_1252.encode(&row);
+            while (bytes.len() as u64) < 2 * SAMPLE_BYTES {
+                bytes.extend_from_slice(&row);
+            }
+            let (file, encoding) = spool(&bytes);
+            let analysis = analyse(file.path(), encoding, None).unwrap();
+            assert_eq!(analysis.delimiter, b';', "pad {pad}");
+            assert_eq!(analysis.columns[1].1.column_type, ColumnType::Integer);
+        }
     }
 
     #[test]
