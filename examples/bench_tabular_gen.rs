@@ -21,10 +21,11 @@
 //!
 //! Arguments: `ROWS` (or the environment variable of that name; default 1 000 000), the output file
 //! (standard output when absent or `-`), and `--german` for the file as German Excel saves it:
-//! Windows-1252, `;`, CRLF, decimal commas, `dd.mm.yyyy` dates, `dd.mm.yyyy hh:mm:ss` local times and
-//! `ja`/`nein` (the same rows otherwise). The UTF-8 file is plain RFC 4180 with `\n` line ends. Every
-//! cell is deterministic (a seeded generator): the same `ROWS` always gives the same file, and the
-//! first rows of a larger file are the rows of a smaller one.
+//! Windows-1252, `;`, CRLF, decimal commas, `dd.mm.yyyy` dates, `dd.mm.yyyy hh:mm:ss` local times
+//! (Europe/Berlin, the same instants) and `ja`/`nein` (the same rows otherwise). The UTF-8 file is
+//! plain RFC 4180 with `\n` line ends. Every cell is deterministic (a seeded generator): the same
+//! `ROWS` always gives the same file, and the first rows of a larger file are the rows of a smaller
+//! one.
 //!
 //! Prints one line to standard error: rows, bytes and seconds.
 
@@ -35,7 +36,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
 
 use rng::Rng;
 
@@ -149,8 +151,13 @@ fn row(rng: &mut Rng, n: u64, german: bool) -> [String; 10] {
             day.format("%Y-%m-%d").to_string()
         },
         if german {
-            // Local time as German offices write it (odcat reads it as Europe/Berlin).
-            moment.format("%d.%m.%Y %H:%M:%S").to_string()
+            // The same instant in local time, as German offices write it (odcat reads a time
+            // without a zone as Europe/Berlin); converted, so no time falls into the hour that
+            // is skipped in spring.
+            Utc.from_utc_datetime(&moment)
+                .with_timezone(&Berlin)
+                .format("%d.%m.%Y %H:%M:%S")
+                .to_string()
         } else {
             moment.format("%Y-%m-%dT%H:%M:%SZ").to_string()
         },
