@@ -68,6 +68,9 @@ impl Application {
             dir: spool,
             max_bytes: settings.max_upload_bytes,
         });
+        let table_files = web::Data::new(crate::http::downloads::TableFiles {
+            sqlite: crate::tabular::sqlite_export::sqlite_file(&settings.database_url()),
+        });
         let page_size = web::Data::new(CatalogPageSize(u64::from(
             settings.catalog_page_size.max(1),
         )));
@@ -81,6 +84,7 @@ impl Application {
                 .app_data(rdf.clone())
                 .app_data(sparql_data.clone())
                 .app_data(uploads.clone())
+                .app_data(table_files.clone())
                 .app_data(page_size.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })

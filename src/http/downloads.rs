@@ -3,7 +3,8 @@
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
 use super::conditional::Validators;
@@ -18,6 +19,7 @@ use crate::rdf::Projector;
 use crate::tabular::describe::{self, TableContext};
 use crate::tabular::export::{self, CsvOptions, DownloadFormat, Selection};
 use crate::tabular::query::{ParameterError, TableQuery};
+use crate::tabular::sqlite_export;
 
 /// Streams a hosted table. Parameters: `fields` (comma-separated column names, in the order wanted),
 /// filters `col=value` and `col__eq|gt|gte|lt|lte|contains|in=…`, `q` (words, each in some text
@@ -27,6 +29,7 @@ pub async fn download_table(
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
     catalog: web::Data<Catalog>,
+    files: web::Data<TableFiles>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, id, extension) = path.into_inner();
     let format = DownloadFormat::from_extension(&extension).ok_or_else(|| {
@@ -66,7 +69,34 @@ pub async fn download_table(
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(filename)],
         });
-    let body = export::stream(catalog.db().clone(), table, selection, format, csv).map(|chunk| {
+    let chunks: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, CatalogError>>>> =
+        match &files.sqlite {
+            Some(file) => {
+                let mut chunks = Box::pin(sqlite_export::stream(
+                    file.clone(),
+                    table,
+                    selection,
+                    format,
+                    csv,
+                ));
+                // The first chunk tells whether the query started; until then an error has a status.
+                match chunks.next().await {
+                    Some(Err(error)) => return Err(error.into()),
+                    Some(Ok(first)) => {
+                        Box::pin(futures_util::stream::once(async { Ok(first) }).chain(chunks))
+                    }
+                    None => Box::pin(futures_util::stream::empty()),
+                }
+            }
+            None => Box::pin(export::stream(
+                catalog.db().clone(),
+                table,
+                selection,
+                format,
+                csv,
+            )),
+        };
+    let body = chunks.map(|chunk| {
         chunk.map_err(|error| {
             tracing::warn!(error = %error, "a download was cut off");
             actix_web::Error::from(ApiError::from(error))
@@ -138,6 +168,14 @@ fn parameters(
 /// A refused table parameter as a 400 naming it.
 pub fn refused(error: ParameterError) -> ApiError {
     ApiError::bad_parameter(&error.parameter, error.message)
+}
+
+/// Where downloads read from (app data): the SQLite file of the record, read through connections of
+/// their own, or `None` to read through the pool (PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct TableFiles {
+    /// The SQLite database file.
+    pub sqlite: Option<std::path::PathBuf>,
 }
 
 /// Which description of a hosted table.

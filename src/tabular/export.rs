@@ -203,19 +203,15 @@ pub fn stream(
             }
             Stage::Tail => {
                 s.stage = Stage::Done;
-                let tail = if format == DownloadFormat::Json {
-                    Bytes::from_static(b"]\n")
-                } else {
-                    Bytes::new()
-                };
-                Some((Ok(tail), s))
+                Some((Ok(tail(format)), s))
             }
             Stage::Done => None,
         }
     })
 }
 
-fn head(
+/// What a download starts with: the CSV header (and BOM), `[` for JSON.
+pub fn head(
     table: &StoredTable,
     selection: &Selection,
     format: DownloadFormat,
@@ -291,6 +287,20 @@ fn encode(
             Ok(Bytes::from(out))
         }
     }
+}
+
+/// What a download ends with: `]` for JSON.
+pub fn tail(format: DownloadFormat) -> Bytes {
+    if format == DownloadFormat::Json {
+        Bytes::from_static(b"]\n")
+    } else {
+        Bytes::new()
+    }
+}
+
+/// A cell as CSV text.
+pub fn csv_text(cell: &Cell, options: CsvOptions) -> String {
+    csv_cell(Some(cell), options)
 }
 
 fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {

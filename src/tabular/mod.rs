@@ -9,3 +9,4 @@ pub mod query;
 pub mod read;
 pub mod schema;
 pub mod sniff;
+pub mod sqlite_export;

@@ -1,0 +1,262 @@
+//! Downloads from an SQLite record, read on a blocking thread through a read-only connection of their
+//! own: one statement (one snapshot) streams the rows, CSV is written straight from SQLite's values,
+//! and chunks reach the response through a bounded channel, so memory stays flat. This skips the
+//! async driver's per-row hand-over between threads, which made downloads several times slower than
+//! `sqlite3 -csv`, and it does not use the serving pool's memory map.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use sea_orm::DatabaseBackend;
+use sea_orm::DbErr;
+use sea_orm::sea_query::{SqliteQueryBuilder, Value};
+use tokio::sync::mpsc;
+
+use super::export::{CsvOptions, DownloadFormat, Selection, csv_text, head, json_fields, tail};
+use crate::catalog::CatalogError;
+use crate::catalog::table::{Cell, ColumnType, StoredTable};
+
+/// Bytes gathered before a chunk is handed to the response.
+const CHUNK: usize = 128 * 1024;
+
+/// The SQLite database file of a `sqlite:` URL (`None` for other databases and in-memory ones).
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:") && !rest.contains("mode=memory"))
+        .then(|| PathBuf::from(path))
+}
+
+fn failed(error: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Database(DbErr::Custom(format!("download: {error}")))
+}
+
+/// The download as a stream of chunks. The first item is an error when the query cannot start (so
+/// the caller can still answer with an error status); later errors cut the response off.
+pub fn stream(
+    file: PathBuf,
+    table: StoredTable,
+    selection: Selection,
+    format: DownloadFormat,
+    csv: CsvOptions,
+) -> impl Stream<Item = Result<Bytes, CatalogError>> {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, CatalogError>>(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = produce(&file, &table, &selection, format, csv, &tx) {
+            let _ = tx.blocking_send(Err(error));
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
+
+/// A sea-query value as SQLite stores it through the record's driver (dates `%F`, date-times RFC 3339
+/// as `sqlx` writes them, booleans 0/1).
+fn bind(value: Value) -> Result<SqlValue, CatalogError> {
+    use chrono::SecondsFormat;
+    Ok(match value {
+        Value::Bool(v) => v.map_or(SqlValue::Null, |b| SqlValue::Integer(i64::from(b))),
+        Value::BigInt(v) => v.map_or(SqlValue::Null, SqlValue::Integer),
+        Value::Int(v) => v.map_or(SqlValue::Null, |n| SqlValue::Integer(i64::from(n))),
+        Value::BigUnsigned(v) => v.map_or(SqlValue::Null, |n| {
+            SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+        }),
+        Value::Unsigned(v) => v.map_or(SqlValue::Null, |n| SqlValue::Integer(i64::from(n))),
+        Value::Double(v) => v.map_or(SqlValue::Null, SqlValue::Real),
+        Value::String(v) => v.map_or(SqlValue::Null, SqlValue::Text),
+        Value::ChronoDate(v) => v.map_or(SqlValue::Null, |d| {
+            SqlValue::Text(d.format("%F").to_string())
+        }),
+        Value::ChronoDateTimeUtc(v) => v.map_or(SqlValue::Null, |t| {
+            SqlValue::Text(t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        }),
+        other => return Err(failed(format!("unexpected parameter {other:?}"))),
+    })
+}
+
+fn produce(
+    file: &Path,
+    table: &StoredTable,
+    selection: &Selection,
+    format: DownloadFormat,
+    csv: CsvOptions,
+    tx: &mpsc::Sender<Result<Bytes, CatalogError>>,
+) -> Result<(), CatalogError> {
+    let connection = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    connection
+        .busy_timeout(Duration::from_secs(15))
+        .map_err(failed)?;
+    let limit = selection
+        .limit
+        .unwrap_or(u64::try_from(i64::MAX).unwrap_or(u64::MAX));
+    let query = selection.query.select(
+        table,
+        DatabaseBackend::Sqlite,
+        None,
+        selection.offset,
+        limit,
+    );
+    let (sql, values) = query.build(SqliteQueryBuilder);
+    let parameters = values
+        .0
+        .into_iter()
+        .map(bind)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statement = connection.prepare(&sql).map_err(failed)?;
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(parameters))
+        .map_err(failed)?;
+    let send = |chunk: Bytes| tx.blocking_send(Ok(chunk)).is_ok();
+    if !send(head(table, selection, format, csv)) {
+        return Ok(());
+    }
+    let columns: Vec<(usize, ColumnType)> = selection
+        .query
+        .columns
+        .iter()
+        .map(|i| (*i, table.columns[*i].column_type))
+        .collect();
+    let new_writer = || {
+        csv::WriterBuilder::new()
+            .delimiter(csv.delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::with_capacity(CHUNK + 16 * 1024))
+    };
+    let mut writer = new_writer();
+    let mut out: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+    let mut written: u64 = 0;
+    let mut number = itoa::Buffer::new();
+    while let Some(row) = rows.next().map_err(failed)? {
+        match format {
+            DownloadFormat::Csv => {
+                for (i, column_type) in &columns {
+                    // Column 0 is the row number.
+                    let value = row.get_ref(i + 1).map_err(failed)?;
+                    write_csv_value(&mut writer, *column_type, value, csv, &mut number)
+                        .map_err(failed)?;
+                }
+                writer.write_record(None::<&[u8]>).map_err(failed)?;
+                if writer.get_ref().len() >= CHUNK {
+                    let full = std::mem::replace(&mut writer, new_writer());
+                    let chunk = full.into_inner().map_err(|e| failed(e.error()))?;
+                    if !send(Bytes::from(chunk)) {
+                        return Ok(());
+                    }
+                }
+            }
+            DownloadFormat::Json | DownloadFormat::Ndjson => {
+                let mut cells = vec![None; table.columns.len()];
+                for (i, column_type) in &columns {
+                    cells[*i] = cell(*column_type, row.get_ref(i + 1).map_err(failed)?)?;
+                }
+                if format == DownloadFormat::Json && written > 0 {
+                    out.push(b',');
+                }
+                let object = json_fields(table, &selection.query.columns, &cells);
+                serde_json::to_writer(&mut out, &object).map_err(failed)?;
+                if format == DownloadFormat::Ndjson {
+                    out.push(b'\n');
+                }
+                if out.len() >= CHUNK && !send(Bytes::from(std::mem::take(&mut out))) {
+                    return Ok(());
+                }
+            }
+        }
+        written += 1;
+    }
+    let rest = writer.into_inner().map_err(|e| failed(e.error()))?;
+    out.extend_from_slice(&rest);
+    out.extend_from_slice(&tail(format));
+    if !out.is_empty() {
+        send(Bytes::from(out));
+    }
+    Ok(())
+}
+
+fn write_csv_value(
+    writer: &mut csv::Writer<Vec<u8>>,
+    column_type: ColumnType,
+    value: ValueRef<'_>,
+    options: CsvOptions,
+    number: &mut itoa::Buffer,
+) -> csv::Result<()> {
+    match (column_type, value) {
+        (_, ValueRef::Null) => writer.write_field(b""),
+        (ColumnType::Boolean, ValueRef::Integer(b)) => {
+            writer.write_field(if b != 0 { "true" } else { "false" })
+        }
+        (_, ValueRef::Integer(n)) => writer.write_field(number.format(n)),
+        (_, ValueRef::Real(x)) => writer.write_field(csv_text(&Cell::Decimal(x), options)),
+        (ColumnType::Text, ValueRef::Text(text)) => {
+            let risky = options.escape_formulas
+                && text
+                    .first()
+                    .is_some_and(|c| matches!(c, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+            if risky {
+                let mut escaped = Vec::with_capacity(text.len() + 1);
+                escaped.push(b'\'');
+                escaped.extend_from_slice(text);
+                writer.write_field(escaped)
+            } else {
+                writer.write_field(text)
+            }
+        }
+        // Dates and date-times are stored in the form the downloads write (`%F`, RFC 3339).
+        (_, ValueRef::Text(text) | ValueRef::Blob(text)) => writer.write_field(text),
+    }
+}
+
+/// A stored value as a typed cell.
+fn cell(column_type: ColumnType, value: ValueRef<'_>) -> Result<Option<Cell>, CatalogError> {
+    let text = |bytes: &[u8]| {
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(failed)
+    };
+    Ok(match (column_type, value) {
+        (_, ValueRef::Null) => None,
+        (ColumnType::Boolean, ValueRef::Integer(b)) => Some(Cell::Boolean(b != 0)),
+        (ColumnType::Decimal, ValueRef::Integer(n)) => Some(Cell::Decimal(n as f64)),
+        (_, ValueRef::Integer(n)) => Some(Cell::Integer(n)),
+        (_, ValueRef::Real(x)) => Some(Cell::Decimal(x)),
+        (ColumnType::Date, ValueRef::Text(t)) => Some(Cell::Date(
+            chrono::NaiveDate::parse_from_str(&text(t)?, "%F").map_err(failed)?,
+        )),
+        (ColumnType::Datetime, ValueRef::Text(t)) => Some(Cell::Datetime(
+            chrono::DateTime::parse_from_rfc3339(&text(t)?)
+                .map_err(failed)?
+                .to_utc(),
+        )),
+        (_, ValueRef::Text(t) | ValueRef::Blob(t)) => Some(Cell::Text(text(t)?)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://./data/odcat.db?mode=rwc"),
+            Some(PathBuf::from("./data/odcat.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:/var/lib/odcat.db"),
+            Some(PathBuf::from("/var/lib/odcat.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://localhost/odcat"), None);
+    }
+}
