@@ -6,7 +6,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{data_table, dataset, distribution};
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, Table, Value,
+    Alias, ColumnDef, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, Table,
+    TableCreateStatement, Value,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -291,27 +292,9 @@ pub async fn replace_table(
             format!("distribution `{distribution_id}` is not a hosted_table"),
         ));
     }
-    let table_name = format!("dt_{}", Uuid::new_v4().simple());
+    let table_name = new_table_name();
     let table = Alias::new(&table_name);
-    let mut create = Table::create();
-    create.table(table.clone()).col(
-        ColumnDef::new(Alias::new(ROW))
-            .big_integer()
-            .not_null()
-            .primary_key(),
-    );
-    for (i, c) in columns.iter().enumerate() {
-        let mut def = ColumnDef::new(Alias::new(physical(i)));
-        match c.column_type {
-            ColumnType::Text => def.text(),
-            ColumnType::Integer => def.big_integer(),
-            ColumnType::Decimal => def.double(),
-            ColumnType::Boolean => def.boolean(),
-            ColumnType::Date => def.date(),
-            ColumnType::Datetime => def.timestamp_with_time_zone(),
-        };
-        create.col(def);
-    }
+    let create = create_statement(&table_name, columns);
     let copy_into = bulk.filter(|db| db.get_database_backend() == DatabaseBackend::Postgres);
     if let Some(db) = copy_into {
         db.execute(&create).await?;
@@ -331,10 +314,7 @@ pub async fn replace_table(
             Err(error) => Err(error),
         };
         if loaded.is_err() {
-            let drop = Table::drop().table(table.clone()).if_exists().to_owned();
-            if let Err(error) = db.execute(&drop).await {
-                tracing::warn!(error = %error, table = %table_name, "could not drop a failed load's table");
-            }
+            drop_table(db, &table_name).await;
         }
         return loaded;
     }
@@ -372,6 +352,113 @@ pub async fn replace_table(
         file,
     )
     .await
+}
+
+fn new_table_name() -> String {
+    format!("dt_{}", Uuid::new_v4().simple())
+}
+
+/// `CREATE TABLE` of a hosted table: `_row` as its key, then one typed column per column.
+fn create_statement(table_name: &str, columns: &[ColumnSpec]) -> TableCreateStatement {
+    let mut create = Table::create();
+    create.table(Alias::new(table_name)).col(
+        ColumnDef::new(Alias::new(ROW))
+            .big_integer()
+            .not_null()
+            .primary_key(),
+    );
+    for (i, c) in columns.iter().enumerate() {
+        let mut def = ColumnDef::new(Alias::new(physical(i)));
+        match c.column_type {
+            ColumnType::Text => def.text(),
+            ColumnType::Integer => def.big_integer(),
+            ColumnType::Decimal => def.double(),
+            ColumnType::Boolean => def.boolean(),
+            ColumnType::Date => def.date(),
+            ColumnType::Datetime => def.timestamp_with_time_zone(),
+        };
+        create.col(def);
+    }
+    create
+}
+
+/// A cell as SQLite stores it through the record's driver: dates `%F`, date-times RFC 3339 (as
+/// `sqlx` writes them), booleans 0/1.
+pub fn sqlite_value(cell: Option<Cell>) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match cell {
+        None => V::Null,
+        Some(Cell::Text(t)) => V::Text(t),
+        Some(Cell::Integer(n)) => V::Integer(n),
+        Some(Cell::Decimal(x)) => V::Real(x),
+        Some(Cell::Boolean(b)) => V::Integer(i64::from(b)),
+        Some(Cell::Date(d)) => V::Text(d.format("%F").to_string()),
+        Some(Cell::Datetime(t)) => V::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)),
+    }
+}
+
+/// Creates a new hosted table in the SQLite database `file` and fills it with the rows arriving in
+/// `batches`, in one SQLite transaction on a connection of its own with one prepared `INSERT`, on a
+/// blocking thread. Returns the table's name and its rows; a failed load leaves nothing behind. The
+/// caller swaps the table in ([`swap_in`]) and drops it ([`drop_table`]) when that fails.
+pub async fn fill_sqlite_table(
+    file: std::path::PathBuf,
+    columns: Vec<ColumnSpec>,
+    mut batches: RowBatches,
+) -> Result<(String, i64), CatalogError> {
+    let failed = |e: rusqlite::Error| CatalogError::Database(DbErr::Custom(format!("load: {e}")));
+    tokio::task::spawn_blocking(move || {
+        let mut connection = rusqlite::Connection::open(&file).map_err(failed)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(failed)?;
+        let table_name = new_table_name();
+        let txn = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        txn.execute_batch(
+            &create_statement(&table_name, &columns).build(sea_orm::sea_query::SqliteQueryBuilder),
+        )
+        .map_err(failed)?;
+        let mut names = vec![format!("\"{ROW}\"")];
+        names.extend((0..columns.len()).map(|i| format!("\"{}\"", physical(i))));
+        let insert = format!(
+            "INSERT INTO \"{table_name}\" ({}) VALUES ({})",
+            names.join(", "),
+            vec!["?"; names.len()].join(", ")
+        );
+        let mut rows: i64 = 0;
+        {
+            let mut statement = txn.prepare(&insert).map_err(failed)?;
+            while let Some(batch) = batches.blocking_recv() {
+                for cells in batch? {
+                    rows += 1;
+                    statement.raw_bind_parameter(1, rows).map_err(failed)?;
+                    for (i, cell) in cells.into_iter().enumerate() {
+                        statement
+                            .raw_bind_parameter(i + 2, sqlite_value(cell))
+                            .map_err(failed)?;
+                    }
+                    statement.raw_execute().map_err(failed)?;
+                }
+            }
+        }
+        txn.commit().map_err(failed)?;
+        Ok((table_name, rows))
+    })
+    .await
+    .map_err(|e| CatalogError::invalid("file", format!("the loader failed: {e}")))?
+}
+
+/// Drops a hosted table that was loaded but not swapped in (best effort: a failure is logged).
+pub async fn drop_table(db: &impl ConnectionTrait, table_name: &str) {
+    let drop = Table::drop()
+        .table(Alias::new(table_name))
+        .if_exists()
+        .to_owned();
+    if let Err(error) = db.execute(&drop).await {
+        tracing::warn!(error = %error, table = %table_name, "could not drop a failed load's table");
+    }
 }
 
 /// Streams the rows into `table_name` with PostgreSQL's `COPY … FROM STDIN (FORMAT csv)`.
@@ -453,7 +540,7 @@ fn copy_line(out: &mut Vec<u8>, row: i64, cells: Vec<Option<Cell>>) {
 
 /// Points the distribution's `data_table` at the loaded `table_name` (dropping the old table), and
 /// records the file's facts, the dataset's new revision and the change, all within `txn`.
-async fn swap_in(
+pub async fn swap_in(
     txn: &DatabaseTransaction,
     distribution_id: Uuid,
     dist: &distribution::Model,

@@ -274,9 +274,33 @@ fn parse_boolean(value: &str) -> Option<bool> {
     }
 }
 
+/// `2021-12-31` and `31.12.2021` without chrono's format interpreter (the common forms, read for
+/// every cell of a date column).
+fn fixed_date(value: &[u8]) -> Option<NaiveDate> {
+    let number = |range: std::ops::Range<usize>| {
+        value[range].iter().try_fold(0_u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    if value.len() != 10 {
+        return None;
+    }
+    let (year, month, day) = if value[4] == b'-' && value[7] == b'-' {
+        (number(0..4)?, number(5..7)?, number(8..10)?)
+    } else if value[2] == b'.' && value[5] == b'.' {
+        (number(6..10)?, number(3..5)?, number(0..2)?)
+    } else {
+        return None;
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
 fn parse_date(value: &str) -> Option<NaiveDate> {
     if value.len() < 8 || value.len() > 10 {
         return None;
+    }
+    if let Some(date) = fixed_date(value.as_bytes()) {
+        return Some(date);
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(value, "%d.%m.%Y"))

@@ -149,6 +149,70 @@ pub async fn load(
     load_analysed(txn, None, distribution_id, spooled, analysis, None).await
 }
 
+fn column_specs(analysis: &Analysis) -> Vec<ColumnSpec> {
+    analysis
+        .columns
+        .iter()
+        .map(|(name, inferred)| ColumnSpec {
+            name: name.clone(),
+            column_type: inferred.column_type,
+        })
+        .collect()
+}
+
+/// The second pass's reader, on a blocking thread: typed rows of `spooled` in batches.
+fn spawn_reader(
+    spooled: &Spooled,
+    analysis: &Analysis,
+    progress: Option<Progress>,
+) -> (table::RowBatches, tokio::task::JoinHandle<()>) {
+    let path: PathBuf = spooled.path().to_path_buf();
+    let (tx, rx) = mpsc::channel(2);
+    let analysis = analysis.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut read = 0_u64;
+        let outcome = read_rows::<ReadError>(&path, &analysis, |_, cells| {
+            batch.push(cells);
+            read += 1;
+            if batch.len() == BATCH {
+                if let Some(progress) = &progress {
+                    progress(read);
+                }
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // A closed channel means the load stopped; the error it stopped with is its own.
+                let _ = tx.blocking_send(Ok(full));
+            }
+            Ok(())
+        });
+        if let Some(progress) = &progress {
+            progress(read);
+        }
+        let last = match outcome {
+            Ok(()) => Ok(batch),
+            Err(error) => Err(read_error(error)),
+        };
+        let _ = tx.blocking_send(last);
+    });
+    (rx, reader)
+}
+
+/// The SQLite database file behind `db`, if it is one (not in memory).
+async fn sqlite_file(db: &sea_orm::DatabaseConnection) -> Result<Option<PathBuf>, CatalogError> {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await?;
+    let file: Option<String> = row.map(|r| r.try_get("", "file")).transpose()?;
+    Ok(file.filter(|f| !f.is_empty()).map(PathBuf::from))
+}
+
 /// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
 /// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]).
 pub async fn load_analysed(
@@ -159,44 +223,8 @@ pub async fn load_analysed(
     analysis: Analysis,
     progress: Option<Progress>,
 ) -> Result<LoadReport, CatalogError> {
-    let path: PathBuf = spooled.path().to_path_buf();
-    let columns: Vec<ColumnSpec> = analysis
-        .columns
-        .iter()
-        .map(|(name, inferred)| ColumnSpec {
-            name: name.clone(),
-            column_type: inferred.column_type,
-        })
-        .collect();
-    let (tx, mut rx) = mpsc::channel(2);
-    let reader = {
-        let analysis = analysis.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut read = 0_u64;
-            let outcome = read_rows::<ReadError>(&path, &analysis, |_, cells| {
-                batch.push(cells);
-                read += 1;
-                if batch.len() == BATCH {
-                    if let Some(progress) = &progress {
-                        progress(read);
-                    }
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    // A closed channel means the load stopped; the error it stopped with is its own.
-                    let _ = tx.blocking_send(Ok(full));
-                }
-                Ok(())
-            });
-            if let Some(progress) = &progress {
-                progress(read);
-            }
-            let last = match outcome {
-                Ok(()) => Ok(batch),
-                Err(error) => Err(read_error(error)),
-            };
-            let _ = tx.blocking_send(last);
-        })
-    };
+    let columns = column_specs(&analysis);
+    let (mut rx, reader) = spawn_reader(spooled, &analysis, progress);
     let loaded = table::replace_table(
         txn,
         bulk,
@@ -279,6 +307,31 @@ async fn write_schema(
     Ok(())
 }
 
+/// Within the write transaction: declares the schema an upload was read with, or checks that the
+/// declared schema it was read with is still the one declared.
+async fn settle_schema(
+    txn: &DatabaseTransaction,
+    dist: &entities::distribution::Model,
+    schema: &SchemaChoice,
+    declared: &Option<TableSchema>,
+) -> Result<(), CatalogError> {
+    if let SchemaChoice::Declare(given) = schema {
+        return write_schema(txn, dist.id, Some(given)).await;
+    }
+    let current = dist
+        .table_schema
+        .as_ref()
+        .map(TableSchema::from_json)
+        .transpose()?;
+    if &current != declared {
+        return Err(CatalogError::invalid(
+            "table_schema",
+            "the table schema changed during the upload; send the file again",
+        ));
+    }
+    Ok(())
+}
+
 /// Declares (or with `None` removes) the Table Schema of hosted-table distribution `id` of dataset
 /// `key`, as `actor`. Later uploads are read with it; the rows already loaded stay as they are.
 pub async fn set_schema(
@@ -321,23 +374,45 @@ pub async fn replace_data(
     if let Some(progress) = &progress {
         progress(0);
     }
+    if let Some(file) = sqlite_file(catalog.db()).await? {
+        // SQLite: fill a new table on a connection of its own first (after checking the rights, so
+        // a refused caller writes nothing), then swap it in within a short write transaction.
+        let check = sea_orm::TransactionTrait::begin(catalog.db()).await?;
+        let dataset = writable_dataset(&check, actor, key, precondition).await?;
+        hosted_distribution(&check, &dataset, key, id).await?;
+        check.rollback().await?;
+        let (rx, reader) = spawn_reader(spooled, &analysis, progress);
+        let columns = column_specs(&analysis);
+        let filled = table::fill_sqlite_table(file, columns.clone(), rx).await;
+        reader
+            .await
+            .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
+        let (table_name, rows) = filled?;
+        let swapped: Result<(), CatalogError> = async {
+            let (_guard, txn) = catalog.begin_write().await?;
+            let dataset = writable_dataset(&txn, actor, key, precondition).await?;
+            let dist = hosted_distribution(&txn, &dataset, key, id).await?;
+            settle_schema(&txn, &dist, &schema, &declared).await?;
+            table::swap_in(&txn, id, &dist, &table_name, &columns, rows, &spooled.facts).await?;
+            txn.commit().await?;
+            Ok(())
+        }
+        .await;
+        if swapped.is_err() {
+            table::drop_table(catalog.db(), &table_name).await;
+        }
+        swapped?;
+        tracing::info!(
+            table.rows = analysis.rows,
+            table.bytes = spooled.facts.bytes,
+            "replaced the rows of a hosted table"
+        );
+        return Ok(LoadReport { analysis });
+    }
     let (_guard, txn) = catalog.begin_write().await?;
     let dataset = writable_dataset(&txn, actor, key, precondition).await?;
     let dist = hosted_distribution(&txn, &dataset, key, id).await?;
-    if let SchemaChoice::Declare(given) = &schema {
-        write_schema(&txn, id, Some(given)).await?;
-    } else if dist
-        .table_schema
-        .as_ref()
-        .map(TableSchema::from_json)
-        .transpose()?
-        != declared
-    {
-        return Err(CatalogError::invalid(
-            "table_schema",
-            "the table schema changed during the upload; send the file again",
-        ));
-    }
+    settle_schema(&txn, &dist, &schema, &declared).await?;
     let report = load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
     txn.commit().await?;
     tracing::info!(
