@@ -90,6 +90,23 @@ pub struct Settings {
         global = true
     )]
     pub sparql_max_bytes: u64,
+    /// Table downloads streaming at once from an SQLite record (each holds a reader thread); more are
+    /// answered 503 with `Retry-After`.
+    #[arg(
+        long,
+        env = "ODCAT_DOWNLOAD_CONCURRENCY",
+        default_value_t = 64,
+        global = true
+    )]
+    pub download_concurrency: usize,
+    /// Seconds a table download waits for a client that does not read before it gives up.
+    #[arg(
+        long,
+        env = "ODCAT_DOWNLOAD_STALL_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub download_stall_secs: u64,
     /// SPARQL evaluations running at once; default twice the CPU count, at least 4.
     #[arg(long, env = "ODCAT_SPARQL_CONCURRENCY", global = true)]
     pub sparql_concurrency: Option<usize>,
@@ -184,6 +201,8 @@ impl Settings {
             sparql_max_rows: 1_000_000,
             sparql_max_bytes: 268_435_456,
             sparql_concurrency: Some(4),
+            download_concurrency: 64,
+            download_stall_secs: 60,
             sparql_queue_wait_ms: 2000,
             sparql_row_cap: 200_000,
             contributor_id: None,

@@ -164,7 +164,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, value));
             }
         }
-        if self.code() == "too_many_queries" {
+        if matches!(self.code(), "too_many_queries" | "too_many_downloads") {
             response.insert_header((header::RETRY_AFTER, crate::http::sparql::RETRY_AFTER));
         }
         response.json(ErrorBody {

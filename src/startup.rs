@@ -70,6 +70,10 @@ impl Application {
         });
         let table_files = web::Data::new(crate::http::downloads::TableFiles {
             sqlite: crate::tabular::sqlite_export::sqlite_file(&settings.database_url()),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                settings.download_concurrency.max(1),
+            )),
+            stall: std::time::Duration::from_secs(settings.download_stall_secs.max(1)),
         });
         let page_size = web::Data::new(CatalogPageSize(u64::from(
             settings.catalog_page_size.max(1),

@@ -72,12 +72,19 @@ pub async fn download_table(
     let chunks: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, CatalogError>>>> =
         match &files.sqlite {
             Some(file) => {
+                let permit = files.slots.clone().try_acquire_owned().map_err(|_| {
+                    ApiError::new(
+                        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "too_many_downloads",
+                        "the server is streaming as many tables as it may; try again shortly",
+                    )
+                })?;
+                let source = sqlite_export::Source {
+                    file: file.clone(),
+                    stall: files.stall,
+                };
                 let mut chunks = Box::pin(sqlite_export::stream(
-                    file.clone(),
-                    table,
-                    selection,
-                    format,
-                    csv,
+                    source, table, selection, format, csv, permit,
                 ));
                 // The first chunk tells whether the query started; until then an error has a status.
                 match chunks.next().await {
@@ -176,6 +183,10 @@ pub fn refused(error: ParameterError) -> ApiError {
 pub struct TableFiles {
     /// The SQLite database file.
     pub sqlite: Option<std::path::PathBuf>,
+    /// Downloads that may stream at once (each holds a reader thread).
+    pub slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long a download waits for a client that does not read.
+    pub stall: std::time::Duration,
 }
 
 /// Which description of a hosted table.

@@ -37,19 +37,40 @@ fn failed(error: impl std::fmt::Display) -> CatalogError {
     CatalogError::Database(DbErr::Custom(format!("download: {error}")))
 }
 
+/// Where a download reads from and how patient it is with its client.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The SQLite database file.
+    pub file: PathBuf,
+    /// How long a chunk may wait for the client to take it; then the download ends (and frees its
+    /// thread and its read snapshot).
+    pub stall: Duration,
+}
+
 /// The download as a stream of chunks. The first item is an error when the query cannot start (so
-/// the caller can still answer with an error status); later errors cut the response off.
+/// the caller can still answer with an error status); later errors cut the response off. `permit` is
+/// held until the reader thread ends.
 pub fn stream(
-    file: PathBuf,
+    source: Source,
     table: StoredTable,
     selection: Selection,
     format: DownloadFormat,
     csv: CsvOptions,
+    permit: tokio::sync::OwnedSemaphorePermit,
 ) -> impl Stream<Item = Result<Bytes, CatalogError>> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, CatalogError>>(4);
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        if let Err(error) = produce(&file, &table, &selection, format, csv, &tx) {
-            let _ = tx.blocking_send(Err(error));
+        let _permit = permit;
+        // A client that stops reading ends the download after `stall`; one that goes away at once.
+        let send = |item: Result<Bytes, CatalogError>| {
+            matches!(
+                runtime.block_on(tokio::time::timeout(source.stall, tx.send(item))),
+                Ok(Ok(()))
+            )
+        };
+        if let Err(error) = produce(&source.file, &table, &selection, format, csv, &send) {
+            send(Err(error));
         }
     });
     futures_util::stream::unfold(rx, |mut rx| async move {
@@ -87,7 +108,7 @@ fn produce(
     selection: &Selection,
     format: DownloadFormat,
     csv: CsvOptions,
-    tx: &mpsc::Sender<Result<Bytes, CatalogError>>,
+    send: &dyn Fn(Result<Bytes, CatalogError>) -> bool,
 ) -> Result<(), CatalogError> {
     let connection = Connection::open_with_flags(
         file,
@@ -117,7 +138,7 @@ fn produce(
     let mut rows = statement
         .query(rusqlite::params_from_iter(parameters))
         .map_err(failed)?;
-    let send = |chunk: Bytes| tx.blocking_send(Ok(chunk)).is_ok();
+    let send = |chunk: Bytes| send(Ok(chunk));
     if !send(head(table, selection, format, csv)) {
         return Ok(());
     }
@@ -245,6 +266,69 @@ fn cell(column_type: ColumnType, value: ValueRef<'_>) -> Result<Option<Cell>, Ca
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::table::PhysicalColumn;
+    use crate::tabular::query::TableQuery;
+    use futures_util::StreamExt;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_stops_reading_frees_the_slot_after_the_stall() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("record.db");
+        let mut connection = Connection::open(&file).unwrap();
+        let txn = connection.transaction().unwrap();
+        txn.execute_batch("CREATE TABLE dt_x (_row INTEGER PRIMARY KEY, c1 TEXT)")
+            .unwrap();
+        for n in 1..=50_000_i64 {
+            txn.execute(
+                "INSERT INTO dt_x VALUES (?1, ?2)",
+                rusqlite::params![n, format!("Zeile {n} mit etwas Text, damit es mehr wird")],
+            )
+            .unwrap();
+        }
+        txn.commit().unwrap();
+        let table = StoredTable {
+            distribution_id: uuid::Uuid::nil(),
+            table_name: "dt_x".into(),
+            columns: vec![PhysicalColumn {
+                name: "Text".into(),
+                column: "c1".into(),
+                column_type: ColumnType::Text,
+            }],
+            row_count: 50_000,
+        };
+        let selection = Selection {
+            query: TableQuery::all(&table),
+            offset: 0,
+            limit: None,
+        };
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let permit = slots.clone().try_acquire_owned().unwrap();
+        let source = Source {
+            file,
+            stall: Duration::from_millis(300),
+        };
+        let mut chunks = Box::pin(stream(
+            source,
+            table,
+            selection,
+            DownloadFormat::Csv,
+            CsvOptions::default(),
+            permit,
+        ));
+        let first = chunks.next().await.unwrap().unwrap();
+        assert!(first.starts_with(b"Text\r\n"));
+        assert_eq!(slots.available_permits(), 0, "the download holds its slot");
+        // The client stops reading: the reader fills the channel, waits out the stall and ends.
+        let freed = async {
+            while slots.available_permits() == 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), freed)
+            .await
+            .expect("the stalled download gave its slot back");
+        drop(chunks);
+    }
 
     #[test]
     fn sqlite_urls_name_their_file() {

@@ -488,3 +488,47 @@ async fn csvw_and_data_package_describe_the_csv_download_and_the_rdf_links_them(
         assert_error(app.get(&path).await, 404, "distribution_not_found").await;
     }
 }
+
+#[tokio::test]
+async fn downloads_are_capped_and_a_client_that_stops_reading_gives_its_slot_back() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.download_concurrency = 1;
+        s.download_stall_secs = 1;
+    })
+    .await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    // About 20 MB of CSV: more than the channel and the sockets' buffers hold.
+    let mut csv = String::from("n,text\n");
+    for n in 0..300_000 {
+        csv.push_str(&format!(
+            "{n},\"Zeile {n} mit einem Text, der lang genug ist, um Puffer zu füllen\"\n"
+        ));
+    }
+    let response = app.put_csv(&token, PROJECTS, id, csv).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let url = format!("/dataset/{PROJECTS}/distribution/{id}/data.csv");
+    let stalled = app.get(&url).await;
+    assert_eq!(stalled.status().as_u16(), 200);
+    // The client does not read; a second download finds no free slot.
+    let busy = app.get(&url).await;
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("2")
+    );
+    assert_error(busy, 503, "too_many_downloads").await;
+    // After the stall the first download ends and its slot is free again.
+    let mut freed = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let response = app.get(&format!("{url}?limit=1")).await;
+        if response.status().as_u16() == 200 {
+            freed = true;
+            break;
+        }
+    }
+    assert!(freed, "the stalled download kept its slot");
+    drop(stalled);
+}
