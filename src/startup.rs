@@ -69,7 +69,7 @@ impl Application {
             max_bytes: settings.max_upload_bytes,
         });
         let table_files = web::Data::new(crate::http::downloads::TableFiles {
-            sqlite: crate::tabular::sqlite_export::sqlite_file(&settings.database_url()),
+            sqlite: crate::db::sqlite_file(catalog.db()).await?,
             slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 settings.download_concurrency.max(1),
             )),

@@ -296,30 +296,45 @@ pub async fn replace_table(
     let table = Alias::new(&table_name);
     let create = create_statement(&table_name, columns);
     let copy_into = bulk.filter(|db| db.get_database_backend() == DatabaseBackend::Postgres);
-    if let Some(db) = copy_into {
-        db.execute(&create).await?;
-        let loaded = match copy_rows(db, &table_name, columns, batches).await {
-            Ok(rows) => {
-                swap_in(
-                    txn,
-                    distribution_id,
-                    &dist,
-                    &table_name,
-                    columns,
-                    rows,
-                    file,
-                )
-                .await
+    let rows = match copy_into {
+        Some(db) => {
+            db.execute(&create).await?;
+            match copy_rows(db, &table_name, columns, batches).await {
+                Ok(rows) => rows,
+                Err(error) => {
+                    drop_table(db, &table_name).await;
+                    return Err(error);
+                }
             }
-            Err(error) => Err(error),
-        };
-        if loaded.is_err() {
-            drop_table(db, &table_name).await;
         }
-        return loaded;
+        None => {
+            txn.execute(&create).await?;
+            insert_rows(txn, &table, columns, batches).await?
+        }
+    };
+    let swapped = swap_in(
+        txn,
+        distribution_id,
+        &dist,
+        &table_name,
+        columns,
+        rows,
+        file,
+    )
+    .await;
+    if let (Err(_), Some(db)) = (&swapped, copy_into) {
+        drop_table(db, &table_name).await;
     }
-    txn.execute(&create).await?;
+    swapped
+}
 
+/// Multi-row `INSERT`s within `txn`, each under SQLite's bound-value limit; returns the rows.
+async fn insert_rows(
+    txn: &DatabaseTransaction,
+    table: &Alias,
+    columns: &[ColumnSpec],
+    batches: &mut RowBatches,
+) -> Result<i64, CatalogError> {
     let mut names_sql = vec![Alias::new(ROW)];
     names_sql.extend((0..columns.len()).map(|i| Alias::new(physical(i))));
     let per_insert = rows_per_insert(columns.len());
@@ -335,23 +350,22 @@ pub async fn replace_table(
             }
             pending.push(values);
             if pending.len() == per_insert {
-                insert_batch(txn, &table, &names_sql, std::mem::take(&mut pending)).await?;
+                insert_batch(txn, table, &names_sql, std::mem::take(&mut pending)).await?;
             }
         }
         if !pending.is_empty() {
-            insert_batch(txn, &table, &names_sql, pending).await?;
+            insert_batch(txn, table, &names_sql, pending).await?;
         }
     }
-    swap_in(
-        txn,
-        distribution_id,
-        &dist,
-        &table_name,
-        columns,
-        rows,
-        file,
-    )
-    .await
+    Ok(rows)
+}
+
+/// `"_row"`, `"c1"`, …, `"cn"`: the physical columns of a table of `columns` columns, quoted for SQL.
+fn quoted_names(columns: usize) -> Vec<String> {
+    std::iter::once(ROW.to_owned())
+        .chain((0..columns).map(physical))
+        .map(|name| format!("\"{name}\""))
+        .collect()
 }
 
 fn new_table_name() -> String {
@@ -420,8 +434,7 @@ pub async fn fill_sqlite_table(
             &create_statement(&table_name, &columns).build(sea_orm::sea_query::SqliteQueryBuilder),
         )
         .map_err(failed)?;
-        let mut names = vec![format!("\"{ROW}\"")];
-        names.extend((0..columns.len()).map(|i| format!("\"{}\"", physical(i))));
+        let names = quoted_names(columns.len());
         let insert = format!(
             "INSERT INTO \"{table_name}\" ({}) VALUES ({})",
             names.join(", "),
@@ -471,8 +484,7 @@ async fn copy_rows(
     use sea_orm::sqlx::postgres::PgPoolCopyExt;
     let failed =
         |e: sea_orm::sqlx::Error| CatalogError::Database(DbErr::Custom(format!("COPY: {e}")));
-    let mut names = vec![format!("\"{ROW}\"")];
-    names.extend((0..columns.len()).map(|i| format!("\"{}\"", physical(i))));
+    let names = quoted_names(columns.len());
     let statement = format!(
         "COPY \"{table_name}\" ({}) FROM STDIN WITH (FORMAT csv)",
         names.join(", ")

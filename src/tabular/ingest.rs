@@ -197,22 +197,6 @@ fn spawn_reader(
     (rx, reader)
 }
 
-/// The SQLite database file behind `db`, if it is one (not in memory).
-async fn sqlite_file(db: &sea_orm::DatabaseConnection) -> Result<Option<PathBuf>, CatalogError> {
-    use sea_orm::ConnectionTrait;
-    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
-        return Ok(None);
-    }
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        ))
-        .await?;
-    let file: Option<String> = row.map(|r| r.try_get("", "file")).transpose()?;
-    Ok(file.filter(|f| !f.is_empty()).map(PathBuf::from))
-}
-
 /// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
 /// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]).
 pub async fn load_analysed(
@@ -374,7 +358,7 @@ pub async fn replace_data(
     if let Some(progress) = &progress {
         progress(0);
     }
-    if let Some(file) = sqlite_file(catalog.db()).await? {
+    if let Some(file) = crate::db::sqlite_file(catalog.db()).await? {
         // SQLite: fill a new table on a connection of its own first (after checking the rights, so
         // a refused caller writes nothing), then swap it in within a short write transaction.
         let check = sea_orm::TransactionTrait::begin(catalog.db()).await?;

@@ -23,16 +23,6 @@ use crate::catalog::table::{Cell, ColumnType, StoredTable};
 /// Bytes gathered before a chunk is handed to the response.
 const CHUNK: usize = 128 * 1024;
 
-/// The SQLite database file of a `sqlite:` URL (`None` for other databases and in-memory ones).
-pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && !path.contains(":memory:") && !rest.contains("mode=memory"))
-        .then(|| PathBuf::from(path))
-}
-
 fn failed(error: impl std::fmt::Display) -> CatalogError {
     CatalogError::Database(DbErr::Custom(format!("download: {error}")))
 }
@@ -328,19 +318,5 @@ mod tests {
             .await
             .expect("the stalled download gave its slot back");
         drop(chunks);
-    }
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_file("sqlite://./data/odcat.db?mode=rwc"),
-            Some(PathBuf::from("./data/odcat.db"))
-        );
-        assert_eq!(
-            sqlite_file("sqlite:/var/lib/odcat.db"),
-            Some(PathBuf::from("/var/lib/odcat.db"))
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://localhost/odcat"), None);
     }
 }
