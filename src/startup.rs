@@ -131,6 +131,11 @@ impl Application {
         &self.sparql
     }
 
+    /// A handle that stops the server (its workers drop their share of the stores when they stop).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

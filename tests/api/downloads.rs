@@ -516,6 +516,7 @@ async fn downloads_are_capped_and_a_client_that_stops_reading_gives_its_slot_bac
         // does not read, so they need no slots: the second download streams as well.
         assert_eq!(busy.status().as_u16(), 200);
         drop(stalled);
+        app.stop().await;
         return;
     }
     // On SQLite each download holds a reader thread: the client does not read, and a second
@@ -539,4 +540,5 @@ async fn downloads_are_capped_and_a_client_that_stops_reading_gives_its_slot_bac
     }
     assert!(freed, "the stalled download kept its slot");
     drop(stalled);
+    app.stop().await;
 }

@@ -120,6 +120,7 @@ pub struct TestApp {
     pub catalog: Catalog,
     pub projector: Projector,
     pub sparql: SparqlService,
+    pub server: actix_web::dev::ServerHandle,
     pub _db: TestDatabase,
 }
 
@@ -141,6 +142,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let catalog = app.catalog().clone();
     let projector = app.projector().clone();
     let sparql = app.sparql().clone();
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -148,11 +150,20 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
         catalog,
         projector,
         sparql,
+        server,
         _db: db,
     }
 }
 
 impl TestApp {
+    /// Stops the server and waits until its workers are gone, so the stores they shared close before
+    /// the test ends (the rest closes when the test's runtime drops the projector). A test that wrote
+    /// much into the on-disk RDF store calls this: RocksDB aborts a process that exits while a store
+    /// left open is still compacting.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -514,4 +514,5 @@ async fn a_type_breaking_value_in_the_last_of_a_million_rows() {
         ))
         .await;
     assert_eq!(last, serde_json::json!([{"n": 1_000_000, "wert": "n/a"}]));
+    app.stop().await;
 }
