@@ -146,6 +146,11 @@ pub struct Settings {
         global = true
     )]
     pub max_upload_bytes: u64,
+    /// Directory with the portal's imprint and accessibility statement as Markdown
+    /// (`impressum.de.md`, `impressum.en.md`, `barrierefreiheit.de.md`, `barrierefreiheit.en.md`);
+    /// built-in texts filled from the catalogue record otherwise.
+    #[arg(long, env = "ODCAT_PAGES_DIR", global = true)]
+    pub pages_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -208,6 +213,7 @@ impl Settings {
             contributor_id: None,
             max_body_bytes: 1_048_576,
             max_upload_bytes: 1_073_741_824,
+            pages_dir: None,
         }
     }
 }

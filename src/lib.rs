@@ -12,3 +12,4 @@ pub mod sparql;
 pub mod startup;
 pub mod tabular;
 pub mod telemetry;
+pub mod web;

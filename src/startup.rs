@@ -78,6 +78,16 @@ impl Application {
         let page_size = web::Data::new(CatalogPageSize(u64::from(
             settings.catalog_page_size.max(1),
         )));
+        let portal = web::Data::new(crate::web::Portal {
+            index: crate::web::index::PortalIndex::new(catalog.db().clone()),
+            base: settings.base_url().to_owned(),
+            texts: std::sync::Arc::new(
+                crate::web::text::PageTexts::load(settings.pages_dir.as_deref())
+                    .context("failed to read the portal's texts (ODCAT_PAGES_DIR)")?,
+            ),
+        });
+        // Fill the portal's index before the first visitor.
+        portal.index.snapshot().await?;
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -90,6 +100,7 @@ impl Application {
                 .app_data(uploads.clone())
                 .app_data(table_files.clone())
                 .app_data(page_size.clone())
+                .app_data(portal.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.

@@ -73,8 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .service(
             web::resource("/dataset/{dataset}")
                 .wrap(rdf::vary_accept())
-                .route(web::get().to(rdf::dataset_negotiated))
-                .route(web::head().to(rdf::dataset_negotiated))
+                .route(web::get().to(crate::web::dataset::dataset))
+                .route(web::head().to(crate::web::dataset::dataset))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
@@ -134,6 +134,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                     web::get().to(publishers::get_publisher),
                 ),
         )
+        .configure(crate::web::configure)
         .default_service(web::to(not_found));
 }
 
@@ -157,7 +158,8 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     ))
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+/// 405 with the problem body, for every resource's other methods.
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

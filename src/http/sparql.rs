@@ -13,13 +13,15 @@ use crate::error::ApiError;
 use crate::rdf::Format;
 use crate::rdf::format::TripleWriter;
 use crate::sparql::description::service_description;
-use crate::sparql::examples::EXAMPLES;
+use crate::sparql::output::{GRAPH_FORMATS, RESULT_FORMATS};
 use crate::sparql::{Answer, QueryRequest, ResultFormat, SparqlError, SparqlService};
+use crate::web::{Portal, sparql_page, wants_html};
 
 /// `GET /sparql`: a query, or without one the service description (RDF) or the HTML form.
 pub async fn get_sparql(
     req: HttpRequest,
     service: web::Data<SparqlService>,
+    portal: web::Data<Portal>,
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::parse(req.query_string())?;
     if params.update {
@@ -28,10 +30,29 @@ pub async fn get_sparql(
     match params.query.clone() {
         Some(query) => {
             let format = params.format.clone();
-            run(&req, &service, params.into_request(query), format).await
+            // A browser (or `format=html`) gets the result as a table on the SPARQL page.
+            let page = match format.as_deref() {
+                Some("html") => true,
+                Some(_) => false,
+                None => wants_html(&req, &result_media_types(), false) == Some(true),
+            };
+            let request = params.into_request(query);
+            if page {
+                return sparql_page::page(&req, &portal, &service, Some(request)).await;
+            }
+            run(&req, &service, request, format).await
         }
-        None => describe(&req, &service),
+        None => describe(&req, &service, &portal).await,
     }
+}
+
+/// Every media type a query result can be asked for with.
+fn result_media_types() -> Vec<&'static str> {
+    RESULT_FORMATS
+        .iter()
+        .chain(GRAPH_FORMATS.iter())
+        .flat_map(|(_, types)| types.iter().copied())
+        .collect()
 }
 
 /// `POST /sparql`: a form-encoded query (`query=`) or a direct one (`application/sparql-query`).
@@ -187,7 +208,11 @@ enum Description {
     Rdf(Format),
 }
 
-fn describe(req: &HttpRequest, service: &SparqlService) -> Result<HttpResponse, ApiError> {
+async fn describe(
+    req: &HttpRequest,
+    service: &SparqlService,
+    portal: &Portal,
+) -> Result<HttpResponse, ApiError> {
     let candidates: [(Description, &[&str]); 5] = [
         (
             Description::Rdf(Format::Turtle),
@@ -208,9 +233,7 @@ fn describe(req: &HttpRequest, service: &SparqlService) -> Result<HttpResponse, 
         ),
     ];
     match negotiate::best(req, &candidates) {
-        Some(Description::Html) => Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(form_page(service))),
+        Some(Description::Html) => sparql_page::page(req, portal, service, None).await,
         Some(Description::Rdf(format)) => {
             let mut out = TripleWriter::new(format, service.base(), Vec::new());
             for triple in service_description(service.base()) {
@@ -229,91 +252,6 @@ fn describe(req: &HttpRequest, service: &SparqlService) -> Result<HttpResponse, 
              application/ld+json, application/n-triples and text/html",
         )),
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A plain HTML query form with the example queries (no script: each example is a link that runs it).
-fn form_page(service: &SparqlService) -> String {
-    let endpoint = format!("{}/sparql", service.base());
-    let mut examples = String::new();
-    for (title, query) in EXAMPLES {
-        let link = format!(
-            "{endpoint}?{}",
-            serde_urlencoded::to_string([("query", query)]).unwrap_or_default()
-        );
-        examples.push_str(&format!(
-            "<li><details><summary>{}</summary><pre><code>{}</code></pre>\
-             <p><a href=\"{}\">Ausführen / run (JSON)</a> · <a href=\"{}&amp;format=csv\">CSV</a></p>\
-             </details></li>\n",
-            escape(title),
-            escape(query),
-            escape(&link),
-            escape(&link)
-        ));
-    }
-    let limits = service.limits();
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="de">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>SPARQL – odcat</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }}
-textarea {{ width: 100%; font-family: ui-monospace, monospace; font-size: 0.95rem; }}
-pre {{ background: #f3f3f3; padding: 0.5rem; overflow-x: auto; }}
-label {{ font-weight: 600; }}
-:focus {{ outline: 3px solid #005fcc; outline-offset: 2px; }}
-button {{ font-size: 1rem; padding: 0.4rem 1rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>SPARQL-Abfrage / SPARQL query</h1>
-<p>Endpunkt / endpoint: <code>{endpoint}</code> (SPARQL 1.1 Protocol, nur lesend / read-only).
-Der Standardgraph ist die Vereinigung aller Graphen: Metadaten und Tabellenzeilen in einer Abfrage.
-The default graph is the union of all graphs. Zeitlimit / timeout {timeout} s, höchstens / at most {rows} Zeilen / rows.</p>
-<form method="get" action="{endpoint}">
-<p><label for="query">Abfrage / query</label><br>
-<textarea id="query" name="query" rows="14">{default_query}</textarea></p>
-<p><label for="format">Format</label>
-<select id="format" name="format">
-<option value="json">SPARQL JSON</option>
-<option value="xml">SPARQL XML</option>
-<option value="csv">CSV</option>
-<option value="tsv">TSV</option>
-<option value="ttl">Turtle (CONSTRUCT/DESCRIBE)</option>
-<option value="jsonld">JSON-LD (CONSTRUCT/DESCRIBE)</option>
-</select>
-<button type="submit">Ausführen / run</button></p>
-</form>
-<h2>Beispiele / examples</h2>
-<ul>
-{examples}</ul>
-</main>
-</body>
-</html>
-"#,
-        endpoint = escape(&endpoint),
-        timeout = limits.timeout.as_secs(),
-        rows = limits.max_rows,
-        default_query = escape(EXAMPLES[0].1),
-    )
 }
 
 impl From<SparqlError> for ApiError {
@@ -341,16 +279,3 @@ impl From<SparqlError> for ApiError {
 
 /// `Retry-After` for a busy endpoint, in seconds.
 pub const RETRY_AFTER: HeaderValue = HeaderValue::from_static("2");
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
-}

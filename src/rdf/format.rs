@@ -46,6 +46,16 @@ impl Format {
         }
     }
 
+    /// The format's name for people (`Turtle`, `RDF/XML`, `JSON-LD`, `N-Triples`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Turtle => "Turtle",
+            Self::RdfXml => "RDF/XML",
+            Self::JsonLd => "JSON-LD",
+            Self::NTriples => "N-Triples",
+        }
+    }
+
     /// The media type answered.
     pub fn media_type(self) -> &'static str {
         match self {

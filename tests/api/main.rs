@@ -9,6 +9,7 @@ mod downloads;
 mod fixtures;
 mod health;
 mod helpers;
+mod portal;
 mod rdf;
 mod refusals;
 mod sparql;

@@ -1,0 +1,312 @@
+//! The citizen portal: server-rendered, bilingual HTML pages (askama templates, compiled and checked
+//! with the binary), the sitemap and the Atom feed. No script framework and nothing from a CDN: the
+//! stylesheet and icon are compiled in and served from `/static/`. The pages read the in-memory
+//! [`index::PortalIndex`] for lists and facets and the record for a dataset's details and previews.
+
+pub mod chart;
+pub mod dataset;
+pub mod feeds;
+pub mod i18n;
+pub mod index;
+pub mod jsonld;
+pub mod pages;
+pub mod sparql_page;
+pub mod text;
+
+use std::sync::{Arc, LazyLock};
+use std::time::Instant;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use askama::Template;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::http::method_not_allowed;
+use i18n::{Lang, Negotiated, Texts};
+use index::{PortalIndex, Snapshot};
+
+/// What the portal's handlers share.
+#[derive(Clone)]
+pub struct Portal {
+    /// The search index.
+    pub index: PortalIndex,
+    /// The public base URL.
+    pub base: String,
+    /// The imprint and accessibility texts.
+    pub texts: Arc<text::PageTexts>,
+}
+
+const CSS: &str = include_str!("static/odcat.css");
+const FAVICON: &str = include_str!("static/favicon.svg");
+
+/// `/static/odcat.css?v=<hash>`: the stylesheet's address changes with its content, so it can be
+/// cached for a year.
+static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(CSS.as_bytes());
+    format!("/static/odcat.css?v={}", &hex::encode(digest)[..12])
+});
+
+/// Registers the portal's routes (before the API's catch-all).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/")
+            .wrap(crate::http::rdf::vary_accept())
+            .route(web::get().to(pages::home))
+            .route(web::head().to(pages::home))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/datasets")
+            .wrap(crate::http::rdf::vary_accept())
+            .route(web::get().to(pages::search))
+            .route(web::head().to(pages::search))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/organization/{slug}")
+            .wrap(crate::http::rdf::vary_accept())
+            .route(web::get().to(pages::publisher))
+            .route(web::head().to(pages::publisher))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api")
+            .route(web::get().to(pages::api))
+            .route(web::head().to(pages::api))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/impressum")
+            .route(web::get().to(pages::imprint))
+            .route(web::head().to(pages::imprint))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/barrierefreiheit")
+            .route(web::get().to(pages::accessibility))
+            .route(web::head().to(pages::accessibility))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/sitemap.xml")
+            .route(web::get().to(feeds::sitemap))
+            .route(web::head().to(feeds::sitemap))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/feed.atom")
+            .route(web::get().to(feeds::atom))
+            .route(web::head().to(feeds::atom))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route("/static/odcat.css", web::get().to(stylesheet))
+    .route("/static/favicon.svg", web::get().to(favicon))
+    .route("/favicon.ico", web::get().to(favicon));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(CSS)
+}
+
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(FAVICON)
+}
+
+/// A `<link rel="alternate">` of a page.
+#[derive(Clone, Debug)]
+pub struct Alternate {
+    /// Media type.
+    pub media_type: &'static str,
+    /// Absolute URL.
+    pub href: String,
+    /// Title.
+    pub title: &'static str,
+}
+
+/// The RDF forms of a resource at `stem` (`{base}/catalog`, `{base}/dataset/{id}`).
+pub fn rdf_alternates(stem: &str) -> Vec<Alternate> {
+    crate::rdf::Format::ALL
+        .iter()
+        .map(|f| Alternate {
+            media_type: f.media_type(),
+            href: format!("{stem}.{}", f.extension()),
+            title: f.label(),
+        })
+        .collect()
+}
+
+/// What every page's frame (`base.html`) prints.
+pub struct Chrome {
+    /// The page's language.
+    pub lang: Lang,
+    /// Its words.
+    pub t: &'static Texts,
+    /// The site's name (the catalogue's title).
+    pub site: String,
+    /// The page title.
+    pub title: String,
+    /// `<meta name="description">`.
+    pub description: Option<String>,
+    /// The stylesheet's address.
+    pub css: &'static str,
+    /// The page's address without `lang`.
+    pub canonical: String,
+    /// The page in German.
+    pub hreflang_de: String,
+    /// The page in English.
+    pub hreflang_en: String,
+    /// RDF forms of the page's resource.
+    pub alternates: Vec<Alternate>,
+    /// The public base URL.
+    pub base: String,
+    /// The navigation entry to mark current.
+    pub section: &'static str,
+    /// The language switch's link.
+    pub switch_href: String,
+}
+
+impl Chrome {
+    /// The frame for `req` in `lang`.
+    pub fn new(
+        req: &HttpRequest,
+        lang: Lang,
+        portal: &Portal,
+        snapshot: &Snapshot,
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Self {
+        let site = snapshot
+            .catalog
+            .as_ref()
+            .map(|c| lang.pick(&c.title_de, c.title_en.as_deref()).0.to_owned())
+            .unwrap_or_else(|| lang.texts().site_name.to_owned());
+        let kept: Vec<(String, String)> =
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "lang")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let path = req.path();
+        let with = |extra: Option<Lang>| {
+            let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &kept {
+                pairs.append_pair(k, v);
+            }
+            if let Some(l) = extra {
+                pairs.append_pair("lang", l.code());
+            }
+            let query = pairs.finish();
+            if query.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{query}")
+            }
+        };
+        Self {
+            lang,
+            t: lang.texts(),
+            site,
+            title: title.into(),
+            description: None,
+            css: CSS_HREF.as_str(),
+            canonical: format!("{}{}", portal.base, with(None)),
+            hreflang_de: format!("{}{}", portal.base, with(Some(Lang::De))),
+            hreflang_en: format!("{}{}", portal.base, with(Some(Lang::En))),
+            alternates: Vec::new(),
+            base: portal.base.clone(),
+            section,
+            switch_href: with(Some(lang.other())),
+        }
+    }
+}
+
+/// Renders `page` into an HTML answer with the portal's headers: the language, `Vary`, the cookie
+/// when `?lang=` chose the language, and `Server-Timing` with the time since `started`.
+pub fn html(
+    status: StatusCode,
+    negotiated: Negotiated,
+    started: Instant,
+    page: &impl Template,
+) -> Result<HttpResponse, ApiError> {
+    let body = page
+        .render()
+        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
+    let mut answer = HttpResponseBuilder::new(status);
+    answer
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_LANGUAGE, negotiated.lang.code()))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((
+            "Server-Timing",
+            format!("render;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        ));
+    if negotiated.from_parameter {
+        let cookie = Cookie::build(i18n::COOKIE, negotiated.lang.code())
+            .path("/")
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .same_site(SameSite::Lax)
+            .http_only(true)
+            .finish();
+        answer.cookie(cookie);
+    }
+    Ok(answer.body(body))
+}
+
+/// Whether `req` prefers HTML over the other candidates (`html_first`: HTML wins ties and `*/*`).
+pub fn wants_html(req: &HttpRequest, others: &[&str], html_first: bool) -> Option<bool> {
+    const HTML: &[&str] = &["text/html", "application/xhtml+xml"];
+    let candidates: [(bool, &[&str]); 2] = if html_first {
+        [(true, HTML), (false, others)]
+    } else {
+        [(false, others), (true, HTML)]
+    };
+    crate::http::negotiate::best(req, &candidates)
+}
+
+/// Formats a date-time as the page's language writes dates (`30.11.2026` / `30 Nov 2026`).
+pub fn date_text(value: &chrono::DateTime<chrono::FixedOffset>, lang: Lang) -> String {
+    day_text(value.date_naive(), lang)
+}
+
+/// Formats a date in the page's language.
+pub fn day_text(day: chrono::NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::De => day.format("%d.%m.%Y").to_string(),
+        Lang::En => day.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// The error page for HTML clients: 404 or 410 in the page's language.
+pub fn error_page(
+    req: &HttpRequest,
+    portal: &Portal,
+    snapshot: &Snapshot,
+    negotiated: Negotiated,
+    started: Instant,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let t = negotiated.lang.texts();
+    let (title, message) = if status == StatusCode::GONE {
+        (t.gone_title, t.gone_text)
+    } else {
+        (t.not_found_title, t.not_found_text)
+    };
+    let page = pages::ErrorPage {
+        c: Chrome::new(req, negotiated.lang, portal, snapshot, "", title),
+        message,
+        query: String::new(),
+    };
+    html(status, negotiated, started, &page)
+}

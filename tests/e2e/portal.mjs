@@ -1,0 +1,876 @@
+// End-to-end browser tests of the odcat citizen portal (server-rendered HTML under /, /datasets,
+// /dataset/{slug}, /organization/{slug}, /sparql, /api, /impressum, /barrierefreiheit), against a
+// running `odcat serve` on the fixtures. Plain Node, no test framework: one line per check (`ok`,
+// `FAIL` or `skip`), a closing `e2e: N passed, N failed` line, exit code 1 on any failure.
+//
+//   ODCAT_E2E_BASE=http://127.0.0.1:8080 node tests/e2e/portal.mjs
+//
+// Environment: ODCAT_E2E_BASE (required), ODCAT_E2E_OUT (screenshots and downloads, default
+// target/e2e relative to the working directory), CHROMIUM (browser binary, default the Debian
+// chromium), ODCAT_E2E_QUERY (search word, default "ALKIS"), ODCAT_E2E_DATASET (slug of a dataset
+// with a hosted table, default the fixtures' first one with a numeric column), ODCAT_E2E_PUBLISHER,
+// ODCAT_E2E_JOBS (parts run at once, default the CPU count up to 4). `.ci/e2e` starts the server and
+// runs this. Expected values (titles, table columns, hit counts) come from fixtures/catalog.json.
+
+import { chromium } from 'playwright-core';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+// axe-core's minified build: the same code as require.resolve('axe-core') (axe.js), injected 3× faster.
+const AXE_PATH = path.join(path.dirname(require.resolve('axe-core')), 'axe.min.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const started = Date.now();
+
+const BASE = (process.env.ODCAT_E2E_BASE || '').replace(/\/+$/, '');
+if (!BASE) {
+  console.error('portal.mjs: set ODCAT_E2E_BASE to the portal, e.g. http://127.0.0.1:8080');
+  process.exit(2);
+}
+const OUT = path.resolve(process.env.ODCAT_E2E_OUT || 'target/e2e');
+fs.mkdirSync(OUT, { recursive: true });
+const TIMEOUT = 15_000;
+// Parts run side by side in contexts of one browser; their lines are printed in order, part by part.
+const JOBS = Math.max(1, Number(process.env.ODCAT_E2E_JOBS) || Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+// ---- what the fixtures say (fixtures/catalog.json), so the checks can be exact -------------------
+const fixtures = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(HERE, '..', '..', 'fixtures', 'catalog.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+})();
+const QUERY = process.env.ODCAT_E2E_QUERY || 'ALKIS';
+const hostedTable = (() => {
+  const wanted = process.env.ODCAT_E2E_DATASET;
+  const tables = fixtures?.tables || [];
+  const t = wanted
+    ? tables.find((x) => x.dataset === wanted)
+    : tables.find((x) => x.columns.some((c) => ['decimal', 'integer'].includes(c.type))) || tables[0];
+  return { slug: wanted || t?.dataset || 'digitalisierungsprojekte-digital-2026', columns: t ? t.columns.map((c) => c.name) : [] };
+})();
+const DATASET = hostedTable.slug;
+const datasetFixture = fixtures?.datasets?.find((d) => d.slug === DATASET);
+const PUBLISHER = process.env.ODCAT_E2E_PUBLISHER || datasetFixture?.publisher || 'stadt-wuppertal-402';
+// Fixture datasets whose title (in either language) contains the search word: the search finds at least these.
+const titleHits = (fixtures?.datasets || []).filter((d) =>
+  Object.values(d.title || {}).some((t) => t.toLowerCase().includes(QUERY.toLowerCase()))).length;
+
+// ---- reporting --------------------------------------------------------------------------------------
+const tally = { passed: 0, failed: 0, skipped: 0 };
+const sink = new AsyncLocalStorage(); // the running part's line buffer
+const topLevel = { lines: null, failures: [] };
+const store = () => sink.getStore() || topLevel;
+const emit = (line) => { const s = store(); if (s.lines) s.lines.push(line); else console.log(line); };
+function report(status, group, name, detail) {
+  const head = { ok: 'ok  ', FAIL: 'FAIL', skip: 'skip' }[status];
+  const lines = String(detail ?? '').split('\n').filter(Boolean);
+  emit(`${head} ${group}: ${name}${lines.length ? ' — ' + lines[0] : ''}`);
+  for (const l of lines.slice(1)) emit(`       ${l}`);
+  if (status === 'ok') tally.passed++;
+  else if (status === 'skip') tally.skipped++;
+  else { tally.failed++; store().failures.push(`${group}: ${name}`); }
+}
+class Failure extends Error {}
+function assert(cond, msg) { if (!cond) throw new Failure(msg); }
+
+// A sequence of checks where a failed step skips the steps that depend on it: all later ones, or
+// only the dependent ones for an `independent` check, unless a `gate` (opening the page) failed.
+class Flow {
+  constructor(group) { this.group = group; this.broken = null; this.gate = null; }
+  async check(name, fn, { independent = false, gate = false } = {}) {
+    if (this.gate || (this.broken && !independent)) {
+      report('skip', this.group, name, `after failed step "${this.gate || this.broken}"`);
+      return false;
+    }
+    try {
+      const detail = await fn();
+      report('ok', this.group, name, typeof detail === 'string' ? detail : '');
+      return true;
+    } catch (e) {
+      const msg = e instanceof Failure ? e.message : `${e.name || 'Error'}: ${String(e.message || e).split('\n')[0]}`;
+      report('FAIL', this.group, name, msg);
+      if (!independent) this.broken = name;
+      if (gate) this.gate = name;
+      return false;
+    }
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------
+const url = (p, lang) => {
+  const u = new URL(p, BASE + '/');
+  if (lang) u.searchParams.set('lang', lang);
+  return u.toString();
+};
+const rel = (u) => { const x = new URL(u); return x.pathname + x.search; };
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, name), fullPage: true });
+}
+
+async function open(page, p, lang) {
+  let res;
+  try {
+    res = await page.goto(url(p, lang), { waitUntil: 'load' });
+  } catch (e) {
+    if (/Download is starting/.test(e.message)) {
+      throw new Failure(`GET ${rel(url(p, lang))} started a download instead of an HTML page (Accept: text/html not honoured?)`);
+    }
+    throw e;
+  }
+  assert(res, `no response for ${p}`);
+  assert(res.status() === 200, `GET ${rel(res.url())} answered ${res.status()}`);
+  const type = res.headers()['content-type'] || '';
+  assert(/^text\/html/.test(type), `GET ${rel(res.url())} answered ${type || 'no content-type'}, not text/html`);
+  assert(await page.$('main#main'), `GET ${rel(res.url())}: no <main id="main"> in the page`);
+  return res;
+}
+
+// An element a loaded server-rendered page must have: a short wait, then a clear failure.
+async function need(page, sel, ms = 3000) {
+  await page.waitForSelector(sel, { timeout: ms }).catch(() => { throw new Failure(`no ${sel} on ${rel(page.url())}`); });
+}
+
+async function htmlLang(page) {
+  return page.evaluate(() => document.documentElement.getAttribute('lang'));
+}
+
+async function runAxe(page) {
+  const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!loaded) await page.addScriptTag({ path: AXE_PATH });
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.map(String).join(' '), summary: n.failureSummary || '' })),
+    }));
+  }, AXE_TAGS);
+}
+
+function formatViolations(vs) {
+  const out = [`${vs.length} axe violation(s): ${vs.map((v) => v.id).join(', ')}`];
+  for (const v of vs) {
+    out.push(`[${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} node(s))`);
+    for (const n of v.nodes.slice(0, 3)) {
+      const summary = n.summary.replace(/\s*\n\s*/g, ' / ').slice(0, 300);
+      out.push(`    ${n.target}: ${summary}`);
+    }
+  }
+  return out.join('\n');
+}
+
+// Landmarks, skip link first, footer links, language switch: the frame every page shares.
+async function frameProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const visible = (el) => {
+      const s = getComputedStyle(el);
+      return s.display !== 'none' && s.visibility !== 'hidden' && !el.closest('[hidden],[inert]');
+    };
+    const focusable = [...document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+      .filter((el) => !el.disabled && el.tabIndex >= 0 && visible(el));
+    const first = focusable[0];
+    if (!first || !first.matches('a.skip-link') || first.getAttribute('href') !== '#main') {
+      problems.push(`first focusable element is ${first ? first.outerHTML.slice(0, 80) : 'none'}, not a.skip-link[href="#main"]`);
+    }
+    for (const sel of ['header', 'nav', 'main#main', 'footer']) {
+      if (!document.querySelector(sel)) problems.push(`no <${sel}>`);
+    }
+    if (document.querySelectorAll('main').length !== 1) problems.push(`${document.querySelectorAll('main').length} <main> elements`);
+    const footer = document.querySelector('footer');
+    for (const p of ['/impressum', '/barrierefreiheit']) {
+      const ok = footer && [...footer.querySelectorAll('a[href]')].some((a) => new URL(a.href).pathname === p);
+      if (!ok) problems.push(`footer has no link to ${p}`);
+    }
+    if (!document.querySelector('a#lang-switch[href]')) problems.push('no a#lang-switch');
+    if (!document.title.trim()) problems.push('empty <title>');
+    if (!document.querySelector('h1')?.textContent.trim()) problems.push('no h1');
+    return problems;
+  });
+}
+
+// GET without any Accept-Language (the browser always sends one).
+function rawGet(p, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url(p), { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.setTimeout(TIMEOUT, () => req.destroy(new Error(`timeout on ${p}`)));
+    req.on('error', reject);
+  });
+}
+
+// Integers in a text, thousands separators (1.234, 1 234) joined.
+const ints = (s) => (String(s).replace(/(\d)[.,\u202f\u00a0 ](?=\d{3}\b)/g, '$1').match(/\d+/g) || []).map(Number);
+const int = (s) => ints(s)[0] ?? NaN;
+// The number of hits in p#result-count: the largest number there ("1–10 von 23 Treffern" → 23).
+const hits = (s) => (ints(s).length ? Math.max(...ints(s)) : NaN);
+// The count a facet link carries: its last number ("CC BY 4.0 (2)" → 2).
+const facetCount = (s) => { const m = String(s).match(/(\d+)\D*$/); return m ? Number(m[1]) : NaN; };
+
+function splitCsvLine(line) {
+  const cells = []; let cur = ''; let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) { if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') q = false; else cur += ch; }
+    else if (ch === '"') q = true;
+    else if (ch === ',') { cells.push(cur); cur = ''; }
+    else cur += ch;
+  }
+  cells.push(cur);
+  return cells;
+}
+
+// ---- the browser ------------------------------------------------------------------------------------
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium']) if (fs.existsSync(p)) return p;
+  return '/usr/lib/chromium/chromium';
+}
+
+const pageErrors = [];
+const brokenResources = [];
+async function newContext(browser, options = {}) {
+  const ctx = await browser.newContext({
+    locale: 'de-DE', viewport: { width: 1280, height: 900 }, bypassCSP: true, acceptDownloads: true, ...options,
+  });
+  ctx.setDefaultTimeout(TIMEOUT);
+  ctx.setDefaultNavigationTimeout(TIMEOUT);
+  ctx.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(`${rel(p.url())}: ${e.message}`)));
+  ctx.on('response', (r) => {
+    const u = new URL(r.url());
+    if (r.status() >= 400 && u.origin === new URL(BASE).origin && u.pathname !== '/favicon.ico') {
+      brokenResources.push(`${r.status()} ${u.pathname}${u.search} (${r.request().resourceType()})`);
+    }
+  });
+  return ctx;
+}
+
+const axeSummary = { main: { pages: 0, violations: 0 }, other: { pages: 0, violations: 0 } };
+async function axeCheck(flow, page, label, which) {
+  return flow.check(`axe ${label}`, async () => {
+    const vs = await runAxe(page);
+    axeSummary[which].pages++;
+    axeSummary[which].violations += vs.length;
+    assert(vs.length === 0, formatViolations(vs));
+    return '0 violations';
+  }, { independent: true });
+}
+
+// ---- 1. the main pages in German and English: lang, frame, content, axe -----------------------------
+async function mainPages(browser, lang) {
+  {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const q = lang === 'en' ? lang : undefined; // German is the default: no parameter at all
+    const pages = [
+      ['home', '/', async () => {
+        const n = await page.evaluate(() => ({
+          form: !!document.querySelector('form[role=search] input#q[name=q]'),
+          submit: !!document.querySelector('form[role=search] button, form[role=search] input[type=submit]'),
+          themes: document.querySelectorAll('ul#themes a').length,
+          themesWithCount: [...document.querySelectorAll('ul#themes a')].filter((a) => /\d/.test(a.textContent)).length,
+          newest: [...document.querySelectorAll('ol#newest a')].filter((a) => a.pathname.startsWith('/dataset/')).length,
+          publishers: [...document.querySelectorAll('ul#publishers a')].filter((a) => a.pathname.startsWith('/organization/')).length,
+        }));
+        assert(n.form, 'no form[role=search] with input#q[name=q]');
+        assert(n.submit, 'search form has no submit button');
+        assert(n.themes > 0 && n.themesWithCount === n.themes, `ul#themes: ${n.themes} links, ${n.themesWithCount} with a count`);
+        assert(n.newest > 0, 'ol#newest has no /dataset/ links');
+        assert(n.publishers > 0, 'ul#publishers has no /organization/ links');
+        return `${n.themes} themes, ${n.newest} newest, ${n.publishers} publishers`;
+      }],
+      ['search', `/datasets?q=${encodeURIComponent(QUERY)}`, async () => {
+        await need(page, 'ol.results > li h3 a[href^="/dataset/"]');
+        const n = await page.evaluate(() => ({
+          count: document.querySelector('p#result-count')?.textContent || '',
+          items: document.querySelectorAll('ol.results > li').length,
+          links: document.querySelectorAll('ol.results > li h3 a[href^="/dataset/"]').length,
+          facets: [...document.querySelectorAll('section.facet')].map((s) => ({
+            links: s.querySelectorAll('a').length,
+            counted: [...s.querySelectorAll('a')].filter((a) => /\d/.test(a.textContent)).length,
+          })),
+        }));
+        const count = hits(n.count);
+        assert(Number.isFinite(count), `p#result-count shows no number: "${n.count.trim()}"`);
+        assert(count >= titleHits, `"${QUERY}": ${count} hits, but ${titleHits} fixture titles contain it`);
+        assert(n.items >= 1 && n.links === n.items, `${n.items} results, ${n.links} with an h3 a[href^="/dataset/"]`);
+        assert(n.facets.length === 4, `${n.facets.length} section.facet, expected 4`);
+        assert(n.facets.every((x) => x.links > 0 && x.counted > 0), `facet links/with counts: ${n.facets.map((x) => `${x.links}/${x.counted}`).join(', ')}`);
+        return `${count} hits for "${QUERY}", facets ${n.facets.map((x) => x.links).join('/')}`;
+      }],
+      ['dataset', `/dataset/${DATASET}`, async () => {
+        const h1 = (await page.textContent('h1')).trim();
+        const want = datasetFixture?.title?.[lang];
+        assert(!want || h1 === want, `h1 "${h1}", fixture title is "${want}"`);
+        await need(page, 'section#distributions');
+        return `h1 "${h1}"`;
+      }],
+      ['sparql', '/sparql', async () => {
+        const n = await page.evaluate(() => ({
+          form: !!document.querySelector('form#sparql-form textarea#query') && !!document.querySelector('form#sparql-form button#run'),
+          examples: document.querySelectorAll('ul#examples li a.run-example').length,
+        }));
+        assert(n.form, 'no form#sparql-form with textarea#query and button#run');
+        assert(n.examples > 0, 'no ul#examples li a.run-example');
+        return `${n.examples} examples`;
+      }],
+    ];
+    try {
+      for (const [name, p, content] of pages) {
+        const pf = new Flow(`pages-${lang}`);
+        const ok = await pf.check(`${name} ${p} answers 200`, () => open(page, p, q).then(() => ''));
+        if (!ok) continue;
+        await pf.check(`${name} html lang="${lang}"`, async () => {
+          const l = await htmlLang(page);
+          assert(l === lang, `<html lang="${l}">`);
+        }, { independent: true });
+        await pf.check(`${name} frame (skip link, landmarks, footer, lang switch)`, async () => {
+          const probs = await frameProblems(page);
+          assert(probs.length === 0, probs.join('; '));
+        }, { independent: true });
+        await pf.check(`${name} content`, content, { independent: true });
+        await axeCheck(pf, page, `${name} (${lang})`, 'main');
+        await shot(page, `${lang}-${name}.png`);
+      }
+    } finally {
+      await ctx.close();
+    }
+  }
+}
+
+// ---- 2. search flow: home → search → facet → dataset ------------------------------------------------
+async function searchFlow(browser) {
+  const f = new Flow('flow');
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  let before = NaN;
+  try {
+    await f.check('open home', () => open(page, '/').then(() => ''), { gate: true });
+    await f.check(`type "${QUERY}" into #q and submit`, async () => {
+      await page.fill('#q', QUERY);
+      await shot(page, 'flow-1-home.png');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/datasets'),
+        page.click('form[role=search] button, form[role=search] input[type=submit]'),
+      ]);
+      await need(page, 'ol.results > li', 5000);
+      const u = new URL(page.url());
+      assert(u.searchParams.get('q') === QUERY, `landed on ${rel(page.url())}, q is not "${QUERY}"`);
+      return rel(page.url());
+    });
+    await f.check('results and #result-count', async () => {
+      const items = await page.locator('ol.results > li').count();
+      before = hits(await page.textContent('p#result-count'));
+      await shot(page, 'flow-2-results.png');
+      assert(items >= 1, 'no results');
+      assert(Number.isFinite(before) && before >= items, `#result-count ${before} against ${items} listed results`);
+      const titles = await page.locator('ol.results > li h3 a').allTextContents();
+      assert(titles.some((t) => t.toLowerCase().includes(QUERY.toLowerCase())), `no result title contains "${QUERY}": ${titles.join(' | ')}`);
+      return `${before} hits, ${items} listed`;
+    });
+    await f.check('click a facet link: hits ≤ before and = the facet count', async () => {
+      const current = new URL(page.url()).searchParams;
+      const link = await page.evaluate((cur) => {
+        const keys = ['theme', 'publisher', 'format', 'license'];
+        for (const a of document.querySelectorAll('section.facet a[href]')) {
+          const p = new URL(a.href).searchParams;
+          const adds = keys.find((k) => p.get(k) && !new URLSearchParams(cur).get(k));
+          if (adds) {
+            a.setAttribute('data-e2e-facet', '1');
+            return { href: a.getAttribute('href'), text: a.textContent.trim().replace(/\s+/g, ' '), key: adds };
+          }
+        }
+        return null;
+      }, current.toString());
+      assert(link, 'no facet link that adds a theme/publisher/format/license filter');
+      const from = page.url();
+      await Promise.all([page.waitForURL((u) => u.toString() !== from), page.click('a[data-e2e-facet]')]);
+      await need(page, 'p#result-count', 5000);
+      const after = hits(await page.textContent('p#result-count'));
+      const items = await page.locator('ol.results > li').count();
+      await shot(page, 'flow-3-facet.png');
+      assert(Number.isFinite(after) && after >= 1 && after <= before, `${link.key} facet "${link.text}": ${before} → ${after} hits`);
+      const promised = facetCount(link.text);
+      assert(!Number.isFinite(promised) || promised === after, `facet "${link.text}" promised ${promised}, page shows ${after}`);
+      assert(items >= 1, 'no results listed after the facet click');
+      return `${link.key} "${link.text}": ${before} → ${after}`;
+    });
+    await f.check('click the first result: dataset page with h1', async () => {
+      const first = page.locator('ol.results > li h3 a[href^="/dataset/"]').first();
+      const title = (await first.textContent()).trim();
+      await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/dataset/')), first.click()]);
+      const h1 = (await page.locator('h1').first().textContent()).trim();
+      await shot(page, 'flow-4-dataset.png');
+      assert(h1, 'empty h1');
+      assert(h1 === title, `result link "${title}", dataset h1 "${h1}"`);
+      return rel(page.url());
+    });
+    await f.check('paging: /datasets lists all, nav.pagination leads on', async () => {
+      await open(page, '/datasets');
+      const total = hits(await page.textContent('p#result-count'));
+      const items = await page.locator('ol.results > li').count();
+      const nav = page.locator('nav.pagination');
+      if (items >= total) return `${total} datasets on one page${(await nav.count()) ? '' : ' (no nav.pagination)'}`;
+      assert(await nav.count(), `${items} of ${total} listed and no nav.pagination`);
+      const firstTitle = await page.locator('ol.results > li h3 a').first().textContent();
+      const next = nav.locator('a[rel=next], a[href*="page=2"]').first();
+      assert(await next.count(), 'nav.pagination has no link to page 2');
+      await Promise.all([page.waitForURL(/page=2/), next.click()]);
+      await need(page, 'ol.results > li', 5000);
+      const again = await page.locator('ol.results > li h3 a').first().textContent();
+      assert(again !== firstTitle, 'page 2 starts with the same dataset as page 1');
+      return `${total} datasets, ${items} a page`;
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- 3. the hosted-table dataset page: downloads, preview, chart, RDF, JSON-LD ----------------------
+async function datasetPage(browser) {
+  const f = new Flow('dataset');
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  let header = [];
+  try {
+    await f.check(`open /dataset/${DATASET}`, async () => {
+      await open(page, `/dataset/${DATASET}`);
+      await need(page, 'section#distributions a.download[data-format="csv"]');
+    }, { gate: true });
+    await f.check('CSV download (click → download event)', async () => {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click('a.download[data-format="csv"]')]);
+      const file = path.join(OUT, `download-${dl.suggestedFilename() || 'table.csv'}`);
+      await dl.saveAs(file);
+      const text = fs.readFileSync(file, 'utf8');
+      assert(!text.startsWith('\ufeff'), 'CSV starts with a BOM');
+      const lines = text.split(/\r?\n/).filter((l) => l.length);
+      header = splitCsvLine(lines[0] || '');
+      assert(header.length >= 3 && header.every((h) => h.trim()), `header "${lines[0]}" has ${header.length} column(s)`);
+      assert(lines.length > 1, `${lines.length} line(s)`);
+      const missing = hostedTable.columns.filter((c) => !header.includes(c));
+      assert(!missing.length, `header lacks the fixture columns ${missing.join(', ')}`);
+      return `${path.relative(process.cwd(), file)}: ${header.length} columns, ${lines.length - 1} data lines`;
+    });
+    await f.check('download links: CSV is an attachment, JSON and NDJSON parse', async () => {
+      const hrefs = await page.evaluate(() => Object.fromEntries(['csv', 'json', 'ndjson'].map((fmt) => [fmt,
+        document.querySelector(`section#distributions a.download[data-format="${fmt}"]`)?.href || null])));
+      for (const [fmt, h] of Object.entries(hrefs)) assert(h, `no a.download[data-format="${fmt}"]`);
+      const csv = await page.request.get(hrefs.csv);
+      assert(/^attachment\b/i.test(csv.headers()['content-disposition'] || ''), `CSV Content-Disposition: "${csv.headers()['content-disposition']}"`);
+      const json = await page.request.get(hrefs.json);
+      assert(json.status() === 200, `JSON download answered ${json.status()}`);
+      const parsed = JSON.parse(await json.text());
+      const nd = await page.request.get(hrefs.ndjson);
+      assert(nd.status() === 200, `NDJSON download answered ${nd.status()}`);
+      const ndLines = (await nd.text()).split('\n').filter((l) => l.trim());
+      ndLines.forEach((l, i) => { try { JSON.parse(l); } catch { throw new Failure(`NDJSON line ${i + 1} is not JSON: ${l.slice(0, 80)}`); } });
+      assert(ndLines.length >= 1, 'empty NDJSON');
+      return `JSON ${Array.isArray(parsed) ? parsed.length + ' rows' : 'object'}, NDJSON ${ndLines.length} rows`;
+    }, { independent: true });
+    await f.check('table#preview: ≤50 rows, a th per column with a type', async () => {
+      await need(page, 'table#preview tbody tr');
+      const n = await page.evaluate(() => ({
+        th: [...document.querySelectorAll('table#preview thead th')].map((t) => t.textContent.trim().replace(/\s+/g, ' ')),
+        rows: document.querySelectorAll('table#preview tbody tr').length,
+        caption: !!document.querySelector('table#preview caption') || !!document.querySelector('table#preview[aria-label],table#preview[aria-labelledby]'),
+      }));
+      assert(n.rows >= 1 && n.rows <= 50, `${n.rows} preview rows`);
+      const cols = header.length ? header : hostedTable.columns;
+      const missing = cols.filter((c) => !n.th.some((t) => t.includes(c)));
+      assert(!missing.length, `no th for ${missing.join(', ')}`);
+      const typed = n.th.filter((t) => cols.some((c) => t.includes(c) && t.length > c.length)).length;
+      assert(typed >= cols.length, `${typed} of ${cols.length} th name a type besides the column: ${n.th.slice(0, 3).join(' | ')}`);
+      return `${n.rows} rows, ${n.th.length} columns, e.g. "${n.th[0]}"${n.caption ? '' : '; note: no caption/aria-label'}`;
+    }, { independent: true });
+    await f.check('chart (figure.chart svg), if any', async () => {
+      const n = await page.evaluate(() => [...document.querySelectorAll('figure.chart')].map((fig) => ({
+        svg: !!fig.querySelector('svg'),
+        marks: fig.querySelectorAll('svg rect, svg path, svg circle, svg line, svg polyline').length,
+        caption: (fig.querySelector('figcaption')?.textContent || '').trim(),
+        name: fig.querySelector('svg')?.getAttribute('aria-label') || fig.querySelector('svg title')?.textContent || fig.querySelector('svg')?.getAttribute('aria-labelledby') || '',
+      })));
+      if (!n.length) return 'no chart on this page (lenient: not required)';
+      for (const c of n) {
+        assert(c.svg && c.marks > 0, `figure.chart without an svg with marks (${c.marks})`);
+        assert(c.caption || c.name, 'figure.chart has neither a figcaption nor an accessible name on the svg');
+      }
+      return `${n.length} chart(s): ${n.map((c) => `"${(c.caption || c.name).slice(0, 50)}" ${c.marks} marks`).join('; ')}`;
+    }, { independent: true });
+    await f.check('RDF links ttl/jsonld/rdf/nt answer with RDF', async () => {
+      const types = { ttl: /turtle/, jsonld: /ld\+json/, rdf: /rdf\+xml/, nt: /n-triples|text\/plain/ };
+      const got = [];
+      for (const [fmt, re] of Object.entries(types)) {
+        const href = await page.evaluate((x) => document.querySelector(`a[data-rdf="${x}"]`)?.href, fmt);
+        assert(href, `no a[data-rdf="${fmt}"]`);
+        const r = await page.request.get(href);
+        const ct = r.headers()['content-type'] || '';
+        assert(r.status() === 200 && re.test(ct), `${fmt}: ${r.status()} ${ct} from ${rel(href)}`);
+        assert((await r.body()).length > 0, `${fmt}: empty body`);
+        got.push(`${fmt} ${ct.split(';')[0]}`);
+      }
+      return got.join(', ');
+    }, { independent: true });
+    await f.check('a#sparql-link, link rel=alternate text/turtle', async () => {
+      const n = await page.evaluate(() => ({
+        sparql: document.querySelector('a#sparql-link')?.href || '',
+        alt: document.querySelector('head link[rel~="alternate"][type="text/turtle"]')?.href || '',
+      }));
+      assert(n.sparql && new URL(n.sparql).pathname.startsWith('/sparql'), `a#sparql-link href "${n.sparql}"`);
+      assert(n.alt, 'no <link rel="alternate" type="text/turtle"> in <head>');
+      const r = await page.request.get(n.alt);
+      assert(r.status() === 200, `alternate ${rel(n.alt)} answered ${r.status()}`);
+      return `turtle at ${rel(n.alt)}`;
+    }, { independent: true });
+    await f.check('JSON-LD: schema.org Dataset with a name', async () => {
+      const blocks = await page.evaluate(() => [...document.querySelectorAll('script[type="application/ld+json"]')].map((s) => s.textContent));
+      assert(blocks.length, 'no <script type="application/ld+json">');
+      const nodes = [];
+      for (const b of blocks) {
+        let j;
+        try { j = JSON.parse(b); } catch (e) { throw new Failure(`ld+json does not parse: ${e.message}`); }
+        for (const x of [j].flat()) { nodes.push(x); if (x && Array.isArray(x['@graph'])) nodes.push(...x['@graph']); }
+      }
+      const isDataset = (t) => [t].flat().some((x) => ['Dataset', 'schema:Dataset', 'https://schema.org/Dataset', 'http://schema.org/Dataset'].includes(x));
+      const ds = nodes.find((x) => x && isDataset(x['@type']));
+      assert(ds, `no @type Dataset among ${nodes.map((x) => x?.['@type']).join(', ')}`);
+      const ctxOk = JSON.stringify(ds['@context'] ?? blocks.join('')).includes('schema.org');
+      assert(ctxOk, '@context is not schema.org');
+      const name = typeof ds.name === 'string' ? ds.name : [ds.name].flat().map((n) => n?.['@value'] ?? n).join(' ');
+      assert(name && name.trim(), 'Dataset has no name');
+      return `Dataset "${name}"`;
+    }, { independent: true });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- 4. SPARQL page ---------------------------------------------------------------------------------
+async function sparql(browser) {
+  const f = new Flow('sparql');
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  try {
+    await f.check('open /sparql', () => open(page, '/sparql').then(() => ''), { gate: true });
+    await f.check('first example runs and shows table#sparql-results rows', async () => {
+      const ex = page.locator('ul#examples li a.run-example').first();
+      const label = (await ex.textContent()).trim();
+      await page.evaluate(() => document.querySelector('table#sparql-results')?.setAttribute('data-e2e-stale', '1'));
+      await ex.click();
+      await page.waitForSelector('table#sparql-results:not([data-e2e-stale]) tbody tr');
+      const rows = await page.locator('table#sparql-results tbody tr').count();
+      await shot(page, 'sparql-example.png');
+      assert(rows >= 1, 'no result rows');
+      return `"${label}": ${rows} row(s)`;
+    });
+    await f.check('COUNT of dcat:Dataset via #query and #run', async () => {
+      await open(page, '/sparql');
+      await page.fill('textarea#query', 'SELECT (COUNT(*) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }');
+      await page.evaluate(() => document.querySelector('table#sparql-results')?.setAttribute('data-e2e-stale', '1'));
+      await page.click('button#run');
+      await page.waitForSelector('table#sparql-results:not([data-e2e-stale]) tbody tr');
+      const rows = await page.locator('table#sparql-results tbody tr').allTextContents();
+      await shot(page, 'sparql-count.png');
+      assert(rows.length === 1, `${rows.length} rows, expected 1`);
+      const n = int(rows[0]);
+      assert(n > 0, `row "${rows[0].trim()}" holds no number > 0`);
+      const want = fixtures?.datasets?.filter((d) => d.status === 'published').length;
+      return `?n = ${n}${want ? ` (fixtures: ${want} published)` : ''}`;
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- 5. keyboard: skip link, focus ------------------------------------------------------------------
+async function keyboard(browser) {
+  const f = new Flow('keyboard');
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  const focusInfo = () => page.evaluate(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return {
+      tag: el.tagName.toLowerCase(), id: el.id, skip: el.matches('a.skip-link'), href: el.getAttribute('href'), hash: location.hash,
+      inMain: !!el.closest('main#main'), isMain: el.matches('main#main'),
+      box: { w: r.width, h: r.height, top: r.top, left: r.left, right: r.right, bottom: r.bottom },
+      vw: innerWidth, vh: innerHeight,
+      clip: s.clip, clipPath: s.clipPath, opacity: s.opacity, visibility: s.visibility,
+      outline: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`, outlineStyle: s.outlineStyle,
+      outlineWidth: parseFloat(s.outlineWidth), boxShadow: s.boxShadow,
+      html: el.outerHTML.slice(0, 80),
+    };
+  });
+  const outlined = (i) => (i.outlineStyle !== 'none' && i.outlineWidth > 0) || (i.boxShadow && i.boxShadow !== 'none');
+  try {
+    await f.check('open home', () => open(page, '/').then(() => ''), { gate: true });
+    await f.check('Tab once: the skip link has focus and is visible', async () => {
+      await page.keyboard.press('Tab');
+      const i = await focusInfo();
+      assert(i.skip && i.href === '#main', `focus on ${i.html}`);
+      const onScreen = i.box.w > 1 && i.box.h > 1 && i.box.right > 0 && i.box.bottom > 0 && i.box.left < i.vw && i.box.top < i.vh;
+      assert(onScreen, `skip link box ${JSON.stringify(i.box)} is not on screen`);
+      assert(i.visibility !== 'hidden' && Number(i.opacity) > 0.5 && !/rect\(0(px)?,? 0/.test(i.clip) && !/inset\(50%\)/.test(i.clipPath),
+        `skip link hidden by style: clip ${i.clip}, clip-path ${i.clipPath}, opacity ${i.opacity}`);
+      await shot(page, 'keyboard-skip-link.png');
+      assert(outlined(i), `focused skip link has no outline (${i.outline}) and no box-shadow`);
+      return `${Math.round(i.box.w)}×${Math.round(i.box.h)} at ${Math.round(i.box.left)},${Math.round(i.box.top)}, outline ${i.outline}`;
+    });
+    await f.check('Enter: #main is the target, next Tab lands inside main', async () => {
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => location.hash === '#main' || document.activeElement?.matches('main#main'), null, { timeout: 3000 })
+        .catch(() => { throw new Failure(`after Enter: hash "${new URL(page.url()).hash}", focus not on main`); });
+      const i = await focusInfo();
+      const top = await page.evaluate(() => document.querySelector('main#main').getBoundingClientRect().top);
+      assert(i.isMain || i.inMain || i.hash === '#main', `focus ${i.html}, hash "${i.hash}", main top ${top}`);
+      await page.keyboard.press('Tab');
+      const n = await focusInfo();
+      assert(n.inMain, `Tab after the skip link went to ${n.html}, outside main`);
+      return `focus ${i.isMain ? 'on main' : 'moved to #main'}, then ${n.tag}${n.id ? '#' + n.id : ''}`;
+    });
+    await f.check('a focused link in main has a visible outline', async () => {
+      let i;
+      for (let k = 0; k < 40; k++) {
+        i = await focusInfo();
+        if (i.tag === 'a' && i.inMain) break;
+        await page.keyboard.press('Tab');
+      }
+      assert(i.tag === 'a' && i.inMain, 'no link in main reached with Tab');
+      await shot(page, 'keyboard-focus.png');
+      assert(outlined(i), `focused ${i.html} has outline "${i.outline}" and box-shadow "${i.boxShadow}"`);
+      return `${i.html.replace(/>.*/, '>')} outline ${i.outline}`;
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- 6. phone width ---------------------------------------------------------------------------------
+async function phone(browser) {
+  const f = new Flow('phone');
+  const ctx = await newContext(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await ctx.newPage();
+  try {
+    for (const [name, p] of [['home', '/'], ['search', `/datasets?q=${encodeURIComponent(QUERY)}`], ['dataset', `/dataset/${DATASET}`], ['sparql', '/sparql']]) {
+      await f.check(`${name}: 375 px wide, no horizontal scroll`, async () => {
+        await open(page, p);
+        // With isMobile, Chromium widens the layout viewport to content that does not fit, so an
+        // innerWidth above 375 is overflow too.
+        const n = await page.evaluate((W) => ({
+          sw: document.documentElement.scrollWidth, iw: innerWidth,
+          meta: document.querySelector('meta[name=viewport]')?.content || '',
+          // On overflow: the outermost elements that stick out and are not inside a scrolling box.
+          // sticks out: its box ends right of the phone, or its content (a long word) overflows its box
+          wide: Math.max(innerWidth, document.documentElement.scrollWidth) <= W + 1 ? [] : (() => {
+            const out = (el) => {
+              for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+                if (getComputedStyle(a).overflowX !== 'visible') return false; // inside a scrolling box: fine
+              }
+              return el.getBoundingClientRect().right > W + 1
+                || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible' && el.clientWidth > 0);
+            };
+            return [...document.querySelectorAll('body *')].filter((el) => out(el) && ![...el.children].some(out))
+              .slice(0, 4).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/)[0] : '')
+                + ` "${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 40)}" (${Math.round(el.getBoundingClientRect().left + el.scrollWidth)} px)`);
+          })(),
+        }), 375);
+        await shot(page, `phone-${name}.png`);
+        assert(/width=device-width/.test(n.meta), `meta viewport "${n.meta}"`);
+        const wide = n.wide.length ? '; sticking out: ' + n.wide.join(', ') : '';
+        assert(n.iw === 375, `content wider than the phone: the layout viewport grew to ${n.iw} px${wide}`);
+        assert(n.sw <= n.iw + 1, `scrollWidth ${n.sw} > innerWidth ${n.iw}${wide}`);
+        return `scrollWidth ${n.sw}`;
+      }, { independent: true });
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- 7. language: parameter, cookie, switch link, Accept-Language ------------------------------------
+async function language(browser) {
+  const f = new Flow('lang');
+  await f.check('no Accept-Language, no cookie: German', async () => {
+    const r = await rawGet('/');
+    assert(r.status === 200, `GET / answered ${r.status}`);
+    const m = r.body.match(/<html[^>]*\blang="([^"]*)"/i);
+    assert(m && m[1] === 'de', `<html lang="${m?.[1]}">`);
+  }, { independent: true });
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  try {
+    await f.check('/?lang=en gives English and a cookie', async () => {
+      await open(page, '/', 'en');
+      assert((await htmlLang(page)) === 'en', `<html lang="${await htmlLang(page)}">`);
+      const cookies = await ctx.cookies();
+      assert(cookies.length, 'no cookie set');
+      return `cookie ${cookies.map((c) => c.name).join(', ')}`;
+    });
+    await f.check('/datasets without the parameter stays English', async () => {
+      await open(page, '/datasets');
+      assert((await htmlLang(page)) === 'en', `<html lang="${await htmlLang(page)}">`);
+    });
+    await f.check('a#lang-switch on an English page goes to German (and stays)', async () => {
+      const before = page.url();
+      await Promise.all([page.waitForURL((u) => u.toString() !== before), page.click('a#lang-switch')]);
+      await page.waitForSelector('main#main');
+      assert((await htmlLang(page)) === 'de', `after the switch <html lang="${await htmlLang(page)}">`);
+      await open(page, '/');
+      assert((await htmlLang(page)) === 'de', `next page <html lang="${await htmlLang(page)}">`);
+      await shot(page, 'lang-switched-de.png');
+    });
+    await f.check('a#lang-switch on a German page goes to English', async () => {
+      const before = page.url();
+      await Promise.all([page.waitForURL((u) => u.toString() !== before), page.click('a#lang-switch')]);
+      await page.waitForSelector('main#main');
+      assert((await htmlLang(page)) === 'en', `after the switch <html lang="${await htmlLang(page)}">`);
+    });
+    await f.check('?lang=de switches back for later pages', async () => {
+      await open(page, '/datasets', 'de');
+      assert((await htmlLang(page)) === 'de', `<html lang="${await htmlLang(page)}">`);
+      await open(page, '/');
+      assert((await htmlLang(page)) === 'de', `next page <html lang="${await htmlLang(page)}">`);
+    });
+  } finally {
+    await ctx.close();
+  }
+  const en = await newContext(browser, { locale: 'en', extraHTTPHeaders: { 'Accept-Language': 'en' } });
+  try {
+    const p = await en.newPage();
+    await f.check('Accept-Language: en without cookie gives English home', async () => {
+      await open(p, '/');
+      assert((await htmlLang(p)) === 'en', `<html lang="${await htmlLang(p)}">`);
+      await shot(p, 'accept-language-en-home.png');
+    }, { independent: true });
+  } finally {
+    await en.close();
+  }
+}
+
+// ---- 8. the other pages in both languages -----------------------------------------------------------
+async function otherPages(browser, lang) {
+  const specific = {
+    organization: async (page) => {
+      const n = await page.locator('ol.results > li h3 a[href^="/dataset/"], ol.results > li a[href^="/dataset/"]').count();
+      assert(n >= 1, 'no datasets in ol.results');
+      const want = fixtures?.datasets?.filter((d) => d.publisher === PUBLISHER).length;
+      return `${n} datasets${want ? ` (fixtures: ${want})` : ''}`;
+    },
+    api: async (page) => {
+      const n = await page.evaluate(() => ({
+        openapi: [...document.querySelectorAll('a[href]')].some((a) => new URL(a.href).pathname === '/api/v1/openapi.json'),
+        curl: [...document.querySelectorAll('pre')].filter((p) => /\bcurl\b/.test(p.textContent)).length,
+      }));
+      assert(n.openapi, 'no link to /api/v1/openapi.json');
+      assert(n.curl >= 1, 'no curl example in a <pre>');
+      return `${n.curl} curl examples`;
+    },
+  };
+  {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    try {
+      for (const [name, p] of [['organization', `/organization/${PUBLISHER}`], ['api', '/api'], ['impressum', '/impressum'], ['barrierefreiheit', '/barrierefreiheit']]) {
+        const f = new Flow(`other-${lang}`);
+        const ok = await f.check(`${name} ${p} answers 200 with an h1`, async () => {
+          await open(page, p, lang === 'en' ? 'en' : undefined);
+          const h1 = ((await page.locator('h1').first().textContent().catch(() => '')) || '').trim();
+          assert(h1, 'no h1');
+          return `"${h1}"`;
+        });
+        if (!ok) continue;
+        await f.check(`${name} html lang="${lang}"`, async () => {
+          const l = await htmlLang(page);
+          assert(l === lang, `<html lang="${l}">`);
+        }, { independent: true });
+        await f.check(`${name} frame (skip link, landmarks, footer, lang switch)`, async () => {
+          const probs = await frameProblems(page);
+          assert(probs.length === 0, probs.join('; '));
+        }, { independent: true });
+        if (specific[name]) await f.check(`${name} content`, () => specific[name](page), { independent: true });
+        await axeCheck(f, page, `${name} (${lang})`, 'other');
+        await shot(page, `${lang}-${name}.png`);
+      }
+    } finally {
+      await ctx.close();
+    }
+  }
+}
+
+// ---- run ----------------------------------------------------------------------------------------------
+const watchdog = setTimeout(() => {
+  console.log('FAIL e2e: still running after 180 s; giving up');
+  process.exit(1);
+}, 180_000);
+watchdog.unref();
+
+let browser;
+const stores = [];
+const timings = [];
+try {
+  console.log(`e2e against ${BASE} (${JOBS} at once); query "${QUERY}", dataset ${DATASET}, publisher ${PUBLISHER}; out ${OUT}`);
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], timeout: TIMEOUT });
+  const parts = [
+    ['pages-de', (b) => mainPages(b, 'de')], ['pages-en', (b) => mainPages(b, 'en')], ['flow', searchFlow],
+    ['dataset', datasetPage], ['sparql', sparql], ['keyboard', keyboard], ['phone', phone], ['lang', language],
+    ['other-de', (b) => otherPages(b, 'de')], ['other-en', (b) => otherPages(b, 'en')],
+  ];
+  const bufs = parts.map(() => ({ lines: [], failures: [] }));
+  stores.push(...bufs);
+  const done = parts.map(() => false);
+  let printed = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < parts.length) {
+      const i = next++;
+      const [name, run] = parts[i];
+      const t0 = Date.now();
+      await sink.run(bufs[i], async () => {
+        try { await run(browser); } catch (e) { report('FAIL', name, 'harness', e.message); }
+      });
+      timings[i] = `${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+      done[i] = true;
+      for (; printed < parts.length && done[printed]; printed++) bufs[printed].lines.forEach((l) => console.log(l));
+    }
+  };
+  await Promise.all(Array.from({ length: JOBS }, lane));
+  const g = new Flow('browser');
+  await g.check('no JavaScript errors on any page', () => {
+    assert(!pageErrors.length, [`${pageErrors.length} error(s)`, ...pageErrors.slice(0, 5)].join('\n'));
+  }, { independent: true });
+  await g.check('no same-origin request answered ≥ 400', () => {
+    const uniq = [...new Set(brokenResources)];
+    assert(!uniq.length, [`${uniq.length} failed request(s)`, ...uniq.slice(0, 8)].join('\n'));
+  }, { independent: true });
+} catch (e) {
+  report('FAIL', 'e2e', 'harness', `${e.message}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+}
+
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+console.log('');
+console.log(`axe, main pages (home, search, dataset, sparql × de/en): ${axeSummary.main.violations} violation(s) on ${axeSummary.main.pages} page(s)`);
+console.log(`axe, other pages (organization, api, impressum, barrierefreiheit × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
+const failures = [...stores, topLevel].flatMap((s) => s.failures);
+if (failures.length) {
+  console.log(`failed (${failures.length}): ${failures.slice(0, 12).join('; ')}${failures.length > 12 ? `; and ${failures.length - 12} more` : ''}`);
+}
+console.log(`screenshots and downloads: ${OUT}`);
+console.log(`time: ${secs} s (${timings.join(', ')})`);
+console.log(`e2e: ${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ''}`);
+process.exit(tally.failed ? 1 : 0);
