@@ -205,8 +205,9 @@ pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
         .map(|d| {
             let (title, _) = lang.pick(&d.title_de, d.title_en.as_deref());
             let (summary, _) = lang.pick(&d.description_de, d.description_en.as_deref());
-            let publisher = &snapshot.publishers[d.publisher];
-            let (name, _) = lang.pick(&publisher.name_de, publisher.name_en.as_deref());
+            let publisher = snapshot.publisher_of(d);
+            let (name, _) =
+                publisher.map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
             let mut entry = Entry::default();
             entry.set_id(format!("{base}/dataset/{}", d.id));
             entry.set_title(Text::plain(title));
@@ -216,7 +217,7 @@ pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
             entry.set_authors(vec![Person {
                 name: name.to_owned(),
                 email: None,
-                uri: Some(format!("{base}/organization/{}", publisher.slug)),
+                uri: publisher.map(|p| format!("{base}/organization/{}", p.slug)),
                 extensions: Default::default(),
             }]);
             entry.set_links(vec![

@@ -38,8 +38,8 @@ pub struct Entry {
     pub description_de: String,
     /// English description.
     pub description_en: Option<String>,
-    /// Position of the publisher in [`Snapshot::publishers`].
-    pub publisher: usize,
+    /// The publisher's id.
+    pub publisher: Uuid,
     /// EU data-theme codes (`GOVE`).
     pub themes: Vec<String>,
     /// EU file-type codes (`CSV`) of the active distributions, without repeats.
@@ -106,10 +106,12 @@ pub struct Snapshot {
     pub seq: i64,
     /// The catalogue record (absent before it is created).
     pub catalog: Option<CatalogInfo>,
-    /// Published datasets, most recently modified first.
-    pub datasets: Vec<Entry>,
+    /// Published datasets, most recently modified first (shared with the next snapshot, so a
+    /// change copies pointers, not datasets).
+    pub datasets: Vec<Arc<Entry>>,
     /// Publishers, by German name.
     pub publishers: Vec<PublisherEntry>,
+    publisher_at: HashMap<Uuid, usize>,
 }
 
 /// Sort orders of the search page.
@@ -317,7 +319,10 @@ impl Snapshot {
     fn facet_values<'a>(&'a self, entry: &'a Entry) -> [Vec<&'a str>; 4] {
         [
             entry.themes.iter().map(String::as_str).collect(),
-            vec![self.publishers[entry.publisher].slug.as_str()],
+            self.publisher_of(entry)
+                .map(|p| p.slug.as_str())
+                .into_iter()
+                .collect(),
             entry.formats.iter().map(String::as_str).collect(),
             vec![entry.license_code()],
         ]
@@ -344,12 +349,12 @@ impl Snapshot {
 
     /// The publisher with `id`.
     pub fn publisher_by_id(&self, id: Uuid) -> Option<&PublisherEntry> {
-        self.publishers.iter().find(|p| p.id == id)
+        self.publishers.get(*self.publisher_at.get(&id)?)
     }
 
-    /// The dataset with `slug`, if published.
-    pub fn dataset(&self, slug: &str) -> Option<&Entry> {
-        self.datasets.iter().find(|d| d.slug == slug)
+    /// The publisher of `entry`.
+    pub fn publisher_of(&self, entry: &Entry) -> Option<&PublisherEntry> {
+        self.publisher_by_id(entry.publisher)
     }
 }
 
@@ -472,27 +477,11 @@ impl PortalIndex {
         if changed.len() > PATCH_LIMIT {
             return load_all(&self.db, publishers, latest).await;
         }
-        let old_publishers: HashMap<usize, Uuid> = held
-            .publishers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (i, p.id))
-            .collect();
-        let positions: HashMap<Uuid, usize> = publishers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id, i))
-            .collect();
-        let mut datasets: Vec<Entry> = held
+        let mut datasets: Vec<Arc<Entry>> = held
             .datasets
             .iter()
             .filter(|d| !changed.contains(&d.id))
-            .filter_map(|d| {
-                let id = old_publishers.get(&d.publisher)?;
-                let mut d = d.clone();
-                d.publisher = *positions.get(id)?;
-                Some(d)
-            })
+            .cloned()
             .collect();
         let models = if changed.is_empty() {
             Vec::new()
@@ -504,7 +493,7 @@ impl PortalIndex {
                 .await?
         };
         let formats = load_formats(&self.db, Some(models.iter().map(|m| m.id).collect())).await?;
-        datasets.extend(entries_of(models, &positions, formats));
+        datasets.extend(entries_of(models, formats).map(Arc::new));
         Ok(finish(latest, datasets, publishers))
     }
 }
@@ -580,22 +569,16 @@ async fn load_all(
         .all(db)
         .await?;
     let formats = load_formats(db, None).await?;
-    let positions: HashMap<Uuid, usize> = publishers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id, i))
-        .collect();
-    let datasets = entries_of(models, &positions, formats).collect();
+    let datasets = entries_of(models, formats).map(Arc::new).collect();
     Ok(finish(latest, datasets, publishers))
 }
 
 fn entries_of(
     models: Vec<dataset::Model>,
-    positions: &HashMap<Uuid, usize>,
     mut formats: HashMap<Uuid, Vec<String>>,
 ) -> impl Iterator<Item = Entry> {
-    models.into_iter().filter_map(move |d| {
-        let publisher = *positions.get(&d.publisher_id)?;
+    models.into_iter().map(move |d| {
+        let publisher = d.publisher_id;
         let codes = |value: &serde_json::Value, namespace: &str| -> Vec<String> {
             serde_json::from_value::<Vec<String>>(value.clone())
                 .unwrap_or_default()
@@ -608,7 +591,7 @@ fn entries_of(
             titles_lower.push('\n');
             titles_lower.push_str(&en.to_lowercase());
         }
-        Some(Entry {
+        Entry {
             themes: codes(&d.themes, vocab::DATA_THEME),
             formats: formats.remove(&d.id).unwrap_or_default(),
             id: d.id,
@@ -623,23 +606,35 @@ fn entries_of(
             modified: d.modified,
             search_text: d.search_text,
             titles_lower,
-        })
+        }
     })
 }
 
-fn finish(seq: i64, mut datasets: Vec<Entry>, mut publishers: Vec<PublisherEntry>) -> Snapshot {
+fn finish(
+    seq: i64,
+    mut datasets: Vec<Arc<Entry>>,
+    mut publishers: Vec<PublisherEntry>,
+) -> Snapshot {
     datasets.sort_by(|a, b| b.modified.cmp(&a.modified).then(a.id.cmp(&b.id)));
+    let publisher_at: HashMap<Uuid, usize> = publishers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, i))
+        .collect();
     for p in &mut publishers {
         p.datasets = 0;
     }
     for d in &datasets {
-        publishers[d.publisher].datasets += 1;
+        if let Some(i) = publisher_at.get(&d.publisher) {
+            publishers[*i].datasets += 1;
+        }
     }
     Snapshot {
         seq,
         catalog: None,
         datasets,
         publishers,
+        publisher_at,
     }
 }
 
@@ -649,13 +644,13 @@ mod tests {
 
     fn entry(
         slug: &str,
-        publisher: usize,
+        publisher: Uuid,
         themes: &[&str],
         formats: &[&str],
         license: &str,
-    ) -> Entry {
+    ) -> Arc<Entry> {
         let title = slug.replace('-', " ");
-        Entry {
+        Arc::new(Entry {
             id: Uuid::new_v4(),
             slug: slug.into(),
             titles_lower: title.clone(),
@@ -670,7 +665,7 @@ mod tests {
             license: format!("{}{license}", vocab::LICENSE),
             issued: None,
             modified: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap_or_default(),
-        }
+        })
     }
 
     fn snapshot() -> Snapshot {
@@ -683,21 +678,22 @@ mod tests {
             email: None,
             datasets: 0,
         };
+        let (geo, amt) = (publisher("geodaten"), publisher("amt-402"));
         finish(
             7,
             vec![
-                entry("adressen", 0, &["REGI"], &["CSV"], "cc-by/4.0"),
+                entry("adressen", geo.id, &["REGI"], &["CSV"], "cc-by/4.0"),
                 entry(
                     "gebaeude",
-                    0,
+                    geo.id,
                     &["REGI", "ENVI"],
                     &["CSV", "JSON"],
                     "dl-zero-de/2.0",
                 ),
-                entry("projekte", 1, &["GOVE", "TECH"], &["CSV"], "cc-by/4.0"),
-                entry("dienste", 1, &["GOVE"], &["JSON"], "cc-by/4.0"),
+                entry("projekte", amt.id, &["GOVE", "TECH"], &["CSV"], "cc-by/4.0"),
+                entry("dienste", amt.id, &["GOVE"], &["JSON"], "cc-by/4.0"),
             ],
-            vec![publisher("geodaten"), publisher("amt-402")],
+            vec![geo, amt],
         )
     }
 

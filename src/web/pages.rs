@@ -68,8 +68,9 @@ pub fn card(entry: &Entry, snapshot: &Snapshot, lang: Lang) -> Card {
     let (title, title_lang) = lang.pick(&entry.title_de, entry.title_en.as_deref());
     let (description, excerpt_lang) =
         lang.pick(&entry.description_de, entry.description_en.as_deref());
-    let publisher = &snapshot.publishers[entry.publisher];
-    let (name, publisher_lang) = lang.pick(&publisher.name_de, publisher.name_en.as_deref());
+    let (name, publisher_lang) = snapshot
+        .publisher_of(entry)
+        .map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
     Card {
         slug: entry.slug.clone(),
         title: title.to_owned(),

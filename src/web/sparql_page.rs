@@ -129,7 +129,12 @@ pub async fn page(
         examples: EXAMPLES
             .iter()
             .map(|(title, query)| ExampleView {
-                title,
+                // The titles read "Deutsch / English".
+                title: match (title.split_once(" / "), lang) {
+                    (Some((de, _)), Lang::De) => de,
+                    (Some((_, en)), Lang::En) => en,
+                    (None, _) => title,
+                },
                 query,
                 href: query_href(query, None),
             })
