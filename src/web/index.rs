@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{DateTime, FixedOffset};
 use entities::{catalog, change_log, dataset, distribution, publisher};
@@ -112,6 +112,15 @@ pub struct Snapshot {
     /// Publishers, by German name.
     pub publishers: Vec<PublisherEntry>,
     publisher_at: HashMap<Uuid, usize>,
+    /// Per dataset (parallel to `datasets`), its facet values as numbers into `facet_names`.
+    facet_ids: Vec<[Vec<u32>; 4]>,
+    /// Per facet, the values by number, and the numbers by value.
+    facet_names: [Vec<String>; 4],
+    facet_numbers: [HashMap<String, u32>; 4],
+    /// Facet counts without words or filters, computed on first use.
+    unfiltered: OnceLock<[Vec<FacetValue>; 4]>,
+    /// Each dataset's rank by German and by English title, computed on first use.
+    title_rank: [OnceLock<Vec<u32>>; 2],
 }
 
 /// Sort orders of the search page.
@@ -242,41 +251,73 @@ pub struct Hits {
 impl Snapshot {
     /// Runs `search`. Facet counts follow the usual multi-select rule: a facet's counts apply the
     /// words and every other facet's selection, so choosing a second value widens the result.
+    /// Without words and filters the counts and orders come from caches; otherwise one pass over
+    /// the datasets with numbered facet values, without allocating per dataset.
     pub fn search(&self, search: &Search) -> Hits {
-        let selected: [HashSet<&str>; 4] =
-            std::array::from_fn(|i| search.selected[i].iter().map(String::as_str).collect());
-        let mut counts: [HashMap<&str, usize>; 4] = Default::default();
-        let mut hits: Vec<(usize, u32)> = Vec::new();
-        for (position, entry) in self.datasets.iter().enumerate() {
-            let Some(score) = text_score(entry, &search.words) else {
-                continue;
-            };
-            let values = self.facet_values(entry);
-            let mut matched = [false; 4];
-            for (i, vals) in values.iter().enumerate() {
-                matched[i] = selected[i].is_empty() || vals.iter().any(|v| selected[i].contains(v));
+        let filtered = !search.words.is_empty() || search.selected.iter().any(|s| !s.is_empty());
+        let mut hits: Vec<(u32, u32)>;
+        let counts: [Vec<u32>; 4];
+        if filtered {
+            let mut chosen: [Vec<bool>; 4] =
+                std::array::from_fn(|f| vec![false; self.facet_names[f].len()]);
+            for ((flags, numbers), values) in chosen
+                .iter_mut()
+                .zip(&self.facet_numbers)
+                .zip(&search.selected)
+            {
+                for n in values.iter().filter_map(|v| numbers.get(v)) {
+                    flags[*n as usize] = true;
+                }
             }
-            let all = matched.iter().all(|m| *m);
-            for (i, vals) in values.iter().enumerate() {
-                let others = matched.iter().enumerate().all(|(j, m)| j == i || *m);
-                if others {
-                    for v in vals {
-                        *counts[i].entry(v).or_default() += 1;
+            let active: [bool; 4] = std::array::from_fn(|f| !search.selected[f].is_empty());
+            let finders: Vec<memchr::memmem::Finder<'_>> = search
+                .words
+                .iter()
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+                .collect();
+            let mut tally: [Vec<u32>; 4] =
+                std::array::from_fn(|f| vec![0; self.facet_names[f].len()]);
+            hits = Vec::new();
+            for (position, (entry, ids)) in self.datasets.iter().zip(&self.facet_ids).enumerate() {
+                let Some(score) = text_score(entry, &finders) else {
+                    continue;
+                };
+                let matched: [bool; 4] = std::array::from_fn(|f| {
+                    !active[f] || ids[f].iter().any(|n| chosen[f][*n as usize])
+                });
+                let misses = matched.iter().filter(|m| !**m).count();
+                if misses == 0 {
+                    hits.push((position as u32, score));
+                }
+                // A facet counts the datasets that every other facet lets through.
+                for f in 0..4 {
+                    if misses == 0 || (misses == 1 && !matched[f]) {
+                        for n in &ids[f] {
+                            tally[f][*n as usize] += 1;
+                        }
                     }
                 }
             }
-            if all {
-                hits.push((position, score));
-            }
+            counts = tally;
+        } else {
+            hits = (0..self.datasets.len() as u32).map(|p| (p, 0)).collect();
+            counts = std::array::from_fn(|f| {
+                let mut tally = vec![0; self.facet_names[f].len()];
+                for v in &self.unfiltered()[f] {
+                    if let Some(n) = self.facet_numbers[f].get(&v.value) {
+                        tally[*n as usize] = v.count as u32;
+                    }
+                }
+                tally
+            });
         }
         match search.order() {
             Sort::Relevance => hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0))),
             Sort::Modified => {}
-            Sort::Title => hits.sort_by(|a, b| {
-                let (x, y) = (&self.datasets[a.0], &self.datasets[b.0]);
-                compare_titles(title(x, search.english), title(y, search.english))
-                    .then(a.0.cmp(&b.0))
-            }),
+            Sort::Title => {
+                let rank = self.title_rank(search.english);
+                hits.sort_by_key(|(p, _)| rank[*p as usize]);
+            }
         }
         let total = hits.len();
         let per_page = search.per_page.max(1);
@@ -285,20 +326,22 @@ impl Snapshot {
             .iter()
             .skip(start)
             .take(per_page)
-            .map(|(p, _)| *p)
+            .map(|(p, _)| *p as usize)
             .collect();
-        let facets = std::array::from_fn(|i| {
-            let mut values: Vec<FacetValue> = counts[i]
+        let facets = std::array::from_fn(|f| {
+            let mut values: Vec<FacetValue> = counts[f]
                 .iter()
-                .map(|(v, c)| FacetValue {
-                    value: (*v).to_owned(),
-                    count: *c,
-                    selected: selected[i].contains(v),
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(n, c)| FacetValue {
+                    value: self.facet_names[f][n].clone(),
+                    count: *c as usize,
+                    selected: search.selected[f].contains(&self.facet_names[f][n]),
                 })
                 .collect();
             // Selected values stay visible even when the other filters leave them no hit.
-            for v in &search.selected[i] {
-                if !values.iter().any(|f| &f.value == v) {
+            for v in &search.selected[f] {
+                if !values.iter().any(|x| &x.value == v) {
                     values.push(FacetValue {
                         value: v.clone(),
                         count: 0,
@@ -306,7 +349,7 @@ impl Snapshot {
                     });
                 }
             }
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            sort_facet(&mut values);
             values
         });
         Hits {
@@ -316,30 +359,59 @@ impl Snapshot {
         }
     }
 
-    fn facet_values<'a>(&'a self, entry: &'a Entry) -> [Vec<&'a str>; 4] {
-        [
-            entry.themes.iter().map(String::as_str).collect(),
-            self.publisher_of(entry)
-                .map(|p| p.slug.as_str())
-                .into_iter()
-                .collect(),
-            entry.formats.iter().map(String::as_str).collect(),
-            vec![entry.license_code()],
-        ]
+    /// The facet counts over every published dataset.
+    fn unfiltered(&self) -> &[Vec<FacetValue>; 4] {
+        self.unfiltered.get_or_init(|| {
+            let mut tally: [Vec<u32>; 4] =
+                std::array::from_fn(|f| vec![0; self.facet_names[f].len()]);
+            for ids in &self.facet_ids {
+                for f in 0..4 {
+                    for n in &ids[f] {
+                        tally[f][*n as usize] += 1;
+                    }
+                }
+            }
+            std::array::from_fn(|f| {
+                let mut values: Vec<FacetValue> = tally[f]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(n, c)| FacetValue {
+                        value: self.facet_names[f][n].clone(),
+                        count: *c as usize,
+                        selected: false,
+                    })
+                    .collect();
+                sort_facet(&mut values);
+                values
+            })
+        })
+    }
+
+    /// Each dataset's place in title order.
+    fn title_rank(&self, english: bool) -> &[u32] {
+        self.title_rank[usize::from(english)].get_or_init(|| {
+            let mut keys: Vec<(String, u32)> = self
+                .datasets
+                .iter()
+                .enumerate()
+                .map(|(p, d)| (sort_key(title(d, english)), p as u32))
+                .collect();
+            keys.sort();
+            let mut rank = vec![0; keys.len()];
+            for (r, (_, p)) in keys.into_iter().enumerate() {
+                rank[p as usize] = r as u32;
+            }
+            rank
+        })
     }
 
     /// Theme codes with their number of datasets, most frequent first.
     pub fn theme_counts(&self) -> Vec<(String, usize)> {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for entry in &self.datasets {
-            for theme in &entry.themes {
-                *counts.entry(theme).or_default() += 1;
-            }
-        }
-        let mut out: Vec<(String, usize)> =
-            counts.into_iter().map(|(t, c)| (t.to_owned(), c)).collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        out
+        self.unfiltered()[FacetKind::Theme.position()]
+            .iter()
+            .map(|v| (v.value.clone(), v.count))
+            .collect()
     }
 
     /// The publisher with `slug`.
@@ -365,30 +437,42 @@ fn title(entry: &Entry, english: bool) -> &str {
     }
 }
 
-/// Titles compared without case, umlauts sorted with their base letter (as German dictionaries do).
+/// Most frequent first, then by value.
+fn sort_facet(values: &mut [FacetValue]) {
+    values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+}
+
+/// A title's sort key: without case, umlauts with their base letter (as German dictionaries sort),
+/// then the title itself to break ties.
+fn sort_key(title: &str) -> String {
+    let mut key: String = title
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ä' => 'a',
+            'ö' => 'o',
+            'ü' => 'u',
+            'ß' => 's',
+            c => c,
+        })
+        .collect();
+    key.push('\0');
+    key.push_str(title);
+    key
+}
+
+/// Titles compared as [`sort_key`] orders them.
 fn compare_titles(a: &str, b: &str) -> Ordering {
-    let key = |s: &str| -> String {
-        s.chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| match c {
-                'ä' => 'a',
-                'ö' => 'o',
-                'ü' => 'u',
-                'ß' => 's',
-                c => c,
-            })
-            .collect()
-    };
-    key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+    sort_key(a).cmp(&sort_key(b))
 }
 
 /// `None` when a word is missing; otherwise a score that favours words in the title.
-fn text_score(entry: &Entry, words: &[String]) -> Option<u32> {
+fn text_score(entry: &Entry, words: &[memchr::memmem::Finder<'_>]) -> Option<u32> {
     let mut score = 0;
     for word in words {
-        if entry.titles_lower.contains(word.as_str()) {
+        if word.find(entry.titles_lower.as_bytes()).is_some() {
             score += 3;
-        } else if entry.search_text.contains(word.as_str()) {
+        } else if word.find(entry.search_text.as_bytes()).is_some() {
             score += 1;
         } else {
             return None;
@@ -629,12 +713,48 @@ fn finish(
             publishers[*i].datasets += 1;
         }
     }
+    let mut facet_names: [Vec<String>; 4] = Default::default();
+    let mut facet_numbers: [HashMap<String, u32>; 4] = Default::default();
+    // Publishers are numbered by position, so their names are the slugs in order.
+    for p in &publishers {
+        facet_numbers[1].insert(p.slug.clone(), facet_names[1].len() as u32);
+        facet_names[1].push(p.slug.clone());
+    }
+    let mut number = |f: usize, value: &str| -> u32 {
+        if let Some(n) = facet_numbers[f].get(value) {
+            return *n;
+        }
+        let n = facet_names[f].len() as u32;
+        facet_names[f].push(value.to_owned());
+        facet_numbers[f].insert(value.to_owned(), n);
+        n
+    };
+    let facet_ids = datasets
+        .iter()
+        .map(|d| {
+            [
+                d.themes.iter().map(|t| number(0, t)).collect(),
+                publisher_at
+                    .get(&d.publisher)
+                    .map(|p| *p as u32)
+                    .into_iter()
+                    .collect(),
+                d.formats.iter().map(|t| number(2, t)).collect(),
+                vec![number(3, d.license_code())],
+            ]
+        })
+        .collect();
     Snapshot {
         seq,
         catalog: None,
         datasets,
         publishers,
         publisher_at,
+        facet_ids,
+        facet_names,
+        facet_numbers,
+        unfiltered: OnceLock::new(),
+        title_rank: [OnceLock::new(), OnceLock::new()],
     }
 }
 
