@@ -164,6 +164,36 @@ pub fn license_label(iri: &str) -> Option<&'static str> {
         .map(|(_, label)| label.trim())
 }
 
+/// German and English labels of the EU data themes (from the EU Vocabularies authority table).
+pub fn theme_labels(code: &str) -> (&str, &str) {
+    match code {
+        "AGRI" => (
+            "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
+            "Agriculture, fisheries, forestry and food",
+        ),
+        "ECON" => ("Wirtschaft und Finanzen", "Economy and finance"),
+        "EDUC" => ("Bildung, Kultur und Sport", "Education, culture and sport"),
+        "ENER" => ("Energie", "Energy"),
+        "ENVI" => ("Umwelt", "Environment"),
+        "GOVE" => (
+            "Regierung und öffentlicher Sektor",
+            "Government and public sector",
+        ),
+        "HEAL" => ("Gesundheit", "Health"),
+        "INTR" => ("Internationale Themen", "International issues"),
+        "JUST" => (
+            "Justiz, Rechtssystem und öffentliche Sicherheit",
+            "Justice, legal system and public safety",
+        ),
+        "REGI" => ("Regionen und Städte", "Regions and cities"),
+        "SOCI" => ("Bevölkerung und Gesellschaft", "Population and society"),
+        "TECH" => ("Wissenschaft und Technologie", "Science and technology"),
+        "TRAN" => ("Verkehr", "Transport"),
+        "OP_DATPRO" => ("Vorläufige Daten", "Provisional data"),
+        other => (other, other),
+    }
+}
+
 /// `type/subtype` with the characters RFC 6838 allows.
 fn is_media_type(code: &str) -> bool {
     let ok = |part: &str| {

@@ -201,7 +201,7 @@ impl Mapping {
         for theme in &doc.themes {
             if let Some(node) = g.typed_iri(&me, dcat::THEME, theme, skos::CONCEPT) {
                 let code = theme.rsplit('/').next().unwrap_or_default();
-                let (de, en) = theme_labels(code);
+                let (de, en) = crate::catalog::vocab::theme_labels(code);
                 g.lang_text(&node, skos::PREF_LABEL, de, Some(en));
             }
         }
@@ -436,36 +436,6 @@ pub fn presentation_order(quads: &mut [Quad]) {
     }
 }
 
-/// German and English labels of the EU data themes (from the EU Vocabularies authority table).
-fn theme_labels(code: &str) -> (&str, &str) {
-    match code {
-        "AGRI" => (
-            "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
-            "Agriculture, fisheries, forestry and food",
-        ),
-        "ECON" => ("Wirtschaft und Finanzen", "Economy and finance"),
-        "EDUC" => ("Bildung, Kultur und Sport", "Education, culture and sport"),
-        "ENER" => ("Energie", "Energy"),
-        "ENVI" => ("Umwelt", "Environment"),
-        "GOVE" => (
-            "Regierung und öffentlicher Sektor",
-            "Government and public sector",
-        ),
-        "HEAL" => ("Gesundheit", "Health"),
-        "INTR" => ("Internationale Themen", "International issues"),
-        "JUST" => (
-            "Justiz, Rechtssystem und öffentliche Sicherheit",
-            "Justice, legal system and public safety",
-        ),
-        "REGI" => ("Regionen und Städte", "Regions and cities"),
-        "SOCI" => ("Bevölkerung und Gesellschaft", "Population and society"),
-        "TECH" => ("Wissenschaft und Technologie", "Science and technology"),
-        "TRAN" => ("Verkehr", "Transport"),
-        "OP_DATPRO" => ("Vorläufige Daten", "Provisional data"),
-        other => (other, other),
-    }
-}
-
 /// `LocalAuthority` → `Local Authority` (labels of ADMS publisher types).
 fn words(camel: &str) -> String {
     let mut out = String::with_capacity(camel.len() + 4);
@@ -607,6 +577,9 @@ mod tests {
     #[test]
     fn publisher_type_labels_come_from_the_iri() {
         assert_eq!(words("LocalAuthority"), "Local Authority");
-        assert_eq!(theme_labels("GOVE").1, "Government and public sector");
+        assert_eq!(
+            crate::catalog::vocab::theme_labels("GOVE").1,
+            "Government and public sector"
+        );
     }
 }

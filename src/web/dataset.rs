@@ -131,11 +131,7 @@ pub async fn dataset(
     projector: web::Data<Projector>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let rdf: Vec<&str> = Format::ALL
-        .iter()
-        .flat_map(|f| f.accepted_media_types().iter().copied())
-        .collect();
-    if wants_html(&req, &rdf, false) != Some(true) {
+    if wants_html(&req, &super::pages::rdf_types(), false) != Some(true) {
         return crate::http::rdf::dataset_negotiated(req, path, projector).await;
     }
     let negotiated = i18n::negotiate(&req);

@@ -463,32 +463,7 @@ pub static EN: Texts = Texts {
 
 /// The label of an EU data theme (by its code, e.g. `GOVE`) in `lang`.
 pub fn theme_label(code: &str, lang: Lang) -> &str {
-    let (de, en) = match code {
-        "AGRI" => (
-            "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
-            "Agriculture, fisheries, forestry and food",
-        ),
-        "ECON" => ("Wirtschaft und Finanzen", "Economy and finance"),
-        "EDUC" => ("Bildung, Kultur und Sport", "Education, culture and sport"),
-        "ENER" => ("Energie", "Energy"),
-        "ENVI" => ("Umwelt", "Environment"),
-        "GOVE" => (
-            "Regierung und öffentlicher Sektor",
-            "Government and public sector",
-        ),
-        "HEAL" => ("Gesundheit", "Health"),
-        "INTR" => ("Internationale Themen", "International issues"),
-        "JUST" => (
-            "Justiz, Rechtssystem und öffentliche Sicherheit",
-            "Justice, legal system and public safety",
-        ),
-        "REGI" => ("Regionen und Städte", "Regions and cities"),
-        "SOCI" => ("Bevölkerung und Gesellschaft", "Population and society"),
-        "TECH" => ("Wissenschaft und Technologie", "Science and technology"),
-        "TRAN" => ("Verkehr", "Transport"),
-        "OP_DATPRO" => ("Vorläufige Daten", "Provisional data"),
-        other => (other, other),
-    };
+    let (de, en) = crate::catalog::vocab::theme_labels(code);
     match lang {
         Lang::De => de,
         Lang::En => en,

@@ -21,7 +21,8 @@ const NEWEST: usize = 8;
 /// Characters of a description shown in a result.
 const EXCERPT: usize = 240;
 
-fn rdf_types() -> Vec<&'static str> {
+/// Every media type that selects an RDF format.
+pub fn rdf_types() -> Vec<&'static str> {
     Format::ALL
         .iter()
         .flat_map(|f| f.accepted_media_types().iter().copied())
