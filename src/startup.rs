@@ -105,6 +105,9 @@ impl Application {
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.
         .tcp_nodelay(true)
+        // SIGTERM/SIGINT are handled in `run_until_stopped`, which first cancels running queries.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         .listen(listener)?
         .run();
         tracing::info!(
@@ -147,9 +150,43 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM.
+    /// Serves until SIGINT/SIGTERM. On a signal, running SPARQL evaluations are cancelled at once and
+    /// requests in flight get [`SHUTDOWN_GRACE_SECS`] to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => return result,
+            signal = stop_signal() => {
+                signal?;
+                tracing::info!("stopping: cancelling running SPARQL queries, finishing requests");
+            }
+        }
+        self.sparql.stop();
+        // The server future carries the stop out, so it is polled while the stop is awaited.
+        let (_, result) = tokio::join!(handle.stop(true), server);
+        result
+    }
+}
+
+/// Seconds requests in flight get to finish after a stop signal.
+pub const SHUTDOWN_GRACE_SECS: u64 = 3;
+
+/// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }
 

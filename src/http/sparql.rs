@@ -164,7 +164,7 @@ async fn run(
     request: QueryRequest,
     format: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = service.check(&request)?;
+    let query = service.check(request).await?;
     let form = query.form();
     let format = match format {
         Some(name) => ResultFormat::from_name(&name, form).ok_or_else(|| {
@@ -259,12 +259,14 @@ impl From<SparqlError> for ApiError {
         let message = error.to_string();
         let (status, code) = match &error {
             SparqlError::Syntax(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            SparqlError::TooComplex(_) => (StatusCode::BAD_REQUEST, "query_too_complex"),
             SparqlError::UpdateRefused => (StatusCode::FORBIDDEN, "update_refused"),
             SparqlError::ServiceRefused(_) => (StatusCode::FORBIDDEN, "service_refused"),
             SparqlError::BadGraph { parameter, .. } => {
                 return ApiError::bad_parameter(parameter, message);
             }
             SparqlError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "too_many_queries"),
+            SparqlError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
             SparqlError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "query_timeout"),
             SparqlError::TooManyRows(_) | SparqlError::TooManyBytes(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "result_too_large")

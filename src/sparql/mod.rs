@@ -3,18 +3,24 @@
 //! cancels the evaluation itself, caps on result rows and bytes, a bound on concurrent evaluations,
 //! and results streamed to the client in chunks.
 //!
-//! Each query runs on a blocking thread holding one of the concurrency permits. The HTTP status is
+//! Each query is parsed and evaluated on a thread of its own with a large stack ([`guard`] bounds how
+//! deep any stage can recurse), holding one of the concurrency permits; HTTP workers never parse. The
+//! timeout cancels every operator of the evaluation (joins, products, ORDER BY, GROUP BY check the
+//! token for each solution, see `vendor/spareval`), and shutting down cancels every running query. The HTTP status is
 //! decided by the first chunk: an error before it (syntax, timeout, cap) is answered as a JSON problem;
 //! an error after it aborts the response, so a client never takes a cut-off result for a whole one.
 
 pub mod description;
 pub mod examples;
+pub mod guard;
 pub mod output;
 pub mod query;
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, ready};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -22,7 +28,7 @@ use futures_util::{Stream, StreamExt};
 use oxigraph::io::RdfSerializer;
 use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 pub use output::ResultFormat;
 pub use query::{CheckedQuery, QueryForm, QueryRequest};
@@ -52,6 +58,9 @@ pub enum SparqlError {
     /// The query text does not parse; the parser's message.
     #[error("{0}")]
     Syntax(String),
+    /// The query nests too deeply or chains too many operators to be parsed or evaluated safely.
+    #[error("{0}")]
+    TooComplex(guard::TooComplex),
     /// The text is a SPARQL update.
     #[error("this endpoint is read-only: SPARQL updates are refused")]
     UpdateRefused,
@@ -73,6 +82,9 @@ pub enum SparqlError {
     /// Every evaluation slot stayed busy for the whole queue wait.
     #[error("too many SPARQL queries are running; retry in a moment")]
     Busy,
+    /// The server is shutting down and takes no more queries.
+    #[error("the server is shutting down; retry in a moment")]
+    ShuttingDown,
     /// The evaluation ran into the timeout and was stopped.
     #[error("the query did not finish within {0} s and was stopped; narrow it down or add a LIMIT")]
     Timeout(u64),
@@ -112,23 +124,67 @@ pub struct SparqlService {
     base: String,
     limits: Limits,
     permits: Arc<Semaphore>,
-    running: Arc<AtomicUsize>,
+    running: Arc<Registry>,
 }
 
-/// Counts an evaluation as running while it lives.
-struct Running(Arc<AtomicUsize>);
+/// The evaluations running now, with their cancellation tokens, and whether the service stopped.
+#[derive(Default)]
+struct Registry {
+    count: AtomicUsize,
+    next: AtomicU64,
+    stopped: AtomicBool,
+    tokens: Mutex<HashMap<u64, CancellationToken>>,
+}
+
+/// Counts an evaluation as running (and cancellable by [`SparqlService::stop`]) while it lives.
+struct Running {
+    registry: Arc<Registry>,
+    id: u64,
+}
 
 impl Running {
-    fn start(counter: Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::AcqRel);
-        Self(counter)
+    fn start(registry: Arc<Registry>, token: CancellationToken) -> Self {
+        let id = registry.next.fetch_add(1, Ordering::Relaxed);
+        registry.count.fetch_add(1, Ordering::AcqRel);
+        registry
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, token.clone());
+        // A stop that came between the caller's check and the registration still reaches this one.
+        if registry.stopped.load(Ordering::Acquire) {
+            token.cancel();
+        }
+        Self { registry, id }
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.registry
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+        self.registry.count.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// Runs `work` on a new thread with a stack of [`guard::STACK_BYTES`] and hands back its result.
+fn on_query_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<oneshot::Receiver<T>, SparqlError> {
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("odcat-sparql".into())
+        .stack_size(guard::STACK_BYTES)
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| {
+            SparqlError::Internal(anyhow::Error::new(e).context("failed to start a query thread"))
+        })?;
+    Ok(rx)
 }
 
 impl SparqlService {
@@ -140,7 +196,20 @@ impl SparqlService {
             base: base.trim_end_matches('/').to_owned(),
             permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
             limits,
-            running: Arc::new(AtomicUsize::new(0)),
+            running: Arc::new(Registry::default()),
+        }
+    }
+
+    /// Cancels every running evaluation and refuses new ones (at shutdown).
+    pub fn stop(&self) {
+        self.running.stopped.store(true, Ordering::Release);
+        let tokens = self
+            .running
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for token in tokens.values() {
+            token.cancel();
         }
     }
 
@@ -156,12 +225,17 @@ impl SparqlService {
 
     /// Evaluations running now (each on its own blocking thread).
     pub fn running(&self) -> usize {
-        self.running.load(Ordering::Acquire)
+        self.running.count.load(Ordering::Acquire)
     }
 
-    /// Parses and checks a request.
-    pub fn check(&self, request: &QueryRequest) -> Result<CheckedQuery, SparqlError> {
-        CheckedQuery::parse(request, &self.base)
+    /// Parses and checks a request, on a query thread (see [`guard`]), never on the caller's.
+    pub async fn check(&self, request: QueryRequest) -> Result<CheckedQuery, SparqlError> {
+        let base = self.base.clone();
+        on_query_thread(move || CheckedQuery::parse(&request, &base))?
+            .await
+            .map_err(|_| {
+                SparqlError::Internal(anyhow::anyhow!("the query thread ended without an answer"))
+            })?
     }
 
     /// Evaluates `query` and streams its result in `format`. Waits up to the queue wait for a free
@@ -181,6 +255,9 @@ impl SparqlService {
             Ok(Ok(permit)) => permit,
             Ok(Err(_)) | Err(_) => return Err(SparqlError::Busy),
         };
+        if self.running.stopped.load(Ordering::Acquire) {
+            return Err(SparqlError::ShuttingDown);
+        }
         let (tx, mut rx) = mpsc::channel::<Result<Chunk, SparqlError>>(4);
         let token = CancellationToken::new();
         let timer = {
@@ -191,15 +268,24 @@ impl SparqlService {
                 token.cancel();
             })
         };
-        let running = Running::start(self.running.clone());
+        let running = Running::start(self.running.clone(), token.clone());
+        let registry = self.running.clone();
         let store = self.store.clone();
         let limits = self.limits.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Handle::current();
+        on_query_thread(move || {
             let _span = span.enter();
+            // The result writer waits for the client on the runtime's timers.
+            let _runtime = runtime.enter();
             let started = Instant::now();
             let mut out = ChunkSender::new(tx, limits.max_bytes, started + limits.timeout);
-            let outcome = evaluate(&store, query, format, &limits, token, started, &mut out);
+            let outcome = match evaluate(&store, query, format, &limits, token, started, &mut out) {
+                Err(SparqlError::Timeout(_)) if registry.stopped.load(Ordering::Acquire) => {
+                    Err(SparqlError::ShuttingDown)
+                }
+                outcome => outcome,
+            };
             timer.abort();
             let millis = started.elapsed().as_millis() as u64;
             match outcome {
@@ -224,7 +310,7 @@ impl SparqlService {
             }
             drop(permit);
             drop(running);
-        });
+        })?;
         match rx.recv().await {
             None => Err(SparqlError::Internal(anyhow::anyhow!(
                 "the SPARQL evaluation thread ended without an answer"
@@ -232,8 +318,30 @@ impl SparqlService {
             Some(Err(error)) => Err(error),
             Some(Ok(first)) if first.last => Ok(Answer::Whole(first.bytes)),
             Some(Ok(first)) => {
-                let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
-                    .map(|chunk| chunk.map(|c| c.bytes));
+                // A channel that closes before the last chunk (or an error) means the evaluation
+                // ended without finishing the result: end the response in an error, never cleanly.
+                let mut ended = false;
+                let rest = futures_util::stream::poll_fn(move |cx| {
+                    if ended {
+                        return Poll::Ready(None);
+                    }
+                    Poll::Ready(match ready!(rx.poll_recv(cx)) {
+                        Some(Ok(chunk)) => {
+                            ended = chunk.last;
+                            Some(Ok(chunk.bytes))
+                        }
+                        Some(Err(error)) => {
+                            ended = true;
+                            Some(Err(error))
+                        }
+                        None => {
+                            ended = true;
+                            Some(Err(SparqlError::Internal(anyhow::anyhow!(
+                                "the SPARQL result ended before its last chunk"
+                            ))))
+                        }
+                    })
+                });
                 Ok(Answer::Stream(Box::pin(
                     futures_util::stream::once(async move { Ok(first.bytes) }).chain(rest),
                 )))

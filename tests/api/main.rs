@@ -13,5 +13,6 @@ mod portal;
 mod rdf;
 mod refusals;
 mod sparql;
+mod sparql_hostile;
 mod tables;
 mod writes;
