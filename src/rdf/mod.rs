@@ -6,6 +6,7 @@ pub mod format;
 pub mod mapping;
 pub mod projector;
 pub mod publish;
+pub mod records;
 pub mod rows;
 pub mod store;
 pub mod vocab;

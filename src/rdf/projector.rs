@@ -298,7 +298,8 @@ impl Projector {
             }
         }
         let mut graphs: Vec<(NamedNode, Vec<Quad>)> = Vec::new();
-        if catalog_changed {
+        // The catalogue's `dct:modified` follows every change of its datasets and publishers.
+        if catalog_changed || !publishers.is_empty() || !datasets.is_empty() {
             graphs.push((self.mapping.catalog_iri(), self.catalog_quads().await?));
         }
         if !publishers.is_empty() {
@@ -453,7 +454,12 @@ pub async fn catalog_graph(
         .one(db)
         .await?
         .context("the catalogue's publisher is missing")?;
-    Ok(mapping.catalog_quads(&c, &publisher.slug))
+    // The catalogue's `dct:modified` is the last change of its contents, not of its own record.
+    let modified = super::publish::contents_modified(db).await?;
+    Ok(mapping.catalog_quads(
+        &super::publish::with_contents_modified(&c, modified),
+        &publisher.slug,
+    ))
 }
 
 /// The graphs of `models` (which must be published), mapped from the record: the documents are read
