@@ -114,6 +114,7 @@ pub struct ListingTotals {
 struct TotalsAt {
     seq: i64,
     listings: HashMap<Option<i64>, ListingFacts>,
+    starts: HashMap<DateTime<Utc>, i64>,
     contents_modified: Option<Option<DateTime<FixedOffset>>>,
 }
 
@@ -156,6 +157,22 @@ impl ListingTotals {
             at.listings.insert(key, facts);
         });
         Ok(facts)
+    }
+
+    /// The first `change_log` entry of a `modified_since` listing (see [`first_change_since`]).
+    async fn start(&self, db: &DatabaseConnection, since: DateTime<Utc>) -> anyhow::Result<i64> {
+        let seq = max_seq(db).await?;
+        if let Some(Some(from)) = self.at(seq, |at| at.starts.get(&since).copied()) {
+            return Ok(from);
+        }
+        let from = first_change_since(db, since).await?;
+        self.at(seq, |at| {
+            if at.starts.len() >= Self::CAPACITY {
+                at.starts.clear();
+            }
+            at.starts.insert(since, from);
+        });
+        Ok(from)
     }
 
     /// The last change of the catalogue's contents: the catalogue record, its publishers, and every
@@ -369,7 +386,7 @@ pub async fn catalogue_page(
     let listing = match req.modified_since {
         None => Listing::All,
         Some(since) => Listing::Since {
-            from: first_change_since(db, since).await?,
+            from: totals.start(db, since).await?,
         },
     };
     // Independent reads run concurrently, on separate pooled connections.
