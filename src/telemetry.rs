@@ -9,18 +9,16 @@ use std::io::{self, Write};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
 
 /// Installs the global subscriber; logs go to stderr so command output on stdout stays clean.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second init (tests, embedding) keeps the first subscriber.
-    drop(tracing::subscriber::set_global_default(subscriber(
-        format,
-        filter,
-        EscapingWriter(io::stderr),
-    )));
+    // `try_init` also routes the `log` records of actix into tracing. A second init (tests,
+    // embedding) keeps the first subscriber.
+    drop(subscriber(format, filter, EscapingWriter(io::stderr)).try_init());
 }
 
 /// The subscriber of `init`, writing to `writer`.
