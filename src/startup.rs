@@ -87,7 +87,7 @@ impl Application {
             ),
         });
         let epoch = web::Data::new(
-            crate::rdf::publish::PublicationEpoch::load(
+            crate::rdf::listing::PublicationEpoch::load(
                 catalog.db(),
                 &publication_fingerprint(settings),
             )

@@ -10,7 +10,8 @@ use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
 use crate::error::ApiError;
-use crate::rdf::publish::{self, DatasetDocument, PageRequest, PublicationEpoch};
+use crate::rdf::listing::PublicationEpoch;
+use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, Projector};
 
 /// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE`.

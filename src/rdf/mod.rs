@@ -3,6 +3,7 @@
 //! rows of hosted tables, and the serialisations.
 
 pub mod format;
+pub mod listing;
 pub mod mapping;
 pub mod projector;
 pub mod publish;

@@ -16,8 +16,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::listing::ListingTotals;
 use super::mapping::{Mapping, RecordDates};
-use super::publish::ListingTotals;
 use super::store::{Change, MAPPING, Position, RdfStore};
 use crate::catalog::change::EntityKind;
 use crate::catalog::document::DatasetDocument;
@@ -455,7 +455,7 @@ pub async fn catalog_graph(
         .await?
         .context("the catalogue's publisher is missing")?;
     // The catalogue's `dct:modified` is the last change of its contents, not of its own record.
-    let modified = super::publish::contents_modified(db).await?;
+    let modified = super::listing::contents_modified(db).await?;
     Ok(mapping.catalog_quads(
         &super::publish::with_contents_modified(&c, modified),
         &publisher.slug,
