@@ -151,6 +151,18 @@ pub struct Settings {
     /// built-in texts filled from the catalogue record otherwise.
     #[arg(long, env = "ODCAT_PAGES_DIR", global = true)]
     pub pages_dir: Option<PathBuf>,
+    /// Seconds a request body may take to arrive, plus one second per `ODCAT_BODY_MIN_RATE` bytes
+    /// received; a slower body is answered 408 and its connection closed.
+    #[arg(long, env = "ODCAT_BODY_TIMEOUT", default_value_t = 20, global = true)]
+    pub body_timeout: u64,
+    /// Bytes per second of request body that extend its read deadline by one second.
+    #[arg(
+        long,
+        env = "ODCAT_BODY_MIN_RATE",
+        default_value_t = 500,
+        global = true
+    )]
+    pub body_min_rate: u64,
 }
 
 impl Settings {
@@ -214,6 +226,8 @@ impl Settings {
             max_body_bytes: 1_048_576,
             max_upload_bytes: 1_073_741_824,
             pages_dir: None,
+            body_timeout: 20,
+            body_min_rate: 500,
         }
     }
 }

@@ -86,14 +86,32 @@ impl Application {
                     .context("failed to read the portal's texts (ODCAT_PAGES_DIR)")?,
             ),
         });
+        let epoch = web::Data::new(
+            crate::rdf::listing::PublicationEpoch::load(
+                catalog.db(),
+                &publication_fingerprint(settings),
+            )
+            .await
+            .context("failed to read the publication settings")?,
+        );
+        let hardening = web::Data::new(http::hardening::Hardening {
+            https: settings.base_url().starts_with("https://"),
+            body_timeout: std::time::Duration::from_secs(settings.body_timeout.max(1)),
+            body_min_rate: settings.body_min_rate.max(1),
+        });
         // Fill the portal's index before the first visitor.
         portal.index.snapshot().await?;
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(http::hardening::body_deadline))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(http::conditional::encoding_validators))
+                .wrap(middleware::from_fn(http::hardening::security_headers))
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(TracingLogger::default())
+                .app_data(epoch.clone())
+                .app_data(hardening.clone())
                 .app_data(data.clone())
                 .app_data(rdf.clone())
                 .app_data(sparql_data.clone())
@@ -205,6 +223,20 @@ pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow:
         )
     })?;
     Ok(projector)
+}
+
+/// What shapes the published DCAT-AP documents besides the record: when it changes, their
+/// `Last-Modified` moves (see [`crate::rdf::publish::PublicationEpoch`]).
+pub fn publication_fingerprint(settings: &Settings) -> String {
+    format!(
+        "odcat {} | mapping {} | base {} | contributor {:?} | page size {} | row cap {:?}",
+        env!("CARGO_PKG_VERSION"),
+        crate::rdf::store::MAPPING,
+        settings.base_url(),
+        settings.contributor_id,
+        settings.catalog_page_size,
+        settings.row_cap(),
+    )
 }
 
 /// The DCAT-AP mapping configured by `settings`.

@@ -169,7 +169,7 @@ impl DatasetSort {
 /// Who is asking: decides whether drafts are visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
-    /// Anonymous: published and withdrawn datasets.
+    /// Anonymous: published datasets and those withdrawn after their publication.
     Public,
     /// An editor: also the drafts of this publisher.
     Publisher(Uuid),
@@ -248,13 +248,14 @@ pub async fn list_datasets(
     if !filter.statuses.is_empty() {
         cond = cond.add(dataset::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
-    let draft = DatasetStatus::Draft.as_str();
+    // What never was public (a draft, also one withdrawn before its first publication) stays
+    // private.
     cond = match filter.visibility {
         Visibility::All => cond,
-        Visibility::Public => cond.add(dataset::Column::Status.ne(draft)),
+        Visibility::Public => cond.add(was_public_condition()),
         Visibility::Publisher(id) => cond.add(
             Condition::any()
-                .add(dataset::Column::Status.ne(draft))
+                .add(was_public_condition())
                 .add(dataset::Column::PublisherId.eq(id)),
         ),
     };
@@ -534,4 +535,95 @@ pub async fn hosted_tables(
             Ok((StoredTable::from_model(m)?, public))
         })
         .collect()
+}
+
+/// Whether a dataset is, or was, public: published, or withdrawn after it had been published. A draft
+/// withdrawn before its first publication never was public and stays private.
+pub fn was_public(m: &dataset::Model) -> bool {
+    m.status == DatasetStatus::Published.as_str()
+        || (m.status == DatasetStatus::Withdrawn.as_str() && m.published_at.is_some())
+}
+
+/// The SQL form of [`was_public`].
+pub fn was_public_condition() -> Condition {
+    Condition::any()
+        .add(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
+        .add(
+            Condition::all()
+                .add(dataset::Column::Status.eq(DatasetStatus::Withdrawn.as_str()))
+                .add(dataset::Column::PublishedAt.is_not_null()),
+        )
+}
+
+/// `dataset.listing_position`: drawn once, at a dataset's first publication, and kept for ever. The
+/// DCAT-AP pages are ranges of it (a withdrawn dataset leaves a gap), so a crawl page by page never
+/// skips or repeats a dataset that stays published. Only the listings read it, so the entity leaves
+/// it out.
+pub fn listing_position() -> sea_orm::sea_query::Expr {
+    Expr::col((
+        dataset::Entity,
+        sea_orm::sea_query::Alias::new("listing_position"),
+    ))
+}
+
+/// `dataset.change_seq`: the `change_log` sequence number of the dataset's last write (the order of
+/// the `modified_since` pages).
+pub fn change_seq() -> sea_orm::sea_query::Expr {
+    Expr::col((
+        dataset::Entity,
+        sea_orm::sea_query::Alias::new("change_seq"),
+    ))
+}
+
+/// Stamps dataset `id` after its write in `txn`: `change_seq` becomes the number of the change just
+/// recorded, and a dataset published for the first time draws the next listing position. Call it
+/// right after [`super::change::record`]: both numbers are drawn while the writers are ordered
+/// (serialised on SQLite; on PostgreSQL under `change_log`'s advisory lock, held until the commit),
+/// so no number becomes visible after a higher one and a crawler that has passed a position never
+/// misses a dataset that appears there later.
+pub async fn stamp_listing(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    published: bool,
+) -> Result<(), DbErr> {
+    use entities::change_log;
+    let seq: Option<i64> = change_log::Entity::find()
+        .select_only()
+        .column_as(change_log::Column::Seq.max(), "seq")
+        .filter(change_log::Column::EntityKind.eq(super::change::EntityKind::Dataset.as_str()))
+        .filter(change_log::Column::EntityId.eq(id))
+        .into_tuple::<Option<i64>>()
+        .one(txn)
+        .await?
+        .flatten();
+    let mut update = dataset::Entity::update_many()
+        .col_expr(
+            sea_orm::sea_query::Alias::new("change_seq"),
+            Expr::value(seq.unwrap_or(0)),
+        )
+        .filter(dataset::Column::Id.eq(id));
+    if published {
+        let position: Option<Option<i64>> = dataset::Entity::find()
+            .select_only()
+            .expr_as(listing_position(), "p")
+            .filter(dataset::Column::Id.eq(id))
+            .into_tuple::<Option<i64>>()
+            .one(txn)
+            .await?;
+        if matches!(position, Some(None)) {
+            let last: Option<i64> = dataset::Entity::find()
+                .select_only()
+                .expr_as(listing_position().max(), "p")
+                .into_tuple::<Option<i64>>()
+                .one(txn)
+                .await?
+                .flatten();
+            update = update.col_expr(
+                sea_orm::sea_query::Alias::new("listing_position"),
+                Expr::value(last.unwrap_or(0) + 1),
+            );
+        }
+    }
+    update.exec(txn).await?;
+    Ok(())
 }

@@ -373,7 +373,7 @@ pub async fn writable_dataset(
 
 fn visible(model: Option<dataset::Model>, visibility: Visibility) -> Option<dataset::Model> {
     model.filter(|m| {
-        m.status != DatasetStatus::Draft.as_str()
+        repo::was_public(m)
             || match visibility {
                 Visibility::All => true,
                 Visibility::Publisher(p) => m.publisher_id == p,
@@ -505,7 +505,8 @@ async fn write_dataset(
         published_at: Set(current
             .as_ref()
             .and_then(|c| c.published_at)
-            .or_else(|| (status != DatasetStatus::Draft).then_some(now))),
+            // Only a publication makes a dataset public: a draft withdrawn before it stays private.
+            .or_else(|| (status == DatasetStatus::Published).then_some(now))),
         created_at: Set(current.as_ref().map_or(now, |c| c.created_at)),
         updated_at: Set(now),
     };
@@ -542,6 +543,7 @@ async fn write_dataset(
     write_contact_point(txn, id, new.contact_point.as_ref()).await?;
     write_distributions(txn, id, &new, now).await?;
     change::record(txn, EntityKind::Dataset, id, operation).await?;
+    repo::stamp_listing(txn, id, status == DatasetStatus::Published).await?;
     Ok(id)
 }
 

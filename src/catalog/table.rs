@@ -631,6 +631,7 @@ pub async fn swap_in(
         .exec(txn)
         .await?;
     change::record(txn, EntityKind::Dataset, dist.dataset_id, Operation::Update).await?;
+    super::repo::stamp_listing(txn, dist.dataset_id, false).await?;
     let operation = if old.is_some() {
         Operation::Update
     } else {

@@ -1,4 +1,9 @@
 //! Conditional GET: ETag and Last-Modified on every read, 304 when the client's copy is current.
+//!
+//! A compressed answer is another representation of the resource, so it gets its own strong tag:
+//! [`encoding_validators`] (outside the compression middleware) appends the coding to the tag
+//! (`"…-gzip"`, as Apache does) and adds `Vary: Accept-Encoding` to every answer with a tag; the
+//! comparisons here strip the coding again, so `If-None-Match` and `If-Match` work with either tag.
 
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{HttpRequest, HttpResponse};
@@ -101,7 +106,7 @@ impl Validators {
 }
 
 fn not_modified(req: &HttpRequest, etag: &str, last_modified: Option<HttpDate>) -> bool {
-    let weak = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let weak = |t: &str| identity_tag(t.trim().trim_start_matches("W/"));
     if let Some(value) = req.headers().get(header::IF_NONE_MATCH) {
         let Ok(value) = value.to_str() else {
             return false;
@@ -114,4 +119,104 @@ fn not_modified(req: &HttpRequest, etag: &str, last_modified: Option<HttpDate>) 
         return std::time::SystemTime::from(lm) <= std::time::SystemTime::from(since);
     }
     false
+}
+
+/// The content coding a tag suffix names (the codings the compression middleware produces).
+const CODINGS: [&str; 1] = ["gzip"];
+
+/// The tag of the identity representation: `"x-gzip"` → `"x"`; other tags unchanged.
+pub fn identity_tag(tag: &str) -> String {
+    let tag = tag.trim();
+    for coding in CODINGS {
+        if let Some(stem) = tag.strip_suffix(&format!("-{coding}\""))
+            && stem.starts_with('"')
+        {
+            return format!("{stem}\"");
+        }
+    }
+    tag.to_owned()
+}
+
+/// The tag of the representation in `coding`: `"x"` → `"x-gzip"` (`W/"x"` → `W/"x-gzip"`).
+pub fn encoded_tag(tag: &str, coding: &str) -> String {
+    match tag.strip_suffix('"') {
+        Some(stem) if tag.len() >= 2 => format!("{stem}-{coding}\""),
+        _ => tag.to_owned(),
+    }
+}
+
+/// The coding the compression middleware picks for `req` (`None`: identity).
+fn negotiated_coding(req: &actix_web::dev::ServiceRequest) -> Option<&'static str> {
+    use actix_web::http::header::{AcceptEncoding, ContentEncoding, Encoding, Header};
+    let accept = AcceptEncoding::parse(req).ok()?;
+    let supported = [
+        Encoding::Known(ContentEncoding::Gzip),
+        Encoding::Known(ContentEncoding::Identity),
+    ];
+    match accept.negotiate(supported.iter()) {
+        Some(Encoding::Known(ContentEncoding::Gzip)) => Some("gzip"),
+        _ => None,
+    }
+}
+
+/// Gives every compressed answer (and every 304 to a client that would get one) its own strong tag,
+/// and every answer with a tag `Vary: Accept-Encoding`. Wrap it outside `middleware::Compress`.
+pub async fn encoding_validators(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let wanted = negotiated_coding(&req);
+    let mut res = next.call(req).await?;
+    let not_modified = res.status() == actix_web::http::StatusCode::NOT_MODIFIED;
+    let headers = res.headers_mut();
+    let Some(tag) = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return Ok(res);
+    };
+    let sent = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let coding = match sent.as_deref() {
+        Some("identity") => None,
+        Some(coding) => CODINGS.iter().find(|c| **c == coding).copied(),
+        None if not_modified => wanted,
+        None => None,
+    };
+    if let Some(coding) = coding
+        && let Ok(value) = header::HeaderValue::from_str(&encoded_tag(&tag, coding))
+    {
+        headers.insert(header::ETAG, value);
+    }
+    let varies = headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|n| n.trim().eq_ignore_ascii_case("accept-encoding") || n.trim() == "*")
+        });
+    if !varies {
+        headers.append(
+            header::VARY,
+            header::HeaderValue::from_static("Accept-Encoding"),
+        );
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coded_tags_name_the_identity_tag() {
+        assert_eq!(encoded_tag("\"abc\"", "gzip"), "\"abc-gzip\"");
+        assert_eq!(encoded_tag("W/\"abc\"", "gzip"), "W/\"abc-gzip\"");
+        assert_eq!(identity_tag("\"abc-gzip\""), "\"abc\"");
+        assert_eq!(identity_tag(" \"abc\" "), "\"abc\"");
+        assert_eq!(identity_tag("\"-gzip\""), "\"\"");
+    }
 }

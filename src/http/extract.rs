@@ -129,6 +129,12 @@ fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiErr
     {
         return Err(bad());
     }
+    // A tag read from a compressed answer carries the coding (see `conditional::encoded_tag`); it
+    // names the same state of the resource.
+    let tags = tags
+        .iter()
+        .map(|t| super::conditional::identity_tag(t))
+        .collect();
     Ok(IfMatch(Precondition::Tags(tags)))
 }
 
@@ -227,14 +233,28 @@ pub async fn read_body(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| body_error(&e))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The answer to a body that could not be read: 408 when it did not arrive in time (see
+/// [`super::hardening::body_deadline`]), 400 when it broke off.
+pub fn body_error(e: &actix_web::error::PayloadError) -> ApiError {
+    if let actix_web::error::PayloadError::Io(io) = e
+        && io.kind() == std::io::ErrorKind::TimedOut
+    {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            io.to_string(),
+        );
+    }
+    ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", e.to_string())
 }
 
 /// Whether the body's content type is JSON or JSON Merge Patch.

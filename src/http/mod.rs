@@ -5,6 +5,7 @@ pub mod datasets;
 pub mod distributions;
 pub mod downloads;
 pub mod extract;
+pub mod hardening;
 pub mod health;
 pub mod negotiate;
 pub mod openapi;

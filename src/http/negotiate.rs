@@ -8,6 +8,17 @@ use actix_web::http::header::{Accept, Header, Quality};
 /// The best of `candidates` (each with the media types that select it, `type/subtype` in lower case)
 /// for the request's `Accept`, or `None` when the client accepts none of them.
 pub fn best<T: Copy>(req: &HttpRequest, candidates: &[(T, &[&str])]) -> Option<T> {
+    pick(req, candidates, false)
+}
+
+/// Like [`best`], for candidates served as one media type each (the first of its list; the others are
+/// aliases): a range (`type/*`) matches a candidate only by the type it is served as, so
+/// `application/*` never selects a representation sent as `text/turtle`.
+pub fn best_served<T: Copy>(req: &HttpRequest, candidates: &[(T, &[&str])]) -> Option<T> {
+    pick(req, candidates, true)
+}
+
+fn pick<T: Copy>(req: &HttpRequest, candidates: &[(T, &[&str])], served_only: bool) -> Option<T> {
     let first = candidates.first().map(|(c, _)| *c);
     let Ok(accept) = Accept::parse(req) else {
         return first;
@@ -22,7 +33,12 @@ pub fn best<T: Copy>(req: &HttpRequest, candidates: &[(T, &[&str])]) -> Option<T
             let (ty, sub) = (item.item.type_().as_str(), item.item.subtype().as_str());
             let specificity = if ty == "*" && sub == "*" {
                 1
-            } else if sub == "*" && types.iter().any(|m| m.starts_with(&format!("{ty}/"))) {
+            } else if sub == "*"
+                && types
+                    .iter()
+                    .take(if served_only { 1 } else { types.len() })
+                    .any(|m| m.starts_with(&format!("{ty}/")))
+            {
                 2
             } else if types
                 .iter()

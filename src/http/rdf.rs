@@ -4,12 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
 use crate::error::ApiError;
+use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, Projector};
 
@@ -33,9 +34,11 @@ const FORMAT_TYPES: [(Format, &[&str]); 4] = [
     (Format::ALL[3], Format::ALL[3].accepted_media_types()),
 ];
 
-/// Picks the RDF format for `Accept`.
+/// Picks the RDF format for `Accept`. A range (`application/*`, `text/*`) selects a format by the
+/// media type it is served as; the other names of a format (`application/x-turtle`, `text/xml`)
+/// select it only when named exactly.
 pub fn negotiate(req: &HttpRequest) -> Option<Format> {
-    negotiate::best(req, &FORMAT_TYPES)
+    negotiate::best_served(req, &FORMAT_TYPES)
 }
 
 fn not_acceptable() -> ApiError {
@@ -109,8 +112,18 @@ fn page_request(
             return Err(ApiError::bad_parameter(&key, "is given more than once"));
         }
     }
+    let page = page.unwrap_or(1);
+    if page > PageRequest::max_page(per_page) {
+        return Err(ApiError::bad_parameter(
+            "page",
+            format!(
+                "`{page}` is too large; pages go up to {}",
+                PageRequest::max_page(per_page)
+            ),
+        ));
+    }
     Ok(PageRequest {
-        page: page.unwrap_or(1),
+        page,
         per_page,
         modified_since,
         format,
@@ -139,8 +152,17 @@ async fn catalogue(
         rendered.body,
         format.media_type(),
         rendered.etag,
-        rendered.last_modified,
+        since_epoch(req, rendered.last_modified),
     ))
+}
+
+/// `last_modified`, but never before the settings that shape the documents took effect.
+fn since_epoch(
+    req: &HttpRequest,
+    last_modified: Option<DateTime<FixedOffset>>,
+) -> Option<DateTime<FixedOffset>> {
+    let epoch = req.app_data::<web::Data<PublicationEpoch>>().map(|e| e.0);
+    last_modified.into_iter().chain(epoch).max()
 }
 
 /// `GET /catalog`: one page of the DCAT-AP catalogue, in the negotiated format.
@@ -186,7 +208,7 @@ async fn dataset(
             rendered.body,
             format.media_type(),
             rendered.etag,
-            rendered.last_modified,
+            since_epoch(req, rendered.last_modified),
         )),
         DatasetDocument::Withdrawn(slug) => Err(ApiError::new(
             StatusCode::GONE,
@@ -259,6 +281,20 @@ mod tests {
         assert_eq!(pick(Some("text/html")), None);
         assert_eq!(pick(Some("application/json")), None);
         assert_eq!(pick(Some("text/turtle;q=0")), None);
+    }
+
+    #[test]
+    fn a_media_range_picks_a_format_served_in_it() {
+        // RFC 9110 §12.5.1: `application/*` asks for a representation of an `application/` type;
+        // Turtle is served as `text/turtle`, so RDF/XML (first of the server's order) answers.
+        assert_eq!(pick(Some("application/*")), Some(Format::RdfXml));
+        assert_eq!(
+            pick(Some("application/*, application/rdf+xml;q=0.5")),
+            Some(Format::JsonLd)
+        );
+        assert_eq!(pick(Some("text/*")), Some(Format::Turtle));
+        assert_eq!(pick(Some("application/x-turtle")), Some(Format::Turtle));
+        assert_eq!(pick(Some("text/xml")), Some(Format::RdfXml));
     }
 
     #[test]

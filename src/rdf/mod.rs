@@ -3,9 +3,11 @@
 //! rows of hosted tables, and the serialisations.
 
 pub mod format;
+pub mod listing;
 pub mod mapping;
 pub mod projector;
 pub mod publish;
+pub mod records;
 pub mod rows;
 pub mod store;
 pub mod vocab;

@@ -16,8 +16,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::listing::ListingTotals;
 use super::mapping::{Mapping, RecordDates};
-use super::publish::ListingTotals;
 use super::store::{Change, MAPPING, Position, RdfStore};
 use crate::catalog::change::EntityKind;
 use crate::catalog::document::DatasetDocument;
@@ -298,7 +298,8 @@ impl Projector {
             }
         }
         let mut graphs: Vec<(NamedNode, Vec<Quad>)> = Vec::new();
-        if catalog_changed {
+        // The catalogue's `dct:modified` follows every change of its datasets and publishers.
+        if catalog_changed || !publishers.is_empty() || !datasets.is_empty() {
             graphs.push((self.mapping.catalog_iri(), self.catalog_quads().await?));
         }
         if !publishers.is_empty() {
@@ -453,7 +454,12 @@ pub async fn catalog_graph(
         .one(db)
         .await?
         .context("the catalogue's publisher is missing")?;
-    Ok(mapping.catalog_quads(&c, &publisher.slug))
+    // The catalogue's `dct:modified` is the last change of its contents, not of its own record.
+    let modified = super::listing::contents_modified(db).await?;
+    Ok(mapping.catalog_quads(
+        &super::publish::with_contents_modified(&c, modified),
+        &publisher.slug,
+    ))
 }
 
 /// The graphs of `models` (which must be published), mapped from the record: the documents are read

@@ -7,25 +7,23 @@
 //! RocksDB costs one string lookup per term, about ten times more than reading their rows from SQL,
 //! so a page reads only its own rows, in a handful of batched queries, and never the whole catalogue.
 
-use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
-use entities::{dataset, publisher};
+use entities::publisher;
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::format::{Format, TripleWriter};
+use super::listing::{Listing, ListingTotals, page_items};
 use super::mapping::{Mapping, presentation_order};
-use super::projector::{catalog_graph, dataset_graphs, max_seq};
+use super::projector::{catalog_graph, dataset_graphs};
 use super::vocab::{hydra, rdf, xsd};
+use crate::catalog::repo;
 use crate::catalog::values::DatasetStatus;
 
 /// A catalogue page request, validated.
@@ -43,60 +41,23 @@ pub struct PageRequest {
     pub by_extension: bool,
 }
 
-/// The number of published datasets of each listing (all of them, or those changed since an
-/// instant), remembered for one position of the record: counting 100k rows costs a few
-/// milliseconds, reading the record's position a fraction of one. Any write moves the position
-/// (it adds a `change_log` entry in its own transaction), which drops every remembered total.
-#[derive(Clone, Debug, Default)]
-pub struct ListingTotals {
-    inner: Arc<Mutex<TotalsAt>>,
-}
-
-#[derive(Debug, Default)]
-struct TotalsAt {
-    seq: i64,
-    totals: HashMap<Option<DateTime<Utc>>, u64>,
-}
-
-impl ListingTotals {
-    /// Listings remembered at most (`modified_since` values vary per harvester).
-    const CAPACITY: usize = 1024;
-
-    /// The number of published datasets changed since `since` (all with `None`).
-    pub async fn get(
-        &self,
-        db: &DatabaseConnection,
-        since: Option<DateTime<Utc>>,
-    ) -> anyhow::Result<u64> {
-        // The position is read before counting: a write that lands in between makes the count
-        // newer than the position it is remembered for, and the next request sees a new position.
-        let seq = max_seq(db).await?;
-        if let Some(total) = self.remembered(seq, since) {
-            return Ok(total);
-        }
-        let total = in_catalogue_order(since).count(db).await?;
-        let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if at.seq == seq {
-            if at.totals.len() >= Self::CAPACITY {
-                at.totals.clear();
-            }
-            at.totals.insert(since, total);
-        }
-        Ok(total)
+impl PageRequest {
+    /// The largest page number served: slot ranges of later pages would overflow the database's
+    /// 64-bit integers.
+    pub fn max_page(per_page: u64) -> u64 {
+        (i64::MAX as u64 / 4) / per_page.max(1)
     }
 
-    fn remembered(&self, seq: i64, since: Option<DateTime<Utc>>) -> Option<u64> {
-        let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if seq > at.seq {
-            *at = TotalsAt {
-                seq,
-                totals: HashMap::new(),
-            };
-        }
-        if seq != at.seq {
-            return None;
-        }
-        at.totals.get(&since).copied()
+    /// The half-open range of slots (listing positions, or change numbers counted from the
+    /// listing's start) that this page covers.
+    pub(crate) fn slots(&self, from: i64) -> Option<(i64, i64)> {
+        let per_page = i64::try_from(self.per_page).ok()?;
+        let page = i64::try_from(self.page).ok()?;
+        let lo = page
+            .checked_sub(1)?
+            .checked_mul(per_page)?
+            .checked_add(from)?;
+        Some((lo, lo.checked_add(per_page)?))
     }
 }
 
@@ -105,55 +66,11 @@ impl ListingTotals {
 pub struct Rendered {
     /// The serialised bytes.
     pub body: Vec<u8>,
-    /// A strong entity tag.
+    /// A strong entity tag: a digest of the body, so it changes with whatever changes the body
+    /// (the record, the settings, the software).
     pub etag: String,
     /// The latest change among the resources in it.
     pub last_modified: Option<DateTime<FixedOffset>>,
-}
-
-fn published() -> sea_orm::Select<dataset::Entity> {
-    dataset::Entity::find().filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-}
-
-/// The published datasets in catalogue order (first publication, then id), optionally only those
-/// changed since an instant.
-fn in_catalogue_order(since: Option<DateTime<Utc>>) -> sea_orm::Select<dataset::Entity> {
-    let mut query = published();
-    if let Some(since) = since {
-        query = query.filter(dataset::Column::UpdatedAt.gte(since.fixed_offset()));
-    }
-    query
-        .order_by_asc(dataset::Column::PublishedAt)
-        .order_by_asc(dataset::Column::Id)
-}
-
-/// The datasets of one page, in catalogue order. The page's ids are found first (the skipped rows
-/// are then only index entries: the catalogue-order index covers the query without
-/// `modified_since`), then their rows are read by id.
-async fn page_items(
-    db: &DatabaseConnection,
-    req: &PageRequest,
-) -> Result<Vec<dataset::Model>, sea_orm::DbErr> {
-    let ids: Vec<Uuid> = in_catalogue_order(req.modified_since)
-        .select_only()
-        .column(dataset::Column::Id)
-        .offset((req.page - 1).saturating_mul(req.per_page))
-        .limit(req.per_page)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: HashMap<Uuid, dataset::Model> = dataset::Entity::find()
-        .filter(dataset::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    // A dataset deleted between the two reads is left out.
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 async fn publishers(
@@ -167,12 +84,12 @@ async fn publishers(
         .await
 }
 
-fn digest(parts: &[&str]) -> String {
+/// The strong entity tag of a body in a media type.
+fn body_etag(media_type: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
+    hasher.update(media_type.as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
     format!("\"{}\"", hex::encode(&hasher.finalize()[..16]))
 }
 
@@ -202,49 +119,47 @@ async fn serialise(
 }
 
 /// Renders one catalogue page.
+///
+/// Pages are ranges of stable slots, not offsets: page `n` of the full listing holds the published
+/// datasets with listing positions `(n-1)·size+1 ..= n·size` (drawn once, at first publication), so a
+/// withdrawal leaves a gap and a publication fills a new slot at the end; nothing moves. A
+/// `modified_since` listing holds every dataset that is or was public and changed since then, by
+/// the number of its last change counted from the first change since then; a dataset changed
+/// during a crawl moves to the end (it is seen again there), a withdrawn one is listed as a
+/// `dcat:CatalogRecord` with `adms:status` withdrawn.
 pub async fn catalogue_page(
     db: &DatabaseConnection,
     mapping: &Mapping,
     totals: &ListingTotals,
     req: &PageRequest,
 ) -> anyhow::Result<Rendered> {
+    let listing = match req.modified_since {
+        None => Listing::All,
+        Some(since) => Listing::Since {
+            from: totals.start(db, since).await?,
+        },
+    };
     // Independent reads run concurrently, on separate pooled connections.
-    let (total, items, catalog) = tokio::try_join!(
-        totals.get(db, req.modified_since),
-        async { Ok(page_items(db, req).await?) },
+    let (facts, items, catalog, contents_modified) = tokio::try_join!(
+        totals.facts(db, listing),
+        async { Ok(page_items(db, listing, req).await?) },
         async { Ok(entities::catalog::Entity::find().one(db).await?) },
+        totals.contents_modified(db),
     )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
     publisher_ids.extend(catalog.as_ref().map(|c| c.publisher_id));
     publisher_ids.sort_unstable();
     publisher_ids.dedup();
-    let mut key = format!(
-        "page|{}|{}|{}|{:?}|{}|{}|{total}|{:?}",
-        req.format.extension(),
-        req.page,
-        req.per_page,
-        req.modified_since,
-        req.by_extension,
-        mapping.base(),
-        catalog.as_ref().map(|c| c.modified),
-    );
-    for d in &items {
-        key.push_str(&format!("|{}:{}", d.id, d.revision));
-    }
-    let items_modified = items.iter().map(|d| d.updated_at).max();
+    let withdrawn: Vec<Uuid> = items
+        .iter()
+        .filter(|d| d.status != DatasetStatus::Published.as_str())
+        .map(|d| d.id)
+        .collect();
     let (publishers, dataset_quads) = tokio::try_join!(
         async { Ok(publishers(db, publisher_ids).await?) },
         dataset_graphs(db, mapping.clone(), items),
     )?;
-    let last_modified = items_modified
-        .into_iter()
-        .chain(catalog.as_ref().map(|c| c.modified))
-        .chain(publishers.iter().map(|p| p.updated_at))
-        .max();
-    for p in &publishers {
-        key.push_str(&format!("|{}:{}", p.id, p.updated_at));
-    }
-    let etag = digest(&[&key]);
+    let dataset_quads = super::records::mark_withdrawn(mapping, dataset_quads, &withdrawn);
 
     // The catalogue's publisher is among the page's publishers, so its graph needs no query of
     // its own.
@@ -254,20 +169,40 @@ pub async fn catalogue_page(
                 .iter()
                 .find(|p| p.id == c.publisher_id)
                 .context("the catalogue's publisher is missing")?;
-            mapping.catalog_quads(c, &publisher.slug)
+            mapping.catalog_quads(
+                &with_contents_modified(c, contents_modified),
+                &publisher.slug,
+            )
         }
         None => Vec::new(),
     };
     let mut graphs = vec![catalog_quads];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
     graphs.push(dataset_quads);
-    let paging = paging_triples(mapping.base(), req, total);
+    let last = listing.last_page(facts, req.per_page);
+    let paging = paging_triples(mapping.base(), req, facts.total, last);
     let body = serialise(req.format, mapping, paging, graphs).await?;
     Ok(Rendered {
+        etag: body_etag(req.format.media_type(), &body),
         body,
-        etag,
-        last_modified,
+        // Every page states the catalogue's `dct:modified` and the listing's size, so it changes
+        // with any change of the catalogue's contents.
+        last_modified: contents_modified,
     })
+}
+
+/// The catalogue record with `dct:modified` set to the last change of its contents.
+pub fn with_contents_modified(
+    c: &entities::catalog::Model,
+    contents_modified: Option<DateTime<FixedOffset>>,
+) -> entities::catalog::Model {
+    let mut c = c.clone();
+    if let Some(m) = contents_modified
+        && m > c.modified
+    {
+        c.modified = m;
+    }
+    c
 }
 
 /// The URL of page `page` of the request's listing, built from the public base URL.
@@ -290,8 +225,7 @@ fn page_url(base: &str, req: &PageRequest, page: u64) -> String {
 
 /// The Hydra paging description of a page, in both the `hydra:PagedCollection` vocabulary that
 /// ckanext-dcat harvesters read and the current `hydra:PartialCollectionView` one.
-fn paging_triples(base: &str, req: &PageRequest, total: u64) -> Vec<Triple> {
-    let last = total.div_ceil(req.per_page).max(1);
+fn paging_triples(base: &str, req: &PageRequest, total: u64, last: u64) -> Vec<Triple> {
     let me = NamedNode::new_unchecked(page_url(base, req, req.page));
     let link = |p: u64| NamedNode::new_unchecked(page_url(base, req, p));
     let mut triples = Vec::with_capacity(12);
@@ -341,9 +275,9 @@ fn paging_triples(base: &str, req: &PageRequest, total: u64) -> Vec<Triple> {
 pub enum DatasetDocument {
     /// Published: the rendered document.
     Published(Rendered),
-    /// Withdrawn: no longer exported.
+    /// Withdrawn after its publication: no longer exported.
     Withdrawn(String),
-    /// No such dataset, or a draft (not public).
+    /// No such dataset, or one that never was public (a draft, also one withdrawn as a draft).
     NotFound,
 }
 
@@ -357,21 +291,13 @@ pub async fn dataset_document(
     let Some(model) = crate::catalog::repo::find_dataset(db, id_or_slug).await? else {
         return Ok(DatasetDocument::NotFound);
     };
-    match DatasetStatus::from_db(&model.status) {
-        DatasetStatus::Published => {}
-        DatasetStatus::Withdrawn => return Ok(DatasetDocument::Withdrawn(model.slug)),
-        DatasetStatus::Draft => return Ok(DatasetDocument::NotFound),
+    if !repo::was_public(&model) {
+        return Ok(DatasetDocument::NotFound);
+    }
+    if DatasetStatus::from_db(&model.status) != DatasetStatus::Published {
+        return Ok(DatasetDocument::Withdrawn(model.slug));
     }
     let publishers = publishers(db, [model.publisher_id]).await?;
-    let mut parts = vec![
-        "dataset".to_owned(),
-        format.extension().to_owned(),
-        model.id.to_string(),
-        model.revision.to_string(),
-        mapping.base().to_owned(),
-    ];
-    parts.extend(publishers.iter().map(|p| p.updated_at.to_string()));
-    let etag = digest(&parts.iter().map(String::as_str).collect::<Vec<_>>());
     let last_modified = publishers
         .iter()
         .map(|p| p.updated_at)
@@ -381,8 +307,8 @@ pub async fn dataset_document(
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
     let body = serialise(format, mapping, Vec::new(), graphs).await?;
     Ok(DatasetDocument::Published(Rendered {
+        etag: body_etag(format.media_type(), &body),
         body,
-        etag,
         last_modified,
     }))
 }

@@ -3,10 +3,12 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
 mod crash;
+mod crawl;
 mod datasets;
 mod distributions;
 mod downloads;
 mod fixtures;
+mod hardening;
 mod health;
 mod helpers;
 mod portal;
