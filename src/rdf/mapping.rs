@@ -9,12 +9,15 @@
 //!   the vocabulary IRIs it uses, and for each hosted table a VoID description of its graph of rows;
 //! - `{base}/distribution/{id}/data`: the rows of a hosted table (see [`super::rows`]).
 
+use crate::catalog::values::DcatDate;
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use entities::{catalog, publisher};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use uuid::Uuid;
 
-use super::vocab::{adms, codes, dcat, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd};
+use super::vocab::{
+    adms, codes, dcat, dcatap, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd,
+};
 use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
 use crate::catalog::values::DistributionStatus;
 
@@ -88,6 +91,11 @@ impl Mapping {
         NamedNode::new_unchecked(format!("{}/distribution/{id}", self.base))
     }
 
+    /// IRI of the SPARQL endpoint, described as a `dcat:DataService` of the catalogue.
+    pub fn sparql_iri(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/sparql", self.base))
+    }
+
     /// IRI (and graph name) of a publisher.
     pub fn publisher_iri(&self, slug: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{}/organization/{slug}", self.base))
@@ -138,7 +146,53 @@ impl Mapping {
             "Data theme",
             "en",
         );
+        self.sparql_service(&mut g, &me, publisher_slug);
         g.quads
+    }
+
+    /// The SPARQL endpoint as a `dcat:DataService` of the catalogue (DCAT-AP 3 §dcat:DataService:
+    /// mandatory `dcat:endpointURL` and `dct:title`; DCAT-AP.de also `dct:publisher`). Each dataset's
+    /// graph adds `dcat:servesDataset`, because every published dataset can be queried there.
+    fn sparql_service(&self, g: &mut Graph, catalog: &NamedNode, publisher_slug: &str) {
+        let me = self.sparql_iri();
+        g.iri(catalog, dcat::SERVICE, me.as_ref());
+        g.iri(&me, rdf::TYPE, dcat::DATA_SERVICE);
+        g.lang_text(
+            &me,
+            dct::TITLE,
+            "SPARQL-Endpunkt des Katalogs",
+            Some("SPARQL endpoint of the catalogue"),
+        );
+        g.lang_text(
+            &me,
+            dct::DESCRIPTION,
+            "Abfragen über die Metadaten aller veröffentlichten Datensätze und die Zeilen der \
+             gehosteten Tabellen (SPARQL 1.1 Protocol, nur lesend).",
+            Some(
+                "Queries over the metadata of every published dataset and the rows of the hosted \
+                 tables (SPARQL 1.1 Protocol, read-only).",
+            ),
+        );
+        g.iri(&me, dcat::ENDPOINT_URL, me.as_ref());
+        // The endpoint answers a plain GET with its SPARQL 1.1 Service Description.
+        g.iri(&me, dcat::ENDPOINT_DESCRIPTION, me.as_ref());
+        g.typed_iri(
+            &me,
+            dct::CONFORMS_TO,
+            codes::SPARQL_PROTOCOL.as_str(),
+            dct::STANDARD,
+        );
+        g.iri(
+            &me,
+            dct::PUBLISHER,
+            self.publisher_iri(publisher_slug).as_ref(),
+        );
+        g.typed_iri(
+            &me,
+            dct::ACCESS_RIGHTS,
+            codes::ACCESS_RIGHT_PUBLIC.as_str(),
+            dct::RIGHTS_STATEMENT,
+        );
     }
 
     /// A publisher's graph.
@@ -181,7 +235,13 @@ impl Mapping {
         g.iri(&me, rdf::TYPE, dcat::DATASET);
         // DCAT-AP.de checks that `foaf:primaryTopic` names a `dcat:Resource`, without inference.
         g.iri(&me, rdf::TYPE, dcat::RESOURCE);
-        g.string(&me, dct::IDENTIFIER, me.as_str());
+        // Stored at creation and kept, so it does not follow the base URL.
+        g.string(
+            &me,
+            dct::IDENTIFIER,
+            doc.identifier.as_deref().unwrap_or(me.as_str()),
+        );
+        g.iri(&self.sparql_iri(), dcat::SERVES_DATASET, me.as_ref());
         g.lang_text(&me, dct::TITLE, &doc.title.de, doc.title.en.as_deref());
         g.lang_text(
             &me,
@@ -234,10 +294,13 @@ impl Mapping {
             }
         }
         if let Some(issued) = doc.issued {
-            g.date_time(&me, dct::ISSUED, issued);
+            g.dcat_date(&me, dct::ISSUED, issued);
         }
         if let Some(modified) = doc.modified {
-            g.date_time(&me, dct::MODIFIED, modified);
+            g.dcat_date(&me, dct::MODIFIED, modified);
+        }
+        if let Some(availability) = &doc.availability {
+            g.availability(&me, availability);
         }
         if let Some(page) = &doc.landing_page {
             g.typed_iri(&me, dcat::LANDING_PAGE, page, foaf::DOCUMENT);
@@ -341,12 +404,24 @@ impl Mapping {
             );
         }
         if let Some(issued) = d.issued {
-            g.date_time(&me, dct::ISSUED, issued);
+            g.dcat_date(&me, dct::ISSUED, issued);
         }
         if let Some(modified) = d.modified {
             g.date_time(&me, dct::MODIFIED, modified);
         }
+        if let Some(availability) = &d.availability {
+            g.availability(&me, availability);
+        }
+        // DCAT-AP 3 range of adms:status is skos:Concept (checked by the SEMIC "Ranges" shapes).
         g.iri(&me, adms::STATUS, codes::STATUS_COMPLETED);
+        let status = codes::STATUS_COMPLETED.into_owned();
+        g.iri(&status, rdf::TYPE, skos::CONCEPT);
+        g.lang_text(
+            &status,
+            skos::PREF_LABEL,
+            "abgeschlossen",
+            Some("completed"),
+        );
         if let Some(table) = &d.data_table {
             self.rows_description(g, &me, id, table.row_count);
             if let Some(csv) = &d.download_url {
@@ -557,6 +632,23 @@ impl Graph {
             .with_timezone(&chrono::Utc)
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         self.typed(s, p, &text, xsd::DATE_TIME);
+    }
+
+    /// A date as `xsd:date`, a date-time as `xsd:dateTime` with the offset the publisher wrote.
+    fn dcat_date(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: DcatDate) {
+        match value.as_date() {
+            Some(day) => self.date(s, p, day),
+            None => self.typed(s, p, &value.lexical(), xsd::DATE_TIME),
+        }
+    }
+
+    /// `dcatap:availability` with the concept's class and labels (range `skos:Concept`).
+    fn availability(&mut self, s: &NamedNode, iri: &str) {
+        if let Some(node) = self.typed_iri(s, dcatap::AVAILABILITY, iri, skos::CONCEPT)
+            && let Some((de, en)) = crate::catalog::vocab::availability_labels(iri)
+        {
+            self.lang_text(&node, skos::PREF_LABEL, de, Some(en));
+        }
     }
 
     fn date(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: NaiveDate) {
