@@ -537,6 +537,39 @@ fn tel_iri(phone: &str) -> String {
     format!("tel:{}", parts.join("-"))
 }
 
+/// Text that every RDF format can carry, RDF/XML included (XML 1.0 has no form for most control
+/// characters, and its parsers turn a CR into LF): line breaks as LF, other control characters and
+/// noncharacters removed. Writes refuse such characters, so this only changes records stored before
+/// that check.
+fn xml_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n'))
+            || (0xFDD0..=0xFDEF).contains(&u32::from(c))
+            || u32::from(c) & 0xFFFE == 0xFFFE
+    };
+    if !value.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let normalised = value.replace("\r\n", "\n").replace('\r', "\n");
+    std::borrow::Cow::Owned(normalised.chars().filter(|c| !unsafe_char(*c)).collect())
+}
+
+/// Percent-encodes (UTF-8) the characters an IRI cannot hold: spaces, controls, `"<>\\^`{|}`.
+fn percent_encode_iri(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.trim().chars() {
+        if c.is_whitespace() || c.is_control() || "\"<>\\^`{|}".contains(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Collects the quads of one named graph.
 struct Graph {
     name: GraphName,
@@ -564,10 +597,18 @@ impl Graph {
         self.push(s, p, o.into_owned());
     }
 
-    /// An IRI object from stored text; text that is not an IRI is skipped with a warning (stored
-    /// values are validated on write, so this only guards against records edited by hand).
+    /// An IRI object from stored text. Values are validated on write; a record from before that check
+    /// (or edited by hand) with characters an IRI cannot hold gets them percent-encoded, with a
+    /// warning, rather than losing the statement; text that still is no IRI is skipped with a warning.
     fn iri_str(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: &str) -> Option<NamedNode> {
-        match NamedNode::new(o) {
+        let node = NamedNode::new(o).or_else(|err| {
+            let encoded = percent_encode_iri(o);
+            NamedNode::new(encoded).inspect(|_| {
+                tracing::warn!(subject = s.as_str(), predicate = p.as_str(), error = %err,
+                    "percent-encoded a stored value that is not an IRI");
+            })
+        });
+        match node {
             Ok(node) => {
                 self.push(s, p, node.clone());
                 Some(node)
@@ -595,7 +636,7 @@ impl Graph {
 
     fn string(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str) {
         if !value.trim().is_empty() {
-            self.push(s, p, Literal::new_simple_literal(value));
+            self.push(s, p, Literal::new_simple_literal(xml_safe(value)));
         }
     }
 
@@ -603,7 +644,7 @@ impl Graph {
         if value.trim().is_empty() {
             return;
         }
-        if let Ok(literal) = Literal::new_language_tagged_literal(value, language) {
+        if let Ok(literal) = Literal::new_language_tagged_literal(xml_safe(value), language) {
             self.push(s, p, literal);
         }
     }
@@ -664,6 +705,26 @@ mod tests {
     fn telephone_numbers_become_tel_iris() {
         assert_eq!(tel_iri("+49 202 563-0"), "tel:+49-202-563-0");
         assert_eq!(tel_iri("0202 / 563 12 34"), "tel:0202-563-12-34");
+    }
+
+    #[test]
+    fn stored_values_from_before_the_checks_still_give_valid_rdf() {
+        assert_eq!(xml_safe("A\u{b}B\r\nC\rD\u{ffff}"), "AB\nC\nD");
+        assert!(matches!(
+            xml_safe("Straße\tok\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            percent_encode_iri("https://example.org/a b\"{x}"),
+            "https://example.org/a%20b%22%7Bx%7D"
+        );
+        let mut g = Graph::new(NamedNode::new_unchecked("http://g"));
+        let s = NamedNode::new_unchecked("http://s");
+        assert!(
+            g.iri_str(&s, dcat::ACCESS_URL, "https://example.org/a b")
+                .is_some()
+        );
+        assert_eq!(g.quads.len(), 1, "not dropped");
     }
 
     #[test]
