@@ -128,7 +128,7 @@ pub struct DistributionDocument {
     /// First publication: a date (`2024-01-01`, `xsd:date`) or a date-time with offset
     /// (`2024-01-01T10:00:00+02:00`, `xsd:dateTime`), kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, example = "2024-01-01")]
+    #[schema(value_type = Option<String>, example = "2024-01-01", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
     pub issued: Option<DcatDate>,
     /// Last change (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,13 +204,13 @@ pub struct DatasetDocument {
     /// First publication; set on first publish when absent. A date (`2024-01-01`, `xsd:date`) or a
     /// date-time with offset (`2024-01-01T10:00:00+02:00`, `xsd:dateTime`), kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, example = "2024-01-01")]
+    #[schema(value_type = Option<String>, example = "2024-01-01", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
     pub issued: Option<DcatDate>,
     /// When the data last changed (`dct:modified`), as the publisher states it: a date or a date-time
     /// with offset, kept as written. When the publisher never set it, the record's last change is
     /// shown (and sending that value back does not fix it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, example = "2024-06-30")]
+    #[schema(value_type = Option<String>, example = "2024-06-30", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
     pub modified: Option<DcatDate>,
     /// When the record last changed (read-only; `dct:modified` of the `dcat:CatalogRecord`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
