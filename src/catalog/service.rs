@@ -139,9 +139,14 @@ impl Catalog {
     /// Runs at start-up and after `odcat migrate`; afterwards the identifier never follows the base URL.
     pub async fn assign_identifiers(&self) -> Result<u64, CatalogError> {
         let ids = repo::datasets_without_identifier(&self.db).await?;
-        for id in &ids {
-            repo::set_identifier(&self.db, *id, &dataset_identifier(&self.base_url, *id)).await?;
+        if ids.is_empty() {
+            return Ok(0);
         }
+        let (_guard, txn) = self.begin_write().await?;
+        for id in &ids {
+            repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await?;
+        }
+        txn.commit().await?;
         if !ids.is_empty() {
             tracing::info!(
                 datasets = ids.len(),

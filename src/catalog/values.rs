@@ -511,7 +511,7 @@ pub fn checksum(
     let value = value.trim().to_ascii_lowercase();
     let length_ok = match len {
         Some(len) => value.len() == *len,
-        None => (2..=128).contains(&value.len()) && value.len() % 2 == 0,
+        None => (2..=128).contains(&value.len()) && value.len().is_multiple_of(2),
     };
     if !length_ok || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
         let expected = len.map_or_else(|| "2 to 128".to_owned(), |l| l.to_string());

@@ -254,6 +254,9 @@ async fn updates_need_a_current_if_match() {
 /// A `Change` applied to the valid [`new_dataset`] document.
 type Edit = Box<dyn Fn(&mut serde_json::Value)>;
 
+/// Puts a text into one field of a document.
+type SetText = fn(&mut serde_json::Value, &str);
+
 /// Posts each edited document and asserts a 422 naming `field`; nothing stored changes.
 async fn assert_each_refused(app: &TestApp, cases: Vec<(String, Edit)>) {
     let token = app.editor().await;
@@ -277,7 +280,7 @@ async fn control_characters_are_refused_in_every_text_field() {
     let mut cases: Vec<(String, Edit)> = Vec::new();
     for bad in ["\u{b}", "\u{1}", "\u{1b}", "\u{fffe}", "\u{ffff}"] {
         let text = format!("A{bad}B");
-        let fields: [(&str, fn(&mut serde_json::Value, &str)); 9] = [
+        let fields: [(&str, SetText); 9] = [
             ("title.de", |d, t| d["title"]["de"] = json!(t)),
             ("description.en", |d, t| d["description"]["en"] = json!(t)),
             ("keywords.de[1]", |d, t| d["keywords"]["de"][1] = json!(t)),
