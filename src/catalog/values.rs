@@ -1,11 +1,16 @@
 //! Validated value types. Inside `catalog`, a value of one of these types is known to be valid.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::CatalogError;
 use super::vocab::Vocabulary;
+
+mod checksum;
+mod date;
+
+pub use checksum::{CHECKSUM_ALGORITHMS, checksum};
+pub use date::DcatDate;
 
 /// A URL slug: 2-100 characters of `a-z`, `0-9` and single inner hyphens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -235,109 +240,6 @@ pub fn telephone(field: &str, value: &str) -> Result<String, CatalogError> {
     }
 }
 
-/// A DCAT date (`xsd:date`, `2024-01-01`) or date and time (`xsd:dateTime`,
-/// `2024-01-01T10:00:00+02:00`), kept as the publisher wrote it: a date stays a date, and the offset
-/// is kept. It dereferences to the instant (a date counts from midnight UTC), for sorting and display.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DcatDate {
-    instant: DateTime<FixedOffset>,
-    date_only: bool,
-}
-
-impl DcatDate {
-    /// A calendar day.
-    pub fn date(day: NaiveDate) -> Self {
-        Self {
-            instant: day
-                .and_time(chrono::NaiveTime::MIN)
-                .and_utc()
-                .fixed_offset(),
-            date_only: true,
-        }
-    }
-
-    /// Parses `YYYY-MM-DD` or an RFC 3339 date-time (a `Z` or an offset is required).
-    pub fn parse(value: &str) -> Option<Self> {
-        let value = value.trim();
-        if value.len() == 10
-            && let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        {
-            return Some(Self::date(day));
-        }
-        DateTime::parse_from_rfc3339(value).ok().map(Self::from)
-    }
-
-    /// The instant: the date-time itself, or midnight UTC of the day.
-    pub fn instant(&self) -> DateTime<FixedOffset> {
-        self.instant
-    }
-
-    /// The day, when this is a plain date (`xsd:date`).
-    pub fn as_date(&self) -> Option<NaiveDate> {
-        self.date_only.then(|| self.instant.date_naive())
-    }
-
-    /// The lexical form: `2024-01-01`, or RFC 3339 with the offset as written (`Z` for UTC).
-    pub fn lexical(&self) -> String {
-        match self.as_date() {
-            Some(day) => day.format("%Y-%m-%d").to_string(),
-            None => self.instant.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        }
-    }
-}
-
-impl DcatDate {
-    /// A time odcat stamps itself (now, a record's change): whole seconds in UTC, like the other
-    /// timestamps of the exports.
-    pub fn stamp(instant: DateTime<FixedOffset>) -> Self {
-        let seconds = instant.timestamp();
-        let utc = DateTime::from_timestamp(seconds, 0).unwrap_or_default();
-        Self::from(utc.fixed_offset())
-    }
-}
-
-impl From<DateTime<FixedOffset>> for DcatDate {
-    fn from(instant: DateTime<FixedOffset>) -> Self {
-        Self {
-            instant,
-            date_only: false,
-        }
-    }
-}
-
-impl std::ops::Deref for DcatDate {
-    type Target = DateTime<FixedOffset>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.instant
-    }
-}
-
-impl std::fmt::Display for DcatDate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.lexical())
-    }
-}
-
-impl Serialize for DcatDate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.lexical())
-    }
-}
-
-impl<'de> Deserialize<'de> for DcatDate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{}` is neither a date (2024-01-01) nor a date-time with offset \
-                 (2024-01-01T10:00:00+02:00)",
-                text.escape_debug()
-            ))
-        })
-    }
-}
-
 /// Publication state of a dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -459,70 +361,6 @@ impl Role {
     }
 }
 
-/// The checksum algorithms of SPDX 2.3 (`spdx:checksumAlgorithm_*`), with the number of hex digits
-/// of a digest (`None`: variable length, MD6).
-pub const CHECKSUM_ALGORITHMS: [(&str, Option<usize>); 17] = [
-    ("adler32", Some(8)),
-    ("blake2b256", Some(64)),
-    ("blake2b384", Some(96)),
-    ("blake2b512", Some(128)),
-    ("blake3", Some(64)),
-    ("md2", Some(32)),
-    ("md4", Some(32)),
-    ("md5", Some(32)),
-    ("md6", None),
-    ("sha1", Some(40)),
-    ("sha224", Some(56)),
-    ("sha256", Some(64)),
-    ("sha384", Some(96)),
-    ("sha3_256", Some(64)),
-    ("sha3_384", Some(96)),
-    ("sha3_512", Some(128)),
-    ("sha512", Some(128)),
-];
-
-/// A checksum: an SPDX algorithm (`sha256`, `SHA-256`, `sha3-512`, `BLAKE2b-256`, `md5`, … — case,
-/// `-` and `_` do not matter) and a lower-case hex digest of the right length. The algorithm is
-/// stored by its SPDX name (`sha3_512`), so `spdx:checksumAlgorithm_{name}` is its IRI.
-pub fn checksum(
-    field: &str,
-    algorithm: &str,
-    value: &str,
-) -> Result<(String, String), CatalogError> {
-    let key: String = algorithm
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_'))
-        .flat_map(char::to_lowercase)
-        .collect();
-    let Some((name, len)) = CHECKSUM_ALGORITHMS
-        .iter()
-        .find(|(a, _)| a.replace('_', "") == key)
-    else {
-        return Err(CatalogError::invalid(
-            format!("{field}.algorithm"),
-            format!(
-                "`{}` is not an SPDX checksum algorithm (one of {})",
-                algorithm.trim().escape_debug(),
-                CHECKSUM_ALGORITHMS.map(|(a, _)| a).join(", ")
-            ),
-        ));
-    };
-    let value = value.trim().to_ascii_lowercase();
-    let length_ok = match len {
-        Some(len) => value.len() == *len,
-        None => (2..=128).contains(&value.len()) && value.len().is_multiple_of(2),
-    };
-    if !length_ok || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let expected = len.map_or_else(|| "2 to 128".to_owned(), |l| l.to_string());
-        return Err(CatalogError::invalid(
-            format!("{field}.value"),
-            format!("must be {expected} hexadecimal digits for {name}"),
-        ));
-    }
-    Ok(((*name).to_owned(), value))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,26 +468,6 @@ mod tests {
     }
 
     #[test]
-    fn dcat_dates_keep_what_was_written() {
-        let date = DcatDate::parse("2024-01-01").unwrap();
-        assert_eq!(date.lexical(), "2024-01-01");
-        assert!(date.as_date().is_some());
-        let local = DcatDate::parse("2024-01-01T10:00:00+02:00").unwrap();
-        assert_eq!(local.lexical(), "2024-01-01T10:00:00+02:00");
-        assert_eq!(
-            DcatDate::parse("2024-01-01T08:00:00Z").unwrap().lexical(),
-            "2024-01-01T08:00:00Z"
-        );
-        assert_eq!(
-            local.instant(),
-            DcatDate::parse("2024-01-01T08:00:00Z").unwrap().instant()
-        );
-        for bad in ["2024-1-1", "2024-01-01T10:00:00", "gestern", "2024-13-01"] {
-            assert!(DcatDate::parse(bad).is_none(), "{bad}");
-        }
-    }
-
-    #[test]
     fn emails_need_a_local_part_and_a_domain() {
         assert!(email("e", "offenedaten@stadt.wuppertal.de").is_ok());
         for bad in [
@@ -666,26 +484,6 @@ mod tests {
         ] {
             assert!(email("e", bad).is_err(), "{bad} should be refused");
         }
-    }
-
-    #[test]
-    fn checksums_need_the_digest_length_of_their_algorithm() {
-        let sha256 = "a".repeat(64);
-        assert!(checksum("c", "SHA256", &sha256).is_ok());
-        assert!(checksum("c", "sha256", "abc").is_err());
-        assert!(checksum("c", "md4", &sha256).is_err());
-        assert!(checksum("c", "crc32", &sha256).is_err());
-        assert_eq!(
-            checksum("c", "SHA3-256", &sha256).unwrap().0,
-            "sha3_256",
-            "SPDX names other algorithms too"
-        );
-        assert_eq!(checksum("c", "md5", &"b".repeat(32)).unwrap().0, "md5");
-        assert_eq!(
-            checksum("c", "BLAKE2b-512", &"c".repeat(128)).unwrap().0,
-            "blake2b512"
-        );
-        assert!(checksum("c", "sha256", &"g".repeat(64)).is_err());
     }
 
     #[test]
