@@ -7,7 +7,8 @@ Every dataset is valid input; together they cover every GovData licence, Unicode
 emoji, combining marks, zero-width characters), Markdown, characters that need escaping in Turtle,
 RDF/XML and JSON-LD (<>&"'\\, tabs, CR/LF line breaks), percent-encoded URLs, plain dates and dates
 with offsets, every planned availability, spatial IRIs of three kinds, SPDX checksum algorithms,
-contact points with e-mail, URL or telephone, and drafts and withdrawn datasets that must not appear.
+contact points with e-mail, URL or telephone, and drafts and withdrawn datasets that must not appear as
+published datasets.
 Standard library only; exits non-zero on the first refusal.
 """
 import json
@@ -82,6 +83,21 @@ def post(base, token, doc):
             return json.load(resp)
     except urllib.error.HTTPError as err:
         sys.exit(f"generate-datasets: {doc['slug']}: {err.code} {err.read().decode('utf-8', 'replace')}")
+
+
+def withdraw(base, token, slug):
+    """Withdraws a published dataset (DELETE with the current ETag)."""
+    with urllib.request.urlopen(base + "/api/v1/datasets/" + slug) as resp:
+        etag = resp.headers["ETag"]
+    req = urllib.request.Request(
+        base + "/api/v1/datasets/" + slug,
+        headers={"Authorization": "Bearer " + token, "If-Match": etag},
+        method="DELETE",
+    )
+    try:
+        urllib.request.urlopen(req).close()
+    except urllib.error.HTTPError as err:
+        sys.exit(f"generate-datasets: withdraw {slug}: {err.code} {err.read().decode('utf-8', 'replace')}")
 
 
 def dataset(i, licences, publishers):
@@ -178,12 +194,20 @@ def main():
     tsv = sys.argv[4] if len(sys.argv) > 4 else "src/catalog/vocab/licenses.tsv"
     licences = [line.split("\t")[0] for line in open(tsv, encoding="utf-8") if line.strip()]
     publishers = ["stadt-wuppertal-402", "stadt-wuppertal-102", "stadt-wuppertal-smart-city"]
-    published = 0
+    published = withdrawn = 0
     for i in range(n):
         doc = dataset(i, licences, publishers)
         post(base, token, doc)
-        published += doc["status"] == "published"
-    print(f"generate-datasets: created {n} datasets ({published} published), {len(licences)} licences")
+        if doc["status"] == "published" and i % 41 == 7:
+            # Withdrawn after publication: the export must leave it out (or list it as withdrawn).
+            withdraw(base, token, doc["slug"])
+            withdrawn += 1
+        elif doc["status"] == "published":
+            published += 1
+    print(
+        f"generate-datasets: created {n} datasets ({published} published, {withdrawn} withdrawn, "
+        f"{n - published - withdrawn} drafts), {len(licences)} licences"
+    )
 
 
 if __name__ == "__main__":
