@@ -147,12 +147,10 @@ impl Catalog {
             repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await?;
         }
         txn.commit().await?;
-        if !ids.is_empty() {
-            tracing::info!(
-                datasets = ids.len(),
-                "stored the dct:identifier of existing datasets"
-            );
-        }
+        tracing::info!(
+            datasets = ids.len(),
+            "stored the dct:identifier of existing datasets"
+        );
         Ok(ids.len() as u64)
     }
 
