@@ -710,6 +710,11 @@ fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
         published_at: Set(Some(s.published_at)),
         created_at: Set(s.published_at),
         updated_at: Set(s.updated_at),
+        // Assigned at the next start of odcat (`Catalog::assign_identifiers`).
+        identifier: Set(None),
+        issued_text: Set(None),
+        data_modified: Set(None),
+        availability: Set(None),
     };
     let distributions = s
         .distributions
@@ -738,6 +743,8 @@ fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
             table_schema: Set(None),
             created_at: Set(s.published_at),
             updated_at: Set(s.updated_at),
+            issued_text: Set(None),
+            availability: Set(None),
         })
         .collect();
     Rows {
@@ -800,7 +807,7 @@ fn validated_rows(
         geocoding_level: Set(new.geocoding_level.clone()),
         temporal_start: Set(new.temporal_start),
         temporal_end: Set(new.temporal_end),
-        issued: Set(new.issued.or(Some(s.published_at))),
+        issued: Set(new.issued.map(|i| i.instant()).or(Some(s.published_at))),
         modified: Set(s.updated_at),
         landing_page: Set(new.landing_page.clone()),
         conforms_to: Set(serde_json::to_value(&new.conforms_to)?),
@@ -816,6 +823,11 @@ fn validated_rows(
         published_at: Set(Some(s.published_at)),
         created_at: Set(s.published_at),
         updated_at: Set(s.updated_at),
+        // Assigned at the next start of odcat (`Catalog::assign_identifiers`).
+        identifier: Set(None),
+        issued_text: Set(None),
+        data_modified: Set(None),
+        availability: Set(None),
     };
     let themes = new
         .themes
@@ -857,13 +869,15 @@ fn validated_rows(
             checksum_algorithm: Set(d.checksum.as_ref().map(|c| c.0.clone())),
             checksum_value: Set(d.checksum.as_ref().map(|c| c.1.clone())),
             license: Set(d.license.clone()),
-            issued: Set(d.issued.or(Some(s.published_at))),
+            issued: Set(d.issued.map(|i| i.instant()).or(Some(s.published_at))),
             modified: Set(s.updated_at),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),
             table_schema: Set(None),
             created_at: Set(s.published_at),
             updated_at: Set(s.updated_at),
+            issued_text: Set(None),
+            availability: Set(None),
         })
         .collect();
     Ok(Rows {

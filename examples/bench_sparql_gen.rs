@@ -286,6 +286,7 @@ async fn main() -> anyhow::Result<()> {
             license: None,
             issued: None,
             modified: None,
+            availability: None,
             kind: DistributionKind::HostedTable,
             status: DistributionStatus::Active,
             data_table: None,

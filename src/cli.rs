@@ -122,7 +122,9 @@ pub enum TokenCommand {
 async fn open(settings: &Settings) -> anyhow::Result<Catalog> {
     let connection = db::connect(settings, db::Access::Batch).await?;
     db::migrate(&connection).await?;
-    Ok(Catalog::new(connection, settings.base_url()))
+    let catalog = Catalog::new(connection, settings.base_url());
+    catalog.assign_identifiers().await?;
+    Ok(catalog)
 }
 
 /// `odcat import`: spools the file (bytes bar), analyses it (spinner), loads it (rows bar).
@@ -238,6 +240,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let connection = db::connect(&settings, db::Access::Batch).await?;
             db::migrate(&connection).await?;
+            Catalog::new(connection, settings.base_url())
+                .assign_identifiers()
+                .await?;
             say("migrations applied")
         }
         Command::LoadFixtures => {

@@ -34,6 +34,7 @@ impl Application {
         let connection = db::connect(settings, db::Access::Serving).await?;
         db::migrate(&connection).await?;
         let catalog = Catalog::new(connection, settings.base_url());
+        catalog.assign_identifiers().await?;
         if settings.fixtures && fixtures::is_empty(&catalog).await? {
             let report = fixtures::load(&catalog)
                 .await

@@ -68,6 +68,16 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     /// When the row last changed.
     pub updated_at: DateTimeWithTimeZone,
+    /// `dct:identifier`, assigned once at creation and kept (NULL only before the first start after
+    /// the migration that added it).
+    pub identifier: Option<String>,
+    /// Lexical form of `issued` as written (`2024-01-01` or with its offset).
+    pub issued_text: Option<String>,
+    /// When the data last changed, as the publisher states it (lexical form); `modified` is the
+    /// record's change time.
+    pub data_modified: Option<String>,
+    /// `dcatap:availability` IRI.
+    pub availability: Option<String>,
 }
 
 /// Relations of a dataset.

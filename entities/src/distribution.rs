@@ -52,6 +52,10 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     /// When the row last changed.
     pub updated_at: DateTimeWithTimeZone,
+    /// Lexical form of `issued` as written (`2024-01-01` or with its offset).
+    pub issued_text: Option<String>,
+    /// `dcatap:availability` IRI.
+    pub availability: Option<String>,
 }
 
 /// Relations of a distribution.

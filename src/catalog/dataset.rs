@@ -1,14 +1,14 @@
 //! Validated input of a dataset write: [`NewDataset`] is built from a [`DatasetDocument`] and names the
 //! offending field in every refusal.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::document::{DatasetDocument, DistributionDocument, Keywords, LangText};
 use super::error::CatalogError;
 use super::values::{
-    DatasetStatus, DistributionKind, DistributionStatus, Slug, checksum, email, http_iri,
-    optional_text, text, vocabulary_iri,
+    DatasetStatus, DcatDate, DistributionKind, DistributionStatus, Slug, checksum, email, http_iri,
+    optional_text, telephone, text, vocabulary_iri,
 };
 use super::vocab::{self, Vocabulary};
 
@@ -53,8 +53,14 @@ pub struct NewDataset {
     pub temporal_start: Option<NaiveDate>,
     /// Temporal coverage end.
     pub temporal_end: Option<NaiveDate>,
+    /// `dct:identifier` the publisher sent; `None` keeps the stored one (or assigns one on creation).
+    pub identifier: Option<String>,
     /// First publication.
-    pub issued: Option<DateTime<FixedOffset>>,
+    pub issued: Option<DcatDate>,
+    /// When the data last changed, as the publisher states it.
+    pub modified: Option<DcatDate>,
+    /// EU planned-availability IRI.
+    pub availability: Option<String>,
     /// Landing page.
     pub landing_page: Option<String>,
     /// Conformance IRIs.
@@ -115,7 +121,9 @@ pub struct NewDistribution {
     /// Licence IRI.
     pub license: Option<String>,
     /// First publication.
-    pub issued: Option<DateTime<FixedOffset>>,
+    pub issued: Option<DcatDate>,
+    /// EU planned-availability IRI.
+    pub availability: Option<String>,
     /// Kind.
     pub kind: DistributionKind,
     /// Status.
@@ -267,11 +275,7 @@ impl TryFrom<&DatasetDocument> for NewDataset {
                 doc.accrual_periodicity.as_deref(),
                 Vocabulary::Frequency,
             )?,
-            spatial: optional_vocabulary(
-                "spatial",
-                doc.spatial.as_deref(),
-                Vocabulary::PoliticalGeocoding,
-            )?,
+            spatial: optional_vocabulary("spatial", doc.spatial.as_deref(), Vocabulary::Spatial)?,
             geocoding_level: optional_vocabulary(
                 "geocoding_level",
                 doc.geocoding_level.as_deref(),
@@ -279,7 +283,14 @@ impl TryFrom<&DatasetDocument> for NewDataset {
             )?,
             temporal_start: temporal.start,
             temporal_end: temporal.end,
+            identifier: optional_text("identifier", doc.identifier.as_deref(), TITLE_MAX)?,
             issued: doc.issued,
+            modified: doc.modified,
+            availability: optional_vocabulary(
+                "availability",
+                doc.availability.as_deref(),
+                Vocabulary::PlannedAvailability,
+            )?,
             landing_page: optional_iri("landing_page", doc.landing_page.as_deref())?,
             conforms_to: iri_list("conforms_to", &doc.conforms_to, None)?,
             version: optional_text("version", doc.version.as_deref(), KEYWORD_MAX)?,
@@ -291,25 +302,46 @@ impl TryFrom<&DatasetDocument> for NewDataset {
             contact_point: doc
                 .contact_point
                 .as_ref()
-                .map(|c| -> Result<NewContactPoint, CatalogError> {
-                    Ok(NewContactPoint {
-                        name: text("contact_point.name", &c.name, TITLE_MAX)?,
-                        email: c
-                            .email
-                            .as_deref()
-                            .map(|e| email("contact_point.email", e))
-                            .transpose()?,
-                        url: optional_iri("contact_point.url", c.url.as_deref())?,
-                        telephone: optional_text(
-                            "contact_point.telephone",
-                            c.telephone.as_deref(),
-                            KEYWORD_MAX,
-                        )?,
-                    })
-                })
+                .map(NewContactPoint::parse)
                 .transpose()?,
             distributions,
         })
+    }
+}
+
+impl NewContactPoint {
+    /// Validates a contact point: DCAT-AP.de needs at least one of e-mail, web page and telephone,
+    /// each a valid `mailto:`, `http(s):` or `tel:` IRI.
+    fn parse(c: &super::document::ContactPointDocument) -> Result<Self, CatalogError> {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        let contact = Self {
+            name: text("contact_point.name", &c.name, TITLE_MAX)?,
+            email: (!blank(&c.email))
+                .then(|| {
+                    email(
+                        "contact_point.email",
+                        c.email.as_deref().unwrap_or_default(),
+                    )
+                })
+                .transpose()?,
+            url: optional_iri("contact_point.url", c.url.as_deref())?,
+            telephone: (!blank(&c.telephone))
+                .then(|| {
+                    telephone(
+                        "contact_point.telephone",
+                        c.telephone.as_deref().unwrap_or_default(),
+                    )
+                })
+                .transpose()?,
+        };
+        if contact.email.is_none() && contact.url.is_none() && contact.telephone.is_none() {
+            return Err(CatalogError::invalid(
+                "contact_point",
+                "needs an email, a url or a telephone (DCAT-AP.de: vcard:hasEmail, vcard:hasURL or \
+                 vcard:hasTelephone)",
+            ));
+        }
+        Ok(contact)
     }
 }
 
@@ -391,6 +423,11 @@ impl NewDistribution {
                 Vocabulary::License,
             )?,
             issued: doc.issued,
+            availability: optional_vocabulary(
+                &format!("{field}.availability"),
+                doc.availability.as_deref(),
+                Vocabulary::PlannedAvailability,
+            )?,
             kind: doc.kind,
             status: doc.status,
         })

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::values::{DatasetStatus, DistributionKind, DistributionStatus};
+use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus};
 
 /// A text in German (required) and English (optional).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -65,7 +65,8 @@ pub struct ContactPointDocument {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksumDocument {
-    /// `sha1`, `sha224`, `sha256`, `sha384` or `sha512`.
+    /// An SPDX checksum algorithm: `sha256`, `sha512`, `sha3_256`, `blake2b256`, `md5`, … (case, `-`
+    /// and `_` do not matter; stored by its SPDX name).
     pub algorithm: String,
     /// Hexadecimal digest.
     pub value: String,
@@ -124,12 +125,17 @@ pub struct DistributionDocument {
     /// DCAT-AP.de licence IRI; defaults to the dataset's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
-    /// First publication.
+    /// First publication: a date (`2024-01-01`, `xsd:date`) or a date-time with offset
+    /// (`2024-01-01T10:00:00+02:00`, `xsd:dateTime`), kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issued: Option<DateTime<FixedOffset>>,
+    #[schema(value_type = Option<String>, example = "2024-01-01", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
+    pub issued: Option<DcatDate>,
     /// Last change (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<DateTime<FixedOffset>>,
+    /// `dcatap:availability`: EU planned-availability IRI (`…/planned-availability/STABLE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
     /// `hosted_table` or `external_link` (default).
     #[serde(default)]
     pub kind: DistributionKind,
@@ -191,12 +197,27 @@ pub struct DatasetDocument {
     /// Temporal coverage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal: Option<Temporal>,
-    /// First publication; set on first publish when absent.
+    /// `dct:identifier`: assigned once at creation (the dataset's IRI at that time) and kept for ever,
+    /// whatever the base URL becomes; a publisher may set its own. Sending it back unchanged keeps it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issued: Option<DateTime<FixedOffset>>,
-    /// Last change (read-only).
+    pub identifier: Option<String>,
+    /// First publication; set on first publish when absent. A date (`2024-01-01`, `xsd:date`) or a
+    /// date-time with offset (`2024-01-01T10:00:00+02:00`, `xsd:dateTime`), kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<DateTime<FixedOffset>>,
+    #[schema(value_type = Option<String>, example = "2024-01-01", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
+    pub issued: Option<DcatDate>,
+    /// When the data last changed (`dct:modified`), as the publisher states it: a date or a date-time
+    /// with offset, kept as written. When the publisher never set it, the record's last change is
+    /// shown (and sending that value back does not fix it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "2024-06-30", pattern = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")]
+    pub modified: Option<DcatDate>,
+    /// When the record last changed (read-only; `dct:modified` of the `dcat:CatalogRecord`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_modified: Option<DateTime<FixedOffset>>,
+    /// `dcatap:availability`: EU planned-availability IRI (`…/planned-availability/STABLE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
     /// Landing page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub landing_page: Option<String>,

@@ -17,7 +17,7 @@ use super::document::{
 };
 use super::error::CatalogError;
 use super::table::StoredTable;
-use super::values::{DatasetStatus, DistributionKind, DistributionStatus};
+use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus};
 
 /// Up to `limit` published datasets with an id after `after`, in id order: one step of a walk over
 /// the whole published catalogue (served by the `(status, id)` index).
@@ -34,6 +34,32 @@ pub async fn published_after(
         query = query.filter(dataset::Column::Id.gt(after));
     }
     query.all(db).await
+}
+
+/// Ids of the datasets without a stored `dct:identifier`.
+pub async fn datasets_without_identifier(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
+    dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::Id)
+        .filter(dataset::Column::Identifier.is_null())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
+}
+
+/// Stores the `dct:identifier` of a dataset that has none (never replaces one).
+pub async fn set_identifier(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    identifier: &str,
+) -> Result<(), DbErr> {
+    dataset::Entity::update_many()
+        .col_expr(dataset::Column::Identifier, Expr::value(identifier))
+        .filter(dataset::Column::Id.eq(id))
+        .filter(dataset::Column::Identifier.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Finds a dataset by id (when `key` is a UUID) or slug.
@@ -343,9 +369,19 @@ pub async fn load_documents(
                 .collect();
             let contact = contacts.remove(&d.id);
             let publisher = publishers.get(&d.publisher_id).cloned();
-            dataset_document(d, publisher, contact, dists)
+            dataset_document(d, publisher, contact, dists, base_url)
         })
         .collect())
+}
+
+/// A stored DCAT date: its lexical form when one was kept, else the instant of the timestamp column
+/// (rows written before the lexical form was stored).
+pub fn stored_date(
+    text: Option<&str>,
+    instant: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Option<DcatDate> {
+    text.and_then(DcatDate::parse)
+        .or_else(|| instant.map(DcatDate::from))
 }
 
 fn strings(value: &serde_json::Value) -> Vec<String> {
@@ -357,6 +393,7 @@ fn dataset_document(
     publisher: Option<String>,
     contact: Option<contact_point::Model>,
     distributions: Vec<DistributionDocument>,
+    base_url: &str,
 ) -> DatasetDocument {
     let temporal = (d.temporal_start.is_some() || d.temporal_end.is_some()).then_some(Temporal {
         start: d.temporal_start,
@@ -386,8 +423,18 @@ fn dataset_document(
         spatial: d.spatial,
         geocoding_level: d.geocoding_level,
         temporal,
-        issued: d.issued,
-        modified: Some(d.modified),
+        identifier: Some(
+            d.identifier
+                .unwrap_or_else(|| super::service::dataset_identifier(base_url, d.id)),
+        ),
+        issued: stored_date(d.issued_text.as_deref(), d.issued),
+        modified: d
+            .data_modified
+            .as_deref()
+            .and_then(DcatDate::parse)
+            .or(Some(DcatDate::stamp(d.modified))),
+        record_modified: Some(d.modified),
+        availability: d.availability,
         landing_page: d.landing_page,
         version: d.version,
         contributor_id: d.contributor_id,
@@ -441,8 +488,9 @@ fn distribution_document(
             .zip(d.checksum_value)
             .map(|(algorithm, value)| ChecksumDocument { algorithm, value }),
         license: d.license,
-        issued: d.issued,
+        issued: stored_date(d.issued_text.as_deref(), d.issued),
         modified: Some(d.modified),
+        availability: d.availability,
         kind,
         status: DistributionStatus::from_db(&d.status),
         data_table: table.map(|t| DataTableDocument {

@@ -19,7 +19,7 @@ use super::dataset::{NewContactPoint, NewDataset, NewDistribution};
 use super::document::{DatasetDocument, DistributionDocument};
 use super::error::CatalogError;
 use super::repo::{self, DatasetFilter, Visibility};
-use super::values::{DatasetStatus, DistributionKind, DistributionStatus, Role};
+use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus, Role};
 
 /// Who is writing: the holder of a valid token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +134,26 @@ impl Catalog {
         Ok((guard, txn))
     }
 
+    /// Stores a `dct:identifier` for every dataset written before identifiers were stored: its IRI
+    /// under the configured base URL, as the exports showed it so far. Returns how many were assigned.
+    /// Runs at start-up and after `odcat migrate`; afterwards the identifier never follows the base URL.
+    pub async fn assign_identifiers(&self) -> Result<u64, CatalogError> {
+        let ids = repo::datasets_without_identifier(&self.db).await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (_guard, txn) = self.begin_write().await?;
+        for id in &ids {
+            repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await?;
+        }
+        txn.commit().await?;
+        tracing::info!(
+            datasets = ids.len(),
+            "stored the dct:identifier of existing datasets"
+        );
+        Ok(ids.len() as u64)
+    }
+
     /// One dataset as the caller may see it.
     #[tracing::instrument(skip_all, fields(dataset.key = %key))]
     pub async fn get_dataset(
@@ -176,7 +196,7 @@ impl Catalog {
     ) -> Result<DatasetDocument, CatalogError> {
         let new = NewDataset::try_from(doc)?;
         let (_guard, txn) = self.begin_write().await?;
-        let id = write_dataset(&txn, actor, None, new).await?;
+        let id = write_dataset(&txn, actor, None, new, &self.base_url).await?;
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
@@ -326,7 +346,7 @@ impl Catalog {
         let current = writable_dataset(&txn, actor, key, precondition).await?;
         let doc = self.document(&txn, current.clone()).await?;
         let new = change(&doc)?;
-        let id = write_dataset(&txn, actor, Some(current), new).await?;
+        let id = write_dataset(&txn, actor, Some(current), new, &self.base_url).await?;
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
@@ -405,6 +425,11 @@ fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
     }
 }
 
+/// The `dct:identifier` a dataset gets at creation: its IRI under the base URL of that time.
+pub fn dataset_identifier(base_url: &str, id: Uuid) -> String {
+    format!("{}/dataset/{id}", base_url.trim_end_matches('/'))
+}
+
 fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
@@ -427,6 +452,7 @@ async fn write_dataset(
     actor: &Actor,
     current: Option<dataset::Model>,
     new: NewDataset,
+    base_url: &str,
 ) -> Result<Uuid, CatalogError> {
     let publisher_id = match &new.publisher {
         Some(slug) => {
@@ -471,9 +497,32 @@ async fn write_dataset(
     }
     let issued = new
         .issued
-        .or_else(|| current.as_ref().and_then(|c| c.issued))
-        .or_else(|| (status == DatasetStatus::Published).then_some(now));
+        .or_else(|| {
+            current
+                .as_ref()
+                .and_then(|c| repo::stored_date(c.issued_text.as_deref(), c.issued))
+        })
+        .or_else(|| (status == DatasetStatus::Published).then(|| DcatDate::stamp(now)));
+    // `modified` is the publisher's statement of when the data changed. A document read back shows
+    // the record's change time while the publisher never set one; sending that value back (PUT of
+    // what GET returned, PATCH, withdraw) must not turn it into a statement.
+    let data_modified = match (&current, new.modified) {
+        (Some(c), Some(m))
+            if c.data_modified.is_none() && m.instant().timestamp() == c.modified.timestamp() =>
+        {
+            None
+        }
+        (_, Some(m)) => Some(m.lexical()),
+        (Some(c), None) => c.data_modified.clone(),
+        (None, None) => None,
+    };
     let id = current.as_ref().map_or_else(Uuid::new_v4, |c| c.id);
+    // dct:identifier: assigned once, at creation, from the IRI the dataset has then; kept for ever.
+    let identifier = new
+        .identifier
+        .clone()
+        .or_else(|| current.as_ref().and_then(|c| c.identifier.clone()))
+        .unwrap_or_else(|| dataset_identifier(base_url, id));
     let model = dataset::ActiveModel {
         id: Set(id),
         slug: Set(new.slug.to_string()),
@@ -493,8 +542,12 @@ async fn write_dataset(
         geocoding_level: Set(new.geocoding_level.clone()),
         temporal_start: Set(new.temporal_start),
         temporal_end: Set(new.temporal_end),
-        issued: Set(issued),
+        issued: Set(issued.map(|i| i.instant())),
+        issued_text: Set(issued.map(|i| i.lexical())),
         modified: Set(now),
+        data_modified: Set(data_modified),
+        identifier: Set(Some(identifier)),
+        availability: Set(new.availability.clone()),
         landing_page: Set(new.landing_page.clone()),
         conforms_to: Set(json(&new.conforms_to)),
         version: Set(new.version.clone()),
@@ -642,6 +695,10 @@ async fn write_distributions(
             ));
         }
         let id = old.map_or_else(Uuid::new_v4, |o| o.id);
+        let issued = d
+            .issued
+            .or_else(|| old.and_then(|o| repo::stored_date(o.issued_text.as_deref(), o.issued)))
+            .unwrap_or_else(|| DcatDate::stamp(now));
         let model = distribution::ActiveModel {
             id: Set(id),
             dataset_id: Set(dataset_id),
@@ -658,7 +715,9 @@ async fn write_distributions(
             checksum_algorithm: Set(d.checksum.as_ref().map(|c| c.0.clone())),
             checksum_value: Set(d.checksum.as_ref().map(|c| c.1.clone())),
             license: Set(d.license.clone()),
-            issued: Set(d.issued.or(old.and_then(|o| o.issued)).or(Some(now))),
+            issued: Set(Some(issued.instant())),
+            issued_text: Set(Some(issued.lexical())),
+            availability: Set(d.availability.clone()),
             modified: Set(now),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),

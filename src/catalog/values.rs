@@ -6,6 +6,12 @@ use utoipa::ToSchema;
 use super::error::CatalogError;
 use super::vocab::Vocabulary;
 
+mod checksum;
+mod date;
+
+pub use checksum::{CHECKSUM_ALGORITHMS, checksum};
+pub use date::DcatDate;
+
 /// A URL slug: 2-100 characters of `a-z`, `0-9` and single inner hyphens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Slug(String);
@@ -45,16 +51,73 @@ impl std::fmt::Display for Slug {
 }
 
 /// An absolute `http` or `https` IRI, for landing pages, access URLs and homepages.
+///
+/// The value is stored as written, so it must already be a valid IRI (RFC 3987): spaces, `"`, `<`,
+/// `>`, `{`, `}`, `|`, `^`, `` ` ``, `\` and control characters are refused (percent-encode them),
+/// because the RDF output could not carry such a value and would have to drop it.
 pub fn http_iri(field: &str, value: &str) -> Result<String, CatalogError> {
     let value = value.trim();
+    if let Some(c) = value.chars().find(|c| not_in_iri(*c)) {
+        return Err(CatalogError::invalid(
+            field,
+            format!(
+                "`{}` is not a valid IRI: {} is not allowed in an IRI (percent-encode it, e.g. `%20` for a space)",
+                value.escape_debug(),
+                describe(c)
+            ),
+        ));
+    }
     match url::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && oxigraph::model::NamedNode::new(value).is_ok() =>
+        {
             Ok(value.to_owned())
         }
         _ => Err(CatalogError::invalid(
             field,
             format!("`{value}` is not an absolute http(s) URL"),
         )),
+    }
+}
+
+/// Characters an IRI cannot hold literally (RFC 3987 excludes them from every production).
+fn not_in_iri(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || "\"<>{}|^`\\".contains(c) || is_noncharacter(c)
+}
+
+/// Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every plane), which XML 1.0
+/// and RDF/XML cannot carry.
+fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
+}
+
+/// `U+000B` for invisible characters, `` `"` `` otherwise.
+fn describe(c: char) -> String {
+    if c.is_control() || c.is_whitespace() || is_noncharacter(c) {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// Refuses characters that XML 1.0 (and so RDF/XML) cannot carry, and invisible control characters:
+/// everything below U+0020 except tab, LF and CR, DEL and the C1 controls, and the noncharacters.
+fn check_text_chars(field: &str, value: &str) -> Result<(), CatalogError> {
+    match value
+        .chars()
+        .find(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_noncharacter(*c))
+    {
+        Some(c) => Err(CatalogError::invalid(
+            field,
+            format!(
+                "must not contain the control character {} (only tab and line breaks are allowed)",
+                describe(c)
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -78,9 +141,17 @@ pub fn vocabulary_iri(
     }
 }
 
-/// A plain-text value that must not be blank; trimmed, at most `max` characters.
+/// A plain-text value that must not be blank; trimmed, at most `max` characters. Line breaks are
+/// normalised to LF (a CR would not survive XML parsing); other control characters are refused.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, CatalogError> {
-    let value = value.trim();
+    check_text_chars(field, value)?;
+    let normalised;
+    let value = if value.contains('\r') {
+        normalised = value.replace("\r\n", "\n").replace('\r', "\n");
+        normalised.trim()
+    } else {
+        value.trim()
+    };
     if value.is_empty() {
         return Err(CatalogError::invalid(field, "must not be empty"));
     }
@@ -111,19 +182,27 @@ pub fn optional_text(
     }
 }
 
-/// An e-mail address of the simple `local@domain.tld` shape (no display names).
+/// An e-mail address of the simple `local@domain.tld` shape (no display names, no quoted local
+/// parts), so that `mailto:{address}` is a valid IRI for `vcard:hasEmail` and `foaf:mbox`.
 pub fn email(field: &str, value: &str) -> Result<String, CatalogError> {
     let value = value.trim();
     let valid = match value.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !value
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && !local.contains("..")
+                && local
                     .chars()
-                    .any(|c| c.is_whitespace() || c == '<' || c == '>')
-                && !domain.contains('@')
+                    .all(|c| c.is_alphanumeric() || "!#$&'*+/=?_~.-".contains(c))
+                && domain.contains('.')
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                })
+                && oxigraph::model::NamedNode::new(format!("mailto:{value}")).is_ok()
         }
         None => false,
     };
@@ -133,6 +212,30 @@ pub fn email(field: &str, value: &str) -> Result<String, CatalogError> {
         Err(CatalogError::invalid(
             field,
             format!("`{value}` is not an e-mail address"),
+        ))
+    }
+}
+
+/// A telephone number as people write it (`+49 202 563-0`, `0202 / 563 12 34`): digits, spaces and
+/// `+ - ( ) . /`, a `+` only in front, at least three digits, so that it has a `tel:` IRI (RFC 3966).
+pub fn telephone(field: &str, value: &str) -> Result<String, CatalogError> {
+    let value = value.trim();
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    let valid = (3..=30).contains(&digits)
+        && value.len() <= 50
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -().//".contains(c) || c == '+')
+        && !value[1..].contains('+');
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(CatalogError::invalid(
+            field,
+            format!(
+                "`{}` is not a telephone number: use digits, spaces and + - ( ) . / only",
+                value.escape_debug()
+            ),
         ))
     }
 }
@@ -258,38 +361,6 @@ impl Role {
     }
 }
 
-/// Checksum algorithms of SPDX that `spdx:algorithm` can name.
-pub const CHECKSUM_ALGORITHMS: [(&str, usize); 5] = [
-    ("sha1", 40),
-    ("sha224", 56),
-    ("sha256", 64),
-    ("sha384", 96),
-    ("sha512", 128),
-];
-
-/// A checksum: a known algorithm and a lower-case hex digest of the right length.
-pub fn checksum(
-    field: &str,
-    algorithm: &str,
-    value: &str,
-) -> Result<(String, String), CatalogError> {
-    let algorithm = algorithm.trim().to_ascii_lowercase();
-    let Some((_, len)) = CHECKSUM_ALGORITHMS.iter().find(|(a, _)| *a == algorithm) else {
-        return Err(CatalogError::invalid(
-            format!("{field}.algorithm"),
-            format!("`{algorithm}` is not one of sha1, sha224, sha256, sha384, sha512"),
-        ));
-    };
-    let value = value.trim().to_ascii_lowercase();
-    if value.len() != *len || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(CatalogError::invalid(
-            format!("{field}.value"),
-            format!("must be {len} hexadecimal digits for {algorithm}"),
-        ));
-    }
-    Ok((algorithm, value))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +416,58 @@ mod tests {
     }
 
     #[test]
+    fn text_refuses_control_characters_and_normalises_line_breaks() {
+        for bad in [
+            "A\u{b}B",
+            "A\u{1}B",
+            "A\u{1b}B",
+            "A\u{fffe}B",
+            "A\u{ffff}B",
+            "A\u{7f}",
+            "A\u{85}",
+        ] {
+            let err = text("title.de", bad, 100).expect_err(bad);
+            assert!(err.to_string().starts_with("title.de: "), "{err}");
+            assert!(err.to_string().contains("U+"), "{err}");
+        }
+        assert_eq!(
+            text("t", "a\tb\r\nc\rd\ne", 100).ok(),
+            Some("a\tb\nc\nd\ne".to_owned())
+        );
+    }
+
+    #[test]
+    fn iris_refuse_characters_that_rdf_cannot_carry() {
+        for bad in [
+            "https://example.org/a b",
+            "https://example.org/a\"b",
+            "https://example.org/<a>",
+            "https://example.org/{a}",
+            "https://example.org/a|b",
+            "https://example.org/a^b",
+            "https://example.org/a`b",
+            "https://example.org/a\\b",
+            "https://example.org/a\u{1}b",
+        ] {
+            assert!(
+                http_iri("access_url", bad).is_err(),
+                "{bad} should be refused"
+            );
+        }
+        assert!(http_iri("f", "https://example.org/a%20b?x=1&y=%C3%BC#f").is_ok());
+        assert!(http_iri("f", "https://example.org/straße").is_ok());
+    }
+
+    #[test]
+    fn telephone_numbers_need_digits() {
+        assert!(telephone("t", "+49 202 563-0").is_ok());
+        assert!(telephone("t", "0202 / 563 12 34").is_ok());
+        for bad in ["ruf an", "12", "+49 202 +1", "0202 563 abc"] {
+            assert!(telephone("t", bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
     fn emails_need_a_local_part_and_a_domain() {
         assert!(email("e", "offenedaten@stadt.wuppertal.de").is_ok());
         for bad in [
@@ -354,18 +477,13 @@ mod tests {
             "a b@c.de",
             "a@b@c.de",
             "a@.de",
+            "a\"b@example.org",
+            "a<b@example.org",
+            "a%b@example.org",
+            "a@exa mple.org",
         ] {
             assert!(email("e", bad).is_err(), "{bad} should be refused");
         }
-    }
-
-    #[test]
-    fn checksums_need_the_digest_length_of_their_algorithm() {
-        let sha256 = "a".repeat(64);
-        assert!(checksum("c", "SHA256", &sha256).is_ok());
-        assert!(checksum("c", "sha256", "abc").is_err());
-        assert!(checksum("c", "md4", &sha256).is_err());
-        assert!(checksum("c", "sha256", &"g".repeat(64)).is_err());
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //!
 //! The code lists are copied from the official files in `shared/conformance`: EU Publications Office
 //! authority tables (data-theme 2024-12-11, frequency/access-right 2026-06-17, file-type 2026-03-18) and the
-//! GovData licence list (2020-07-15). Values outside them are refused on write, because GovData's
-//! validator rejects them too.
+//! GovData licence list (2020-07-15), language 2026-06-17, planned-availability 2021-12-08, the GovData
+//! contributor list (2025-10-21), and the IANA media types as listed by Debian's `media-types` 10.0.0
+//! (`/etc/mime.types`, without the unregistered `x-` subtypes). Values outside them are refused on
+//! write, because GovData's validator rejects them too.
 
 /// EU data-theme namespace.
 pub const DATA_THEME: &str = "http://publications.europa.eu/resource/authority/data-theme/";
@@ -27,12 +29,34 @@ pub const CONTRIBUTOR: &str = "http://dcat-ap.de/def/contributors/";
 pub const MEDIA_TYPE: &str = "https://www.iana.org/assignments/media-types/";
 /// ADMS publisher-type namespace.
 pub const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
+/// EU planned-availability namespace (`dcatap:availability`).
+pub const PLANNED_AVAILABILITY: &str =
+    "http://publications.europa.eu/resource/authority/planned-availability/";
+/// GeoNames namespace (DCAT-AP 3 expects `https` for `dct:spatial`).
+pub const GEONAMES: &str = "https://sws.geonames.org/";
+/// EU authority tables that name places for `dct:spatial`: countries, places, continents, atu.
+pub const EU_PLACE_TABLES: [&str; 4] = [
+    "http://publications.europa.eu/resource/authority/country/",
+    "http://publications.europa.eu/resource/authority/place/",
+    "http://publications.europa.eu/resource/authority/continent/",
+    "http://publications.europa.eu/resource/authority/atu/",
+];
 
 const DATA_THEMES: &str = include_str!("vocab/data-theme.txt");
 const FREQUENCIES: &str = include_str!("vocab/frequency.txt");
 const ACCESS_RIGHTS: &str = include_str!("vocab/access-right.txt");
 const FILE_TYPES: &str = include_str!("vocab/file-type.txt");
 const LICENSES: &str = include_str!("vocab/licenses.tsv");
+const LANGUAGES: &str = include_str!("vocab/language.txt");
+const CONTRIBUTORS: &str = include_str!("vocab/contributors.txt");
+const MEDIA_TYPES: &str = include_str!("vocab/media-types.txt");
+/// EU planned-availability codes with their German and English labels.
+const PLANNED_AVAILABILITIES: [(&str, &str, &str); 4] = [
+    ("AVAILABLE", "verfügbar", "available"),
+    ("EXPERIMENTAL", "experimentell", "experimental"),
+    ("STABLE", "stabil", "stable"),
+    ("TEMPORARY", "vorübergehend", "temporary"),
+];
 const GEOCODING_LEVELS: [&str; 6] = [
     "international",
     "european",
@@ -87,6 +111,11 @@ pub enum Vocabulary {
     MediaType,
     /// ADMS publisher types.
     PublisherType,
+    /// EU planned availability.
+    PlannedAvailability,
+    /// Places for `dct:spatial`: DCAT-AP.de political geocoding, EU country/place/continent/atu
+    /// authority tables, GeoNames.
+    Spatial,
 }
 
 impl Vocabulary {
@@ -104,6 +133,8 @@ impl Vocabulary {
             Self::Contributor => CONTRIBUTOR,
             Self::MediaType => MEDIA_TYPE,
             Self::PublisherType => PUBLISHER_TYPE,
+            Self::PlannedAvailability => PLANNED_AVAILABILITY,
+            Self::Spatial => POLITICAL_GEOCODING,
         }
     }
 
@@ -121,11 +152,18 @@ impl Vocabulary {
             Self::Contributor => "DCAT-AP.de contributor",
             Self::MediaType => "IANA media type",
             Self::PublisherType => "ADMS publisher type",
+            Self::PlannedAvailability => "EU planned availability",
+            Self::Spatial => {
+                "place (DCAT-AP.de political geocoding, EU country/place/continent or GeoNames)"
+            }
         }
     }
 
     /// Whether `iri` is a member of this vocabulary.
     pub fn contains(self, iri: &str) -> bool {
+        if self == Self::Spatial {
+            return Self::PoliticalGeocoding.contains(iri) || is_place(iri);
+        }
         let Some(code) = iri.strip_prefix(self.namespace()) else {
             return false;
         };
@@ -135,17 +173,15 @@ impl Vocabulary {
             Self::AccessRight => lines(ACCESS_RIGHTS).any(|c| c == code),
             Self::FileType => lines(FILE_TYPES).any(|c| c == code),
             Self::License => license_label(iri).is_some(),
-            Self::Language => code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()),
+            Self::Language => lines(LANGUAGES).any(|c| c == code),
             Self::GeocodingLevel => GEOCODING_LEVELS.contains(&code),
             Self::PublisherType => PUBLISHER_TYPES.contains(&code),
-            Self::Contributor => {
-                !code.is_empty()
-                    && code
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            }
-            Self::MediaType => is_media_type(code),
+            Self::Contributor => lines(CONTRIBUTORS).any(|c| c == code),
+            // Media types compare case-insensitively (RFC 6838 section 4.2).
+            Self::MediaType => lines(MEDIA_TYPES).any(|c| c.eq_ignore_ascii_case(code)),
             Self::PoliticalGeocoding => is_geocoding_key(code),
+            Self::PlannedAvailability => PLANNED_AVAILABILITIES.iter().any(|(c, _, _)| *c == code),
+            Self::Spatial => false,
         }
     }
 }
@@ -194,15 +230,32 @@ pub fn theme_labels(code: &str) -> (&str, &str) {
     }
 }
 
-/// `type/subtype` with the characters RFC 6838 allows.
-fn is_media_type(code: &str) -> bool {
-    let ok = |part: &str| {
-        !part.is_empty()
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-    };
-    matches!(code.split_once('/'), Some((t, s)) if ok(t) && ok(s))
+/// German and English labels of an EU planned-availability IRI.
+pub fn availability_labels(iri: &str) -> Option<(&'static str, &'static str)> {
+    let code = iri.strip_prefix(PLANNED_AVAILABILITY)?;
+    PLANNED_AVAILABILITIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, de, en)| (*de, *en))
+}
+
+/// An IRI of an EU place authority table (`country/DEU`, `place/DEU_WUP`, `continent/EUROPE`,
+/// `atu/…`) or a GeoNames feature (`https://sws.geonames.org/2805753/`). The EU tables have no local
+/// copy, so their codes are checked by shape: upper-case letters, digits and `_`, `-`.
+fn is_place(iri: &str) -> bool {
+    if let Some(rest) = iri.strip_prefix(GEONAMES) {
+        let id = rest.strip_suffix('/').unwrap_or(rest);
+        return !id.is_empty() && id.len() <= 12 && id.bytes().all(|b| b.is_ascii_digit());
+    }
+    EU_PLACE_TABLES.iter().any(|table| {
+        iri.strip_prefix(table).is_some_and(|code| {
+            !code.is_empty()
+                && code.len() <= 40
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
+    })
 }
 
 /// `regionalKey/<12 digits>` or one of the fixed-width keys.
@@ -266,6 +319,31 @@ mod tests {
                 Vocabulary::Language,
                 "http://publications.europa.eu/resource/authority/language/DEU",
             ),
+            (
+                Vocabulary::Contributor,
+                "http://dcat-ap.de/def/contributors/openNRW",
+            ),
+            (
+                Vocabulary::MediaType,
+                "https://www.iana.org/assignments/media-types/application/geo+json",
+            ),
+            (
+                Vocabulary::PlannedAvailability,
+                "http://publications.europa.eu/resource/authority/planned-availability/STABLE",
+            ),
+            (Vocabulary::Spatial, "https://sws.geonames.org/2805753/"),
+            (
+                Vocabulary::Spatial,
+                "http://publications.europa.eu/resource/authority/country/DEU",
+            ),
+            (
+                Vocabulary::Spatial,
+                "http://publications.europa.eu/resource/authority/place/DEU_WUP",
+            ),
+            (
+                Vocabulary::Spatial,
+                "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05124000",
+            ),
         ];
         for (vocabulary, iri) in cases {
             assert!(
@@ -303,6 +381,28 @@ mod tests {
             (
                 Vocabulary::Language,
                 "http://publications.europa.eu/resource/authority/language/de",
+            ),
+            (
+                Vocabulary::Language,
+                "http://publications.europa.eu/resource/authority/language/XXX",
+            ),
+            (
+                Vocabulary::Contributor,
+                "http://dcat-ap.de/def/contributors/stadtWuppertalGibtEsNicht",
+            ),
+            (
+                Vocabulary::MediaType,
+                "https://www.iana.org/assignments/media-types/foo/bar",
+            ),
+            (
+                Vocabulary::PlannedAvailability,
+                "http://publications.europa.eu/resource/authority/planned-availability/SOON",
+            ),
+            (Vocabulary::Spatial, "http://sws.geonames.org/2805753/"),
+            (Vocabulary::Spatial, "https://sws.geonames.org/abc/"),
+            (
+                Vocabulary::Spatial,
+                "http://publications.europa.eu/resource/authority/country/deu",
             ),
         ];
         for (vocabulary, iri) in cases {

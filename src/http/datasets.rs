@@ -66,7 +66,7 @@ pub async fn list_datasets(
 ) -> Result<HttpResponse, ApiError> {
     let filter = parse_dataset_filter(catalog.db(), req.query_string(), auth.0.as_ref()).await?;
     let (items, total) = catalog.list_datasets(&filter).await?;
-    let last_modified = items.iter().filter_map(|d| d.modified).max();
+    let last_modified = items.iter().filter_map(|d| d.record_modified).max();
     let page = DatasetPage {
         total,
         page: filter.page,
@@ -92,7 +92,7 @@ pub fn dataset_response(
 ) -> Result<HttpResponse, ApiError> {
     let tag = doc.id.zip(doc.revision).map(|(id, rev)| etag(id, rev));
     if status == actix_web::http::StatusCode::OK {
-        return json_with_validators(req, doc, tag, doc.modified);
+        return json_with_validators(req, doc, tag, doc.record_modified);
     }
     let mut response = HttpResponse::build(status);
     if let Some(tag) = tag {

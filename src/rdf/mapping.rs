@@ -9,12 +9,15 @@
 //!   the vocabulary IRIs it uses, and for each hosted table a VoID description of its graph of rows;
 //! - `{base}/distribution/{id}/data`: the rows of a hosted table (see [`super::rows`]).
 
+use crate::catalog::values::DcatDate;
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use entities::{catalog, publisher};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use uuid::Uuid;
 
-use super::vocab::{adms, codes, dcat, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd};
+use super::vocab::{
+    adms, codes, dcat, dcatap, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd,
+};
 use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
 use crate::catalog::values::DistributionStatus;
 
@@ -88,6 +91,11 @@ impl Mapping {
         NamedNode::new_unchecked(format!("{}/distribution/{id}", self.base))
     }
 
+    /// IRI of the SPARQL endpoint, described as a `dcat:DataService` of the catalogue.
+    pub fn sparql_iri(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/sparql", self.base))
+    }
+
     /// IRI (and graph name) of a publisher.
     pub fn publisher_iri(&self, slug: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{}/organization/{slug}", self.base))
@@ -138,7 +146,53 @@ impl Mapping {
             "Data theme",
             "en",
         );
+        self.sparql_service(&mut g, &me, publisher_slug);
         g.quads
+    }
+
+    /// The SPARQL endpoint as a `dcat:DataService` of the catalogue (DCAT-AP 3 §dcat:DataService:
+    /// mandatory `dcat:endpointURL` and `dct:title`; DCAT-AP.de also `dct:publisher`). Each dataset's
+    /// graph adds `dcat:servesDataset`, because every published dataset can be queried there.
+    fn sparql_service(&self, g: &mut Graph, catalog: &NamedNode, publisher_slug: &str) {
+        let me = self.sparql_iri();
+        g.iri(catalog, dcat::SERVICE, me.as_ref());
+        g.iri(&me, rdf::TYPE, dcat::DATA_SERVICE);
+        g.lang_text(
+            &me,
+            dct::TITLE,
+            "SPARQL-Endpunkt des Katalogs",
+            Some("SPARQL endpoint of the catalogue"),
+        );
+        g.lang_text(
+            &me,
+            dct::DESCRIPTION,
+            "Abfragen über die Metadaten aller veröffentlichten Datensätze und die Zeilen der \
+             gehosteten Tabellen (SPARQL 1.1 Protocol, nur lesend).",
+            Some(
+                "Queries over the metadata of every published dataset and the rows of the hosted \
+                 tables (SPARQL 1.1 Protocol, read-only).",
+            ),
+        );
+        g.iri(&me, dcat::ENDPOINT_URL, me.as_ref());
+        // The endpoint answers a plain GET with its SPARQL 1.1 Service Description.
+        g.iri(&me, dcat::ENDPOINT_DESCRIPTION, me.as_ref());
+        g.typed_iri(
+            &me,
+            dct::CONFORMS_TO,
+            codes::SPARQL_PROTOCOL.as_str(),
+            dct::STANDARD,
+        );
+        g.iri(
+            &me,
+            dct::PUBLISHER,
+            self.publisher_iri(publisher_slug).as_ref(),
+        );
+        g.typed_iri(
+            &me,
+            dct::ACCESS_RIGHTS,
+            codes::ACCESS_RIGHT_PUBLIC.as_str(),
+            dct::RIGHTS_STATEMENT,
+        );
     }
 
     /// A publisher's graph.
@@ -181,7 +235,13 @@ impl Mapping {
         g.iri(&me, rdf::TYPE, dcat::DATASET);
         // DCAT-AP.de checks that `foaf:primaryTopic` names a `dcat:Resource`, without inference.
         g.iri(&me, rdf::TYPE, dcat::RESOURCE);
-        g.string(&me, dct::IDENTIFIER, me.as_str());
+        // Stored at creation and kept, so it does not follow the base URL.
+        g.string(
+            &me,
+            dct::IDENTIFIER,
+            doc.identifier.as_deref().unwrap_or(me.as_str()),
+        );
+        g.iri(&self.sparql_iri(), dcat::SERVES_DATASET, me.as_ref());
         g.lang_text(&me, dct::TITLE, &doc.title.de, doc.title.en.as_deref());
         g.lang_text(
             &me,
@@ -234,10 +294,13 @@ impl Mapping {
             }
         }
         if let Some(issued) = doc.issued {
-            g.date_time(&me, dct::ISSUED, issued);
+            g.dcat_date(&me, dct::ISSUED, issued);
         }
         if let Some(modified) = doc.modified {
-            g.date_time(&me, dct::MODIFIED, modified);
+            g.dcat_date(&me, dct::MODIFIED, modified);
+        }
+        if let Some(availability) = &doc.availability {
+            g.availability(&me, availability);
         }
         if let Some(page) = &doc.landing_page {
             g.typed_iri(&me, dcat::LANDING_PAGE, page, foaf::DOCUMENT);
@@ -341,12 +404,24 @@ impl Mapping {
             );
         }
         if let Some(issued) = d.issued {
-            g.date_time(&me, dct::ISSUED, issued);
+            g.dcat_date(&me, dct::ISSUED, issued);
         }
         if let Some(modified) = d.modified {
             g.date_time(&me, dct::MODIFIED, modified);
         }
+        if let Some(availability) = &d.availability {
+            g.availability(&me, availability);
+        }
+        // DCAT-AP 3 range of adms:status is skos:Concept (checked by the SEMIC "Ranges" shapes).
         g.iri(&me, adms::STATUS, codes::STATUS_COMPLETED);
+        let status = codes::STATUS_COMPLETED.into_owned();
+        g.iri(&status, rdf::TYPE, skos::CONCEPT);
+        g.lang_text(
+            &status,
+            skos::PREF_LABEL,
+            "abgeschlossen",
+            Some("completed"),
+        );
         if let Some(table) = &d.data_table {
             self.rows_description(g, &me, id, table.row_count);
             if let Some(csv) = &d.download_url {
@@ -462,6 +537,39 @@ fn tel_iri(phone: &str) -> String {
     format!("tel:{}", parts.join("-"))
 }
 
+/// Text that every RDF format can carry, RDF/XML included (XML 1.0 has no form for most control
+/// characters, and its parsers turn a CR into LF): line breaks as LF, other control characters and
+/// noncharacters removed. Writes refuse such characters, so this only changes records stored before
+/// that check.
+fn xml_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n'))
+            || (0xFDD0..=0xFDEF).contains(&u32::from(c))
+            || u32::from(c) & 0xFFFE == 0xFFFE
+    };
+    if !value.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let normalised = value.replace("\r\n", "\n").replace('\r', "\n");
+    std::borrow::Cow::Owned(normalised.chars().filter(|c| !unsafe_char(*c)).collect())
+}
+
+/// Percent-encodes (UTF-8) the characters an IRI cannot hold: spaces, controls, `"<>\\^`{|}`.
+fn percent_encode_iri(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.trim().chars() {
+        if c.is_whitespace() || c.is_control() || "\"<>\\^`{|}".contains(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Collects the quads of one named graph.
 struct Graph {
     name: GraphName,
@@ -489,10 +597,18 @@ impl Graph {
         self.push(s, p, o.into_owned());
     }
 
-    /// An IRI object from stored text; text that is not an IRI is skipped with a warning (stored
-    /// values are validated on write, so this only guards against records edited by hand).
+    /// An IRI object from stored text. Values are validated on write; a record from before that check
+    /// (or edited by hand) with characters an IRI cannot hold gets them percent-encoded, with a
+    /// warning, rather than losing the statement; text that still is no IRI is skipped with a warning.
     fn iri_str(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: &str) -> Option<NamedNode> {
-        match NamedNode::new(o) {
+        let node = NamedNode::new(o).or_else(|err| {
+            let encoded = percent_encode_iri(o);
+            NamedNode::new(encoded).inspect(|_| {
+                tracing::warn!(subject = s.as_str(), predicate = p.as_str(), error = %err,
+                    "percent-encoded a stored value that is not an IRI");
+            })
+        });
+        match node {
             Ok(node) => {
                 self.push(s, p, node.clone());
                 Some(node)
@@ -520,7 +636,7 @@ impl Graph {
 
     fn string(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: &str) {
         if !value.trim().is_empty() {
-            self.push(s, p, Literal::new_simple_literal(value));
+            self.push(s, p, Literal::new_simple_literal(xml_safe(value)));
         }
     }
 
@@ -528,7 +644,7 @@ impl Graph {
         if value.trim().is_empty() {
             return;
         }
-        if let Ok(literal) = Literal::new_language_tagged_literal(value, language) {
+        if let Ok(literal) = Literal::new_language_tagged_literal(xml_safe(value), language) {
             self.push(s, p, literal);
         }
     }
@@ -559,6 +675,23 @@ impl Graph {
         self.typed(s, p, &text, xsd::DATE_TIME);
     }
 
+    /// A date as `xsd:date`, a date-time as `xsd:dateTime` with the offset the publisher wrote.
+    fn dcat_date(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: DcatDate) {
+        match value.as_date() {
+            Some(day) => self.date(s, p, day),
+            None => self.typed(s, p, &value.lexical(), xsd::DATE_TIME),
+        }
+    }
+
+    /// `dcatap:availability` with the concept's class and labels (range `skos:Concept`).
+    fn availability(&mut self, s: &NamedNode, iri: &str) {
+        if let Some(node) = self.typed_iri(s, dcatap::AVAILABILITY, iri, skos::CONCEPT)
+            && let Some((de, en)) = crate::catalog::vocab::availability_labels(iri)
+        {
+            self.lang_text(&node, skos::PREF_LABEL, de, Some(en));
+        }
+    }
+
     fn date(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, value: NaiveDate) {
         self.typed(s, p, &value.format("%Y-%m-%d").to_string(), xsd::DATE);
     }
@@ -572,6 +705,26 @@ mod tests {
     fn telephone_numbers_become_tel_iris() {
         assert_eq!(tel_iri("+49 202 563-0"), "tel:+49-202-563-0");
         assert_eq!(tel_iri("0202 / 563 12 34"), "tel:0202-563-12-34");
+    }
+
+    #[test]
+    fn stored_values_from_before_the_checks_still_give_valid_rdf() {
+        assert_eq!(xml_safe("A\u{b}B\r\nC\rD\u{ffff}"), "AB\nC\nD");
+        assert!(matches!(
+            xml_safe("Straße\tok\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            percent_encode_iri("https://example.org/a b\"{x}"),
+            "https://example.org/a%20b%22%7Bx%7D"
+        );
+        let mut g = Graph::new(NamedNode::new_unchecked("http://g"));
+        let s = NamedNode::new_unchecked("http://s");
+        assert!(
+            g.iri_str(&s, dcat::ACCESS_URL, "https://example.org/a b")
+                .is_some()
+        );
+        assert_eq!(g.quads.len(), 1, "not dropped");
     }
 
     #[test]

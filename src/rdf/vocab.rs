@@ -126,6 +126,13 @@ pub mod dcat {
     pub const THEME_TAXONOMY: NamedNodeRef<'static> =
         iri("http://www.w3.org/ns/dcat#themeTaxonomy");
     pub const VERSION: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#version");
+    pub const DATA_SERVICE: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#DataService");
+    pub const SERVICE: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#service");
+    pub const ENDPOINT_URL: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dcat#endpointURL");
+    pub const ENDPOINT_DESCRIPTION: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dcat#endpointDescription");
+    pub const SERVES_DATASET: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dcat#servesDataset");
 }
 
 pub mod dct {
@@ -196,6 +203,11 @@ pub mod vcard {
     pub const HAS_URL: NamedNodeRef<'static> = iri("http://www.w3.org/2006/vcard/ns#hasURL");
 }
 
+pub mod dcatap {
+    use super::*;
+    pub const AVAILABILITY: NamedNodeRef<'static> = iri("http://data.europa.eu/r5r/availability");
+}
+
 pub mod adms {
     use super::*;
     pub const STATUS: NamedNodeRef<'static> = iri("http://www.w3.org/ns/adms#status");
@@ -250,4 +262,8 @@ pub mod codes {
         iri("http://publications.europa.eu/resource/authority/data-theme");
     pub const STATUS_COMPLETED: NamedNodeRef<'static> =
         iri("http://publications.europa.eu/resource/authority/distribution-status/COMPLETED");
+    pub const ACCESS_RIGHT_PUBLIC: NamedNodeRef<'static> =
+        iri("http://publications.europa.eu/resource/authority/access-right/PUBLIC");
+    pub const SPARQL_PROTOCOL: NamedNodeRef<'static> =
+        iri("https://www.w3.org/TR/sparql11-protocol/");
 }

@@ -664,3 +664,118 @@ async fn snapshot_of_one_dataset_in_turtle() {
         "the Turtle of the dataset changed; review and run with UPDATE_SNAPSHOTS=1"
     );
 }
+
+/// Every format of `path` parses, and all give the same triples.
+async fn every_format(app: &TestApp, path: &str) -> HashSet<Triple> {
+    let reference = without_paging(graph(app, &format!("{path}.nt")).await);
+    for (extension, media_type) in FORMATS {
+        let response = fetch(app, &format!("{path}.{extension}"), None).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}.{extension}");
+        let triples = without_paging(parse(&response.bytes().await.unwrap(), media_type));
+        assert_eq!(
+            triples.symmetric_difference(&reference).count(),
+            0,
+            "{path}.{extension}"
+        );
+    }
+    reference
+}
+
+#[tokio::test]
+async fn every_text_that_is_accepted_survives_every_rdf_format() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut doc = new_dataset("sonderzeichen");
+    let title =
+        "Zeile 1\r\nZeile 2\rZeile 3\t<b>&amp;</b> \"Zitat\" 'x' ]]> \\ ä ß € 𝄞 \u{200b} \u{fffd}";
+    doc["title"]["de"] = json!(title);
+    doc["description"]["de"] = json!(
+        "# Überschrift\n\n* Punkt mit [Link](https://example.org/?a=1&b=2)\n\n```\ncode <x>\n```"
+    );
+    doc["keywords"]["de"] = json!(["<script>", "a&b", "\"q\""]);
+    doc["distributions"][0]["access_url"] =
+        json!("https://www.wuppertal.de/daten%20liste.csv?x=%22a%22&y=ü");
+    let response = app.post_dataset(&token, &doc).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let stored: serde_json::Value = response.json().await.unwrap();
+    let normalised = title.replace("\r\n", "\n").replace('\r', "\n");
+    assert_eq!(stored["title"]["de"], normalised.as_str(), "CR becomes LF");
+    app.projected().await;
+    let triples = every_format(&app, "/dataset/sonderzeichen").await;
+    assert!(objects(&triples, "http://purl.org/dc/terms/title").contains(&normalised));
+    assert!(
+        objects(&triples, "http://www.w3.org/ns/dcat#accessURL")
+            .contains(&"https://www.wuppertal.de/daten%20liste.csv?x=%22a%22&y=ü".to_owned()),
+        "nothing accepted is dropped"
+    );
+    // The whole catalogue, in RDF/XML above all, still parses with this dataset on its page.
+    let catalogue = every_format(&app, "/catalog").await;
+    assert!(objects(&catalogue, "http://purl.org/dc/terms/title").contains(&normalised));
+}
+
+#[tokio::test]
+async fn availability_status_and_the_sparql_service_are_described_for_strict_validators() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let stable = "http://publications.europa.eu/resource/authority/planned-availability/STABLE";
+    let mut doc = new_dataset("verfuegbar");
+    doc["availability"] = json!(stable);
+    doc["distributions"][0]["availability"] =
+        json!("http://publications.europa.eu/resource/authority/planned-availability/TEMPORARY");
+    doc["spatial"] = json!("https://sws.geonames.org/2805753/");
+    doc["distributions"][0]["checksum"] = json!({"algorithm": "SHA-512", "value": "ab".repeat(64)});
+    doc["distributions"][1]["checksum"] = json!({"algorithm": "md5", "value": "cd".repeat(16)});
+    let response = app.post_dataset(&token, &doc).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let stored: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(stored["availability"], stable);
+    assert_eq!(
+        stored["distributions"][0]["checksum"]["algorithm"],
+        "sha512"
+    );
+    app.projected().await;
+    let triples = graph(&app, "/dataset/verfuegbar.ttl").await;
+    let availability = objects(&triples, "http://data.europa.eu/r5r/availability");
+    assert_eq!(availability.len(), 2, "{availability:?}");
+    assert!(availability.contains(&stable.to_owned()));
+    let has_type = |node: &str, class: &str| {
+        triples.iter().any(|t| {
+            t.subject.to_string() == format!("<{node}>")
+                && t.predicate == RDF_TYPE
+                && t.object.to_string() == format!("<{class}>")
+        })
+    };
+    let concept = "http://www.w3.org/2004/02/skos/core#Concept";
+    for node in availability.iter().chain(
+        objects(&triples, "http://www.w3.org/ns/adms#status")
+            .iter()
+            .take(1),
+    ) {
+        assert!(has_type(node, concept), "{node} is a skos:Concept");
+    }
+    assert!(
+        objects(&triples, "http://purl.org/dc/terms/spatial")
+            .contains(&"https://sws.geonames.org/2805753/".to_owned())
+    );
+    let algorithms = objects(&triples, "http://spdx.org/rdf/terms#algorithm");
+    assert_eq!(
+        algorithms,
+        [
+            "https://spdx.org/rdf/terms#checksumAlgorithm_md5",
+            "https://spdx.org/rdf/terms#checksumAlgorithm_sha512"
+        ]
+    );
+    // The catalogue serves its SPARQL endpoint as a dcat:DataService.
+    let catalogue = graph(&app, "/catalog.ttl").await;
+    let sparql = ["http://odcat.test/sparql".to_owned()];
+    assert_eq!(
+        objects(&catalogue, "http://www.w3.org/ns/dcat#service"),
+        sparql
+    );
+    assert_eq!(
+        objects(&catalogue, "http://www.w3.org/ns/dcat#endpointURL"),
+        sparql
+    );
+    let served = objects(&catalogue, "http://www.w3.org/ns/dcat#servesDataset");
+    assert_eq!(served.len(), datasets(&catalogue).len());
+}

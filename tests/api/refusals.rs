@@ -250,3 +250,184 @@ async fn updates_need_a_current_if_match() {
     let stale = app.put_json(path, &token, &etag, &current).await;
     assert_error(stale, 412, "precondition_failed").await;
 }
+
+/// A `Change` applied to the valid [`new_dataset`] document.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
+/// Puts a text into one field of a document.
+type SetText = fn(&mut serde_json::Value, &str);
+
+/// Posts each edited document and asserts a 422 naming `field`; nothing stored changes.
+async fn assert_each_refused(app: &TestApp, cases: Vec<(String, Edit)>) {
+    let token = app.editor().await;
+    let before = snapshot(app).await;
+    for (field, edit) in cases {
+        let mut doc = new_dataset("abgelehnt");
+        edit(&mut doc);
+        let response = app.post_dataset(&token, &doc).await;
+        let message = assert_error(response, 422, "invalid_field").await;
+        assert!(
+            message.starts_with(&format!("{field}: ")),
+            "{field}: {message}"
+        );
+    }
+    assert_eq!(snapshot(app).await, before);
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_in_every_text_field() {
+    let app = spawn_app().await;
+    let mut cases: Vec<(String, Edit)> = Vec::new();
+    for bad in ["\u{b}", "\u{1}", "\u{1b}", "\u{fffe}", "\u{ffff}"] {
+        let text = format!("A{bad}B");
+        let fields: [(&str, SetText); 9] = [
+            ("title.de", |d, t| d["title"]["de"] = json!(t)),
+            ("description.en", |d, t| d["description"]["en"] = json!(t)),
+            ("keywords.de[1]", |d, t| d["keywords"]["de"][1] = json!(t)),
+            ("license_attribution", |d, t| {
+                d["license_attribution"] = json!(t)
+            }),
+            ("version", |d, t| d["version"] = json!(t)),
+            ("identifier", |d, t| d["identifier"] = json!(t)),
+            ("contact_point.name", |d, t| {
+                d["contact_point"]["name"] = json!(t)
+            }),
+            ("distributions[0].title.de", |d, t| {
+                d["distributions"][0]["title"]["de"] = json!(t)
+            }),
+            ("distributions[1].description.de", |d, t| {
+                d["distributions"][1]["description"] = json!({ "de": t })
+            }),
+        ];
+        for (field, set) in fields {
+            let text = text.clone();
+            cases.push((field.to_owned(), Box::new(move |d| set(d, &text))));
+        }
+    }
+    assert_each_refused(&app, cases).await;
+}
+
+#[tokio::test]
+async fn urls_that_are_no_iris_are_refused_instead_of_dropped_from_the_rdf() {
+    let app = spawn_app().await;
+    let mut cases: Vec<(String, Edit)> = Vec::new();
+    for bad in [" ", "\"", "<", ">", "{", "}", "|", "^", "`", "\\"] {
+        let url = format!("https://www.wuppertal.de/daten{bad}liste.csv");
+        for (field, pointer) in [
+            ("distributions[0].access_url", "/distributions/0/access_url"),
+            (
+                "distributions[1].download_url",
+                "/distributions/1/download_url",
+            ),
+            ("landing_page", "/landing_page"),
+            ("contact_point.url", "/contact_point/url"),
+        ] {
+            let url = url.clone();
+            cases.push((
+                field.to_owned(),
+                Box::new(move |d| {
+                    let (parent, key) = pointer.rsplit_once('/').unwrap();
+                    d.pointer_mut(parent).unwrap()[key] = json!(url);
+                }),
+            ));
+        }
+    }
+    assert_each_refused(&app, cases).await;
+}
+
+#[tokio::test]
+async fn contact_points_without_a_valid_address_are_refused() {
+    let app = spawn_app().await;
+    let cases: Vec<(String, Edit)> = vec![
+        (
+            "contact_point".into(),
+            Box::new(|d| d["contact_point"] = json!({"name": "Open-Data-Team"})),
+        ),
+        (
+            "contact_point.email".into(),
+            Box::new(|d| d["contact_point"]["email"] = json!("a\"b@example.org")),
+        ),
+        (
+            "contact_point.telephone".into(),
+            Box::new(|d| {
+                d["contact_point"] = json!({"name": "Open-Data-Team", "telephone": "ruf an"})
+            }),
+        ),
+    ];
+    assert_each_refused(&app, cases).await;
+}
+
+#[tokio::test]
+async fn codes_outside_the_official_lists_are_refused() {
+    let app = spawn_app().await;
+    let cases: Vec<(String, Edit)> = vec![
+        (
+            "languages[0]".into(),
+            Box::new(|d| {
+                d["languages"] =
+                    json!(["http://publications.europa.eu/resource/authority/language/XXX"])
+            }),
+        ),
+        (
+            "contributor_id".into(),
+            Box::new(|d| {
+                d["contributor_id"] = json!("http://dcat-ap.de/def/contributors/gibtEsNicht")
+            }),
+        ),
+        (
+            "distributions[0].media_type".into(),
+            Box::new(|d| {
+                d["distributions"][0]["media_type"] =
+                    json!("https://www.iana.org/assignments/media-types/foo/bar")
+            }),
+        ),
+        (
+            "availability".into(),
+            Box::new(|d| {
+                d["availability"] = json!(
+                    "http://publications.europa.eu/resource/authority/planned-availability/BALD"
+                )
+            }),
+        ),
+        (
+            "distributions[1].availability".into(),
+            Box::new(|d| d["distributions"][1]["availability"] = json!("STABLE")),
+        ),
+        (
+            "spatial".into(),
+            Box::new(|d| d["spatial"] = json!("https://sws.geonames.org/wuppertal/")),
+        ),
+        (
+            "distributions[0].checksum.algorithm".into(),
+            Box::new(|d| {
+                d["distributions"][0]["checksum"] =
+                    json!({"algorithm": "crc32", "value": "0a1b2c3d"})
+            }),
+        ),
+    ];
+    assert_each_refused(&app, cases).await;
+}
+
+#[tokio::test]
+async fn a_patch_with_a_control_character_changes_nothing() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let path = "/api/v1/datasets/digitalisierungsprojekte-digital-2026";
+    let (_, etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let before = snapshot(&app).await;
+    let patch = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(&token)
+        .header("If-Match", etag)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"title": {"de": "Projekte\u000bdigiTal"}}"#)
+        .send()
+        .await
+        .unwrap();
+    let message = assert_error(patch, 422, "invalid_field").await;
+    assert!(message.starts_with("title.de: "), "{message}");
+    assert_eq!(snapshot(&app).await, before);
+}

@@ -61,9 +61,13 @@ async fn put_accepts_the_document_that_get_returns() {
         updated["title"]["en"],
         "Digitalisation projects digiTal 2026 (updated)"
     );
-    assert_ne!(
+    assert_eq!(
         updated["modified"], "1999-01-01T00:00:00Z",
-        "modified is read-only"
+        "modified is the publisher's date of the data's last change"
+    );
+    assert_ne!(
+        updated["record_modified"], doc["record_modified"],
+        "record_modified is read-only and moves with every write"
     );
     assert_eq!(updated["id"], doc["id"]);
     let old_ids: Vec<_> = doc["distributions"]
@@ -249,4 +253,204 @@ async fn concurrent_writes_to_one_dataset_never_lose_an_update() {
         vec![200, 412, 412, 412, 412, 412],
         "exactly one write with the same ETag wins"
     );
+}
+
+/// The N-Triples of a published dataset, once the projection caught up.
+async fn dataset_nt(app: &crate::helpers::TestApp, slug: &str) -> String {
+    app.projected().await;
+    let response = app.get(&format!("/dataset/{slug}.nt")).await;
+    assert_eq!(response.status().as_u16(), 200, "GET /dataset/{slug}.nt");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn dates_are_kept_as_written_and_plain_dates_are_xsd_dates() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut doc = new_dataset("termine");
+    doc["issued"] = json!("2024-01-01");
+    doc["modified"] = json!("2024-06-30T23:30:00+02:00");
+    doc["distributions"][0]["issued"] = json!("2024-03-01T10:00:00+02:00");
+    doc["distributions"][1]["issued"] = json!("2024-03-02");
+    let response = app.post_dataset(&token, &doc).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let stored = app.get_json("/api/v1/datasets/termine").await;
+    assert_eq!(stored["issued"], "2024-01-01");
+    assert_eq!(stored["modified"], "2024-06-30T23:30:00+02:00");
+    assert_eq!(
+        stored["distributions"][0]["issued"],
+        "2024-03-01T10:00:00+02:00"
+    );
+    assert_eq!(stored["distributions"][1]["issued"], "2024-03-02");
+    let nt = dataset_nt(&app, "termine").await;
+    let date = "^^<http://www.w3.org/2001/XMLSchema#date>";
+    let date_time = "^^<http://www.w3.org/2001/XMLSchema#dateTime>";
+    for expected in [
+        format!("<http://purl.org/dc/terms/issued> \"2024-01-01\"{date}"),
+        format!("<http://purl.org/dc/terms/modified> \"2024-06-30T23:30:00+02:00\"{date_time}"),
+        format!("<http://purl.org/dc/terms/issued> \"2024-03-01T10:00:00+02:00\"{date_time}"),
+        format!("<http://purl.org/dc/terms/issued> \"2024-03-02\"{date}"),
+    ] {
+        assert!(nt.contains(&expected), "{expected} missing in\n{nt}");
+    }
+    // A local date-time without an offset is still refused, naming the field.
+    let mut doc = new_dataset("ohne-zone");
+    doc["issued"] = json!("2024-01-01T10:00:00");
+    let message = assert_error(
+        app.post_dataset(&token, &doc).await,
+        422,
+        "invalid_document",
+    )
+    .await;
+    assert!(message.contains("issued"), "{message}");
+}
+
+#[tokio::test]
+async fn modified_is_the_publishers_date_and_the_record_keeps_its_own() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let slug = "digitalisierungsprojekte-digital-2026";
+    let path = format!("/api/v1/datasets/{slug}");
+    // Sending back what GET returned does not turn the record's time into the publisher's date.
+    let seconds = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .timestamp()
+    };
+    let (doc, etag) = app.dataset_with_etag(slug).await;
+    assert_eq!(seconds(&doc["modified"]), seconds(&doc["record_modified"]));
+    let echoed: serde_json::Value = app
+        .put_json(&path, &token, &etag, &doc)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(echoed["record_modified"], doc["record_modified"]);
+    assert_eq!(
+        seconds(&echoed["modified"]),
+        seconds(&echoed["record_modified"]),
+        "not frozen"
+    );
+    // The publisher states when the data changed; later edits of the record leave it alone.
+    let (mut doc, etag) = app.dataset_with_etag(slug).await;
+    doc["modified"] = json!("2025-11-30");
+    let response = app.put_json(&path, &token, &etag, &doc).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (mut doc, etag) = app.dataset_with_etag(slug).await;
+    doc["version"] = json!("7");
+    let after: serde_json::Value = app
+        .put_json(&path, &token, &etag, &doc)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["modified"], "2025-11-30");
+    assert_ne!(after["record_modified"], doc["record_modified"]);
+    let nt = dataset_nt(&app, slug).await;
+    assert!(
+        nt.contains(
+            "/dataset/{id}> <http://purl.org/dc/terms/modified> \"2025-11-30\"^^<http://www.w3.org/2001/XMLSchema#date>"
+                .replace("{id}", after["id"].as_str().unwrap())
+                .as_str()
+        ),
+        "{nt}"
+    );
+    assert!(
+        nt.lines().any(
+            |l| l.contains("#record> <http://purl.org/dc/terms/modified>")
+                && l.contains("XMLSchema#dateTime")
+        ),
+        "the catalogue record keeps the record's change time: {nt}"
+    );
+}
+
+#[tokio::test]
+async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    assert_eq!(
+        app.post_dataset(&token, &new_dataset("bleibt"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let mut own = new_dataset("eigene-kennung");
+    own["identifier"] = json!("urn:wuppertal:baustellen:1");
+    assert_eq!(app.post_dataset(&token, &own).await.status().as_u16(), 201);
+    let created = app.get_json("/api/v1/datasets/bleibt").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created["identifier"],
+        format!("http://odcat.test/dataset/{id}")
+    );
+    // A PUT without the identifier keeps it.
+    let (mut doc, etag) = app.dataset_with_etag("bleibt").await;
+    doc.as_object_mut().unwrap().remove("identifier");
+    let put = app
+        .put_json("/api/v1/datasets/bleibt", &token, &etag, &doc)
+        .await;
+    assert_eq!(put.status().as_u16(), 200);
+    // A dataset from before identifiers were stored gets the IRI it had, at the next start.
+    let fixture = app
+        .get_json("/api/v1/datasets/digitalisierungsprojekte-digital-2026")
+        .await;
+    let fixture_id = uuid::Uuid::parse_str(fixture["id"].as_str().unwrap()).unwrap();
+    entities::dataset::Entity::update_many()
+        .col_expr(
+            entities::dataset::Column::Identifier,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(entities::dataset::Column::Id.eq(fixture_id))
+        .exec(app.catalog.db())
+        .await
+        .unwrap();
+    app.projected().await;
+
+    // The same record served under a new base URL.
+    let mut settings = app._db.settings();
+    settings.base_url = "https://daten.example.org".into();
+    let moved = odcat::startup::Application::build(&settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", moved.port());
+    let handle = moved.handle();
+    tokio::spawn(moved.run_until_stopped());
+    let client = reqwest::Client::new();
+    let read = |path: String| {
+        let client = client.clone();
+        let address = address.clone();
+        async move {
+            client
+                .get(format!("{address}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&read("/api/v1/datasets/bleibt".into()).await).unwrap();
+    assert_eq!(doc["identifier"], format!("http://odcat.test/dataset/{id}"));
+    let nt = read("/dataset/bleibt.nt".into()).await;
+    assert!(
+        nt.contains(&format!(
+            "<https://daten.example.org/dataset/{id}> <http://purl.org/dc/terms/identifier> \"http://odcat.test/dataset/{id}\""
+        )),
+        "{nt}"
+    );
+    let own: serde_json::Value =
+        serde_json::from_str(&read("/api/v1/datasets/eigene-kennung".into()).await).unwrap();
+    assert_eq!(own["identifier"], "urn:wuppertal:baustellen:1");
+    let stored = entities::dataset::Entity::find_by_id(fixture_id)
+        .one(app.catalog.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.identifier.as_deref(),
+        Some(format!("https://daten.example.org/dataset/{fixture_id}").as_str()),
+        "stored at start-up, so it stays when the base URL changes again"
+    );
+    handle.stop(true).await;
 }
