@@ -167,7 +167,8 @@ pub fn analyse(
         .take(SAMPLE_BYTES)
         .read_to_end(&mut sample)
         .map_err(ReadError::Io)?;
-    let delimiter = detect_delimiter(&sample_text(&sample));
+    let cut = sample.len() as u64 == SAMPLE_BYTES;
+    let delimiter = detect_delimiter(&sample_text(&sample), cut);
     let mut csv = reader(path, encoding, delimiter)?;
     let mut records = csv.records();
     let header = match records.next() {
