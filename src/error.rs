@@ -164,7 +164,10 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, value));
             }
         }
-        if matches!(self.code(), "too_many_queries" | "too_many_downloads") {
+        if matches!(
+            self.code(),
+            "too_many_queries" | "too_many_downloads" | "database_busy"
+        ) {
             response.insert_header((header::RETRY_AFTER, crate::http::sparql::RETRY_AFTER));
         }
         response.json(ErrorBody {

@@ -20,6 +20,12 @@ use crate::catalog::table::{Cell, ColumnType};
 /// The longest field accepted, in bytes: a cell is a value, not a document.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;
 
+/// The most columns a hosted table may have. Each is a column of its SQL table, beside the row
+/// number: PostgreSQL stores at most 1 600 columns in a table and 1 664 in a result, SQLite 2 000 by
+/// default, and a row of PostgreSQL must fit a page (8 KB: 1 000 numbers of 8 bytes do). One limit for
+/// both, so a catalogue can move from SQLite to PostgreSQL.
+pub const MAX_COLUMNS: usize = 1000;
+
 /// Bytes of the decoded file looked at to find the delimiter.
 const SAMPLE_BYTES: u64 = 64 * 1024;
 
@@ -48,6 +54,9 @@ pub enum ReadError {
     /// A header but no data.
     #[error("the file has a header row but no data rows")]
     NoRows,
+    /// More columns than a hosted table may have.
+    #[error("line 1: the header names {0} columns; a hosted table has at most {MAX_COLUMNS}")]
+    TooManyColumns(usize),
     /// A header cell is blank.
     #[error("line 1, column {0}: the header is empty; every column needs a name")]
     EmptyHeader(usize),
@@ -199,6 +208,9 @@ pub fn analyse(
     let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     if names.len() == 1 && names[0].is_empty() {
         return Err(ReadError::Empty);
+    }
+    if names.len() > MAX_COLUMNS {
+        return Err(ReadError::TooManyColumns(names.len()));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, name) in names.iter().enumerate() {

@@ -14,4 +14,5 @@ mod rdf;
 mod refusals;
 mod sparql;
 mod tables;
+mod uploads;
 mod writes;
