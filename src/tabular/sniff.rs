@@ -206,7 +206,9 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// `Betrag (netto, EUR)`, is followed by one; a delimiter rarely is); then the one splitting the
 /// header into the most fields. Quoted fields are respected.
 pub fn detect_delimiter(sample: &str, cut: bool) -> u8 {
-    let mut best: Option<((bool, std::cmp::Reverse<usize>, usize), u8)> = None;
+    // Consistent over the lines, fewest fields led by a space, most fields in the header.
+    type Score = (bool, std::cmp::Reverse<usize>, usize);
+    let mut best: Option<(Score, u8)> = None;
     for delimiter in DELIMITERS {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
