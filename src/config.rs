@@ -119,7 +119,8 @@ pub struct Settings {
     )]
     pub sparql_queue_wait_ms: u64,
     /// Hosted tables with more rows are not projected row by row into the in-memory RDF store (the
-    /// on-disk store of feature `rocksdb` projects every table).
+    /// on-disk store of feature `rocksdb` projects every table). A projected row costs about
+    /// (columns + 2) × 0.4 KB of memory: 100 000 rows of 8 columns about 380 MB.
     #[arg(
         long,
         env = "ODCAT_SPARQL_ROW_CAP",

@@ -166,7 +166,7 @@ impl ResponseError for ApiError {
         }
         if matches!(
             self.code(),
-            "too_many_queries" | "too_many_downloads" | "shutting_down"
+            "too_many_queries" | "too_many_downloads" | "shutting_down" | "database_busy"
         ) {
             response.insert_header((header::RETRY_AFTER, crate::http::sparql::RETRY_AFTER));
         }

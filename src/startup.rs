@@ -25,9 +25,6 @@ pub struct Application {
     sparql: SparqlService,
 }
 
-/// A spool file this old at start-up belongs to an upload that was cut off.
-const STALE_SPOOL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
 impl Application {
     /// Connects, migrates, loads the fixtures into an empty database when configured, and binds.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
@@ -47,10 +44,19 @@ impl Application {
             );
         }
         let spool = settings.data_dir.join("uploads");
-        match crate::tabular::ingest::remove_stale_spools(&spool, STALE_SPOOL) {
+        match crate::tabular::ingest::remove_unheld_spools(&spool) {
             Ok(0) => {}
             Ok(n) => tracing::info!(files = n, "removed spool files left by interrupted uploads"),
             Err(error) => tracing::warn!(error = %error, "could not clean the upload spool"),
+        }
+        let sqlite = db::sqlite_file(catalog.db()).await?;
+        match crate::catalog::table::remove_orphan_tables(catalog.db(), sqlite.as_deref()).await {
+            Ok(dropped) if dropped.is_empty() => {}
+            Ok(dropped) => tracing::info!(
+                tables = dropped.len(),
+                "dropped hosted tables left by interrupted uploads"
+            ),
+            Err(error) => tracing::warn!(error = %error, "could not look for orphan hosted tables"),
         }
         let projector = start_projection(settings, &catalog).await?;
         tokio::spawn(projector.clone().run());

@@ -2,6 +2,13 @@
 //! DataStore). Column names stay as the publisher wrote them in `data_table.columns`; the physical
 //! columns are `c1`, `c2`, … so any header is safe. A load replaces the rows atomically: it creates a
 //! new physical table and swaps it in within one transaction.
+//!
+//! A load that fills its table outside the swapping transaction (SQLite through a connection of its
+//! own, PostgreSQL with `COPY`) holds a [`LoadClaim`] on the table's name until the swap is committed
+//! or the table dropped: a lock file beside the SQLite database, a PostgreSQL advisory lock. At start-
+//! up [`remove_orphan_tables`] drops every `dt_…` table that no `data_table` row names and no claim
+//! holds: the tables of loads a crash or a kill cut off, and never one that a load on another process
+//! or replica is still filling or swapping in.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{data_table, dataset, distribution};
@@ -270,7 +277,8 @@ pub fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
 ///
 /// With `bulk` (the pool the transaction came from) on PostgreSQL, the rows are streamed with `COPY`
 /// into the new table, created on a connection of its own; only the swap runs in `txn`. The new table
-/// is dropped again when the load fails. Elsewhere the rows go in as multi-row `INSERT`s within `txn`.
+/// is dropped again when the load fails; `claim` receives the claim on it, to be held until `txn` is
+/// committed. Elsewhere the rows go in as multi-row `INSERT`s within `txn`.
 pub async fn replace_table(
     txn: &DatabaseTransaction,
     bulk: Option<&DatabaseConnection>,
@@ -278,6 +286,7 @@ pub async fn replace_table(
     columns: &[ColumnSpec],
     batches: &mut RowBatches,
     file: &FileFacts,
+    claim: &mut Option<LoadClaim>,
 ) -> Result<i64, CatalogError> {
     let dist = distribution::Entity::find_by_id(distribution_id)
         .one(txn)
@@ -298,11 +307,15 @@ pub async fn replace_table(
     let copy_into = bulk.filter(|db| db.get_database_backend() == DatabaseBackend::Postgres);
     let rows = match copy_into {
         Some(db) => {
+            *claim = claim_postgres(db, &table_name).await?;
             db.execute(&create).await?;
             match copy_rows(db, &table_name, columns, batches).await {
-                Ok(rows) => rows,
+                Ok(rows) => {
+                    failpoint_before_swap();
+                    rows
+                }
                 Err(error) => {
-                    drop_table(db, &table_name).await;
+                    drop_when_free(db.clone(), table_name, claim.take());
                     return Err(error);
                 }
             }
@@ -323,7 +336,7 @@ pub async fn replace_table(
     )
     .await;
     if let (Err(_), Some(db)) = (&swapped, copy_into) {
-        drop_table(db, &table_name).await;
+        drop_when_free(db.clone(), table_name, claim.take());
     }
     swapped
 }
@@ -372,6 +385,248 @@ fn new_table_name() -> String {
     format!("dt_{}", Uuid::new_v4().simple())
 }
 
+/// With `ODCAT_FAILPOINT=upload-before-swap` the process aborts after a load filled its new table
+/// and before it is swapped in (the crash tests use it to leave an orphan table behind).
+pub const FAILPOINT_BEFORE_SWAP: &str = "upload-before-swap";
+
+fn failpoint_before_swap() {
+    if std::env::var(crate::rdf::projector::FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_SWAP) {
+        tracing::error!("failpoint {FAILPOINT_BEFORE_SWAP}: aborting");
+        std::process::abort();
+    }
+}
+
+/// The first key of the PostgreSQL advisory locks claiming hosted tables (`odat`).
+const ADVISORY_CLASS: i32 = 0x6f64_6174;
+
+/// A claim on the name of a hosted table being loaded outside the transaction that swaps it in:
+/// while it is held, [`remove_orphan_tables`] leaves the table alone. Dropping it releases it.
+pub struct LoadClaim {
+    file: Option<(std::fs::File, std::path::PathBuf)>,
+    pg: Option<sea_orm::sqlx::Transaction<'static, sea_orm::sqlx::Postgres>>,
+}
+
+impl std::fmt::Debug for LoadClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadClaim")
+            .field("file", &self.file.as_ref().map(|(_, p)| p))
+            .field("pg", &self.pg.is_some())
+            .finish()
+    }
+}
+
+impl Drop for LoadClaim {
+    fn drop(&mut self) {
+        if let Some((_, path)) = self.file.take() {
+            // The lock goes with the file handle; a cleaner that opened the file meanwhile finds the
+            // table named by a `data_table` row or already dropped.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Where the lock files of loads into the SQLite database `file` live.
+fn claims_dir(file: &std::path::Path) -> std::path::PathBuf {
+    file.parent()
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join("loads")
+}
+
+/// Claims `table_name` through a lock file beside the SQLite database `file`; `None` when another
+/// process holds it.
+fn claim_sqlite(file: &std::path::Path, table_name: &str) -> std::io::Result<Option<LoadClaim>> {
+    let dir = claims_dir(file);
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{table_name}.lock"));
+    let handle = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match handle.try_lock() {
+        Ok(()) => Ok(Some(LoadClaim {
+            file: Some((handle, path)),
+            pg: None,
+        })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Claims `table_name` with a transaction-scoped advisory lock on a connection of its own; `None`
+/// when another session holds it. The lock ends with the session, so a killed replica leaves none.
+async fn claim_postgres(
+    db: &DatabaseConnection,
+    table_name: &str,
+) -> Result<Option<LoadClaim>, CatalogError> {
+    let failed =
+        |e: sea_orm::sqlx::Error| CatalogError::Database(DbErr::Custom(format!("claim: {e}")));
+    let mut txn = db
+        .get_postgres_connection_pool()
+        .begin()
+        .await
+        .map_err(failed)?;
+    let held: bool =
+        sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, hashtext($2))")
+            .bind(ADVISORY_CLASS)
+            .bind(table_name)
+            .fetch_one(&mut *txn)
+            .await
+            .map_err(failed)?;
+    Ok(held.then_some(LoadClaim {
+        file: None,
+        pg: Some(txn),
+    }))
+}
+
+async fn claim(
+    db: &DatabaseConnection,
+    sqlite_file: Option<&std::path::Path>,
+    table_name: &str,
+) -> Result<Option<LoadClaim>, CatalogError> {
+    Ok(match (db.get_database_backend(), sqlite_file) {
+        (DatabaseBackend::Postgres, _) => claim_postgres(db, table_name).await?,
+        (_, Some(file)) => claim_sqlite(file, table_name).map_err(claim_failed)?,
+        // An in-memory database lives in this process only: nothing else loads into it.
+        (_, None) => Some(LoadClaim {
+            file: None,
+            pg: None,
+        }),
+    })
+}
+
+/// Claims the hosted table `table_name` of `db` as a load does (`None`: someone else holds it).
+pub async fn claim_table(
+    db: &DatabaseConnection,
+    table_name: &str,
+) -> Result<Option<LoadClaim>, CatalogError> {
+    let file = crate::db::sqlite_file(db).await?;
+    claim(db, file.as_deref(), table_name).await
+}
+
+fn claim_failed(e: std::io::Error) -> CatalogError {
+    CatalogError::Database(DbErr::Custom(format!("claim: {e}")))
+}
+
+/// Drops every hosted table (`dt_…`) that no `data_table` row names and no load claims: what loads
+/// cut off by a crash left behind. `sqlite_file` is the SQLite database behind `db`, if any. Returns
+/// the tables dropped.
+pub async fn remove_orphan_tables(
+    db: &DatabaseConnection,
+    sqlite_file: Option<&std::path::Path>,
+) -> Result<Vec<String>, CatalogError> {
+    let backend = db.get_database_backend();
+    let list = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() \
+             AND tablename LIKE 'dt\\_%' ESCAPE '\\'"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'dt\\_%' ESCAPE '\\'"
+        }
+    };
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(backend, list.to_owned()))
+        .await?;
+    let mut dropped = Vec::new();
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        if named(db, &name).await? {
+            continue;
+        }
+        let Some(claim) = claim(db, sqlite_file, &name).await? else {
+            continue; // a load in progress
+        };
+        // Named now? Then its load committed between the listing and the claim.
+        if !named(db, &name).await? {
+            let statement = Table::drop()
+                .table(Alias::new(&name))
+                .if_exists()
+                .to_owned();
+            db.execute(&statement).await?;
+            dropped.push(name);
+        }
+        drop(claim);
+    }
+    if let Some(file) = sqlite_file {
+        remove_unheld_claims(&claims_dir(file));
+    }
+    Ok(dropped)
+}
+
+/// Whether a `data_table` row names `table_name`.
+async fn named(db: &impl ConnectionTrait, table_name: &str) -> Result<bool, CatalogError> {
+    Ok(data_table::Entity::find()
+        .filter(data_table::Column::TableName.eq(table_name))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Removes the lock files no load holds (left by a kill).
+fn remove_unheld_claims(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(file) = std::fs::File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// Whether a database error means a lock was not granted in time (SQLite busy, PostgreSQL lock
+/// timeout) or no connection was free: a reason to answer 503, not a fault.
+pub fn is_busy(error: &CatalogError) -> bool {
+    let CatalogError::Database(error) = error else {
+        return false;
+    };
+    if matches!(error, DbErr::ConnectionAcquire(_)) {
+        return true;
+    }
+    let text = error.to_string();
+    [
+        "database is locked",
+        "database table is locked",
+        "lock timeout",
+        "55P03",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+/// Drops a loaded table that was not swapped in, retrying while the database is busy (a lock
+/// timeout may be why the swap failed), for up to a few minutes; `claim` is held until the table is
+/// gone, so no cleaner takes it for an orphan meanwhile. Runs in the background.
+pub fn drop_when_free(db: DatabaseConnection, table_name: String, claim: Option<LoadClaim>) {
+    tokio::spawn(async move {
+        let statement = Table::drop()
+            .table(Alias::new(&table_name))
+            .if_exists()
+            .to_owned();
+        let mut wait = std::time::Duration::from_millis(200);
+        for attempt in 1.. {
+            match db.execute(&statement).await {
+                Ok(_) => break,
+                Err(error) if attempt < 12 => {
+                    tracing::debug!(error = %error, table = %table_name, "waiting to drop a failed load's table");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, table = %table_name, "could not drop a failed load's table; the next start-up will");
+                    break;
+                }
+            }
+        }
+        drop(claim);
+    });
+}
+
 /// `CREATE TABLE` of a hosted table: `_row` as its key, then one typed column per column.
 fn create_statement(table_name: &str, columns: &[ColumnSpec]) -> TableCreateStatement {
     let mut create = Table::create();
@@ -413,20 +668,25 @@ pub fn sqlite_value(cell: Option<Cell>) -> rusqlite::types::Value {
 
 /// Creates a new hosted table in the SQLite database `file` and fills it with the rows arriving in
 /// `batches`, in one SQLite transaction on a connection of its own with one prepared `INSERT`, on a
-/// blocking thread. Returns the table's name and its rows; a failed load leaves nothing behind. The
-/// caller swaps the table in ([`swap_in`]) and drops it ([`drop_table`]) when that fails.
+/// blocking thread. Returns the table's name, its rows and the claim on it; a failed load leaves
+/// nothing behind. The caller swaps the table in ([`swap_in`]), holding the claim until that is
+/// committed, and drops it ([`drop_when_free`]) when that fails.
 pub async fn fill_sqlite_table(
     file: std::path::PathBuf,
     columns: Vec<ColumnSpec>,
     mut batches: RowBatches,
-) -> Result<(String, i64), CatalogError> {
+) -> Result<(String, i64, LoadClaim), CatalogError> {
     let failed = |e: rusqlite::Error| CatalogError::Database(DbErr::Custom(format!("load: {e}")));
     tokio::task::spawn_blocking(move || {
-        let mut connection = rusqlite::Connection::open(&file).map_err(failed)?;
-        connection
-            .busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(failed)?;
         let table_name = new_table_name();
+        let claim = claim_sqlite(&file, &table_name)
+            .map_err(claim_failed)?
+            .ok_or_else(|| claim_failed(std::io::Error::other("a fresh table name is claimed")))?;
+        let mut connection = rusqlite::Connection::open(&file).map_err(failed)?;
+        // As long as the serving pool waits for SQLite's lock.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(15))
+            .map_err(failed)?;
         let txn = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(failed)?;
@@ -457,21 +717,11 @@ pub async fn fill_sqlite_table(
             }
         }
         txn.commit().map_err(failed)?;
-        Ok((table_name, rows))
+        failpoint_before_swap();
+        Ok((table_name, rows, claim))
     })
     .await
     .map_err(|e| CatalogError::invalid("file", format!("the loader failed: {e}")))?
-}
-
-/// Drops a hosted table that was loaded but not swapped in (best effort: a failure is logged).
-pub async fn drop_table(db: &impl ConnectionTrait, table_name: &str) {
-    let drop = Table::drop()
-        .table(Alias::new(table_name))
-        .if_exists()
-        .to_owned();
-    if let Err(error) = db.execute(&drop).await {
-        tracing::warn!(error = %error, table = %table_name, "could not drop a failed load's table");
-    }
 }
 
 /// Streams the rows into `table_name` with PostgreSQL's `COPY … FROM STDIN (FORMAT csv)`.

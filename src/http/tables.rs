@@ -72,8 +72,9 @@ pub struct LoadedColumn {
     params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
     security(("bearer" = [])),
     responses((status = 200, body = TableLoaded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "the file cannot be read: the message names the line and column")))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "over the upload limit, refused by `Content-Length` before the body is read"), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "the file cannot be read: the message names the line and column"),
+        (status = 503, body = ErrorBody, description = "the database's write lock was not granted in time (`database_busy`); the old rows stay")))]
 pub async fn put_table_data(
     req: HttpRequest,
     Auth(actor): Auth,
@@ -93,6 +94,22 @@ pub async fn put_table_data(
         ));
     }
     let precondition = optional_if_match(&req)?;
+    // A declared size over the limit is refused before a byte is read or spooled.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(length) = declared.filter(|l| *l > uploads.max_bytes) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the file has {length} bytes (Content-Length); the limit is {} bytes",
+                uploads.max_bytes
+            ),
+        ));
+    }
     let spooled = ingest::spool_stream(body, uploads.dir.clone(), uploads.max_bytes)
         .await
         .map_err(|e| match e {
@@ -116,7 +133,8 @@ pub async fn put_table_data(
         ingest::SchemaChoice::Stored,
         None,
     )
-    .await?;
+    .await
+    .map_err(busy)?;
     let analysis = report.analysis;
     Ok(HttpResponse::Ok().json(TableLoaded {
         distribution: id,
@@ -139,6 +157,20 @@ pub async fn put_table_data(
     }))
 }
 
+/// A load that did not get the database's lock in time as 503 (the old rows stay; the client may
+/// send the file again), any other error as it maps.
+fn busy(error: CatalogError) -> ApiError {
+    if crate::catalog::table::is_busy(&error) {
+        tracing::warn!(error = %error, "a table upload timed out waiting for the database");
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_busy",
+            "the database is busy with other writes; the old rows stay, send the file again shortly",
+        );
+    }
+    ApiError::from(error)
+}
+
 /// One page of a hosted table's rows, for previews (the role of CKAN's `datastore_search`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RowsPage {
@@ -150,9 +182,9 @@ pub struct RowsPage {
     pub per_page: u64,
     /// The columns, named as in the header, with their types.
     pub columns: Vec<LoadedColumn>,
-    /// The rows of this page: objects keyed by column name, typed.
+    /// The rows of this page: objects keyed by column name in column order, typed.
     #[schema(value_type = Vec<Object>)]
-    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub rows: Vec<export::JsonRow>,
 }
 
 /// One page of the rows of a published dataset's hosted table, with the total and the column types.

@@ -327,21 +327,36 @@ fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
     }
 }
 
-/// The cells of `columns` (indices) of a row as a JSON object keyed by column name, typed.
-pub fn json_fields(
-    table: &StoredTable,
-    columns: &[usize],
-    cells: &[Option<Cell>],
-) -> serde_json::Map<String, serde_json::Value> {
-    columns
-        .iter()
-        .map(|i| {
-            (
-                table.columns[*i].name.clone(),
-                json_cell(cells[*i].as_ref()),
-            )
-        })
-        .collect()
+/// A row as a JSON object whose keys keep the order of the columns asked for (the header's, or
+/// `fields=`), not the alphabet's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonRow(pub Vec<(String, serde_json::Value)>);
+
+impl serde::Serialize for JsonRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The cells of `columns` (indices) of a row as a JSON object keyed by column name in that order,
+/// typed.
+pub fn json_fields(table: &StoredTable, columns: &[usize], cells: &[Option<Cell>]) -> JsonRow {
+    JsonRow(
+        columns
+            .iter()
+            .map(|i| {
+                (
+                    table.columns[*i].name.clone(),
+                    json_cell(cells[*i].as_ref()),
+                )
+            })
+            .collect(),
+    )
 }
 
 fn json_cell(cell: Option<&Cell>) -> serde_json::Value {
@@ -385,6 +400,18 @@ mod tests {
         );
         assert_eq!(csv_cell(Some(&Cell::Integer(-5)), german), "-5");
         assert_eq!(csv_cell(None, german), "");
+    }
+
+    #[test]
+    fn json_rows_keep_the_column_order() {
+        let row = JsonRow(vec![
+            ("Stadtbezirk".into(), serde_json::json!("Elberfeld")),
+            ("Anzahl".into(), serde_json::json!(3)),
+        ]);
+        assert_eq!(
+            serde_json::to_string(&row).unwrap(),
+            r#"{"Stadtbezirk":"Elberfeld","Anzahl":3}"#
+        );
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! is not comma-separated), boolean (`true`/`false`, `ja`/`nein`, `wahr`/`falsch`), date (ISO and
 //! `dd.mm.yyyy`), date-time (ISO/RFC 3339 and `dd.mm.yyyy hh:mm[:ss]`), falling back to text per
 //! column. Numbers with a leading zero (`05124000`, postcodes, keys) stay text, so nothing is lost.
+//! Nothing is read as another value than the one written: `0.125` is never a thousands group (no
+//! German number starts `0.`), a year has four digits (`02.02.21` stays text), integers beyond 64 bits
+//! and decimals with more significant digits than a double keeps (15) stay text.
 //!
 //! Date-times without a zone are local time in Germany (`Europe/Berlin`), as German offices write them.
 
@@ -227,7 +230,8 @@ fn strip_thousands(integer_part: &str) -> Option<String> {
     let mut out = first.to_owned();
     let mut grouped = false;
     for group in groups {
-        if group.len() != 3 || !digits(group) || first.len() > 3 {
+        // `0.125` is a decimal fraction, never the thousands group of nothing.
+        if group.len() != 3 || !digits(group) || first.len() > 3 || first == "0" {
             return None;
         }
         grouped = true;
@@ -246,10 +250,22 @@ fn parse_german_integer(value: &str) -> Option<i64> {
     Some(if negative { -n } else { n })
 }
 
+/// The most significant digits a decimal may have: a double keeps every 15-digit decimal exactly
+/// (written back in its shortest form, the same number).
+const MAX_SIGNIFICANT: usize = 15;
+
+/// Whether the digits of `int` and `frac` fit a double without losing one.
+fn fits_double(int: &str, frac: &str) -> bool {
+    let all = int.bytes().chain(frac.bytes());
+    let significant: Vec<u8> = all.skip_while(|b| *b == b'0').collect();
+    let trailing = significant.iter().rev().take_while(|b| **b == b'0').count();
+    significant.len() - trailing <= MAX_SIGNIFICANT
+}
+
 fn parse_decimal(value: &str) -> Option<f64> {
     let (_, rest) = unsigned(value)?;
     let (int, frac) = rest.split_once('.').unwrap_or((rest, "0"));
-    if !digits(int) || !digits(frac) {
+    if !digits(int) || !digits(frac) || !fits_double(int, frac) {
         return None;
     }
     value.parse().ok()
@@ -262,6 +278,9 @@ fn parse_german_decimal(value: &str) -> Option<f64> {
         return None;
     }
     let int = strip_thousands(int)?;
+    if !fits_double(&int, frac) {
+        return None;
+    }
     let n: f64 = format!("{int}.{frac}").parse().ok()?;
     Some(if negative { -n } else { n })
 }
@@ -295,8 +314,20 @@ fn fixed_date(value: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
+/// Whether the date at the start of `value` (`yyyy-m-d` or `d.m.yyyy`) writes its year with four
+/// digits: chrono reads `21` in `02.02.21` as the year 21.
+fn four_digit_year(value: &str) -> bool {
+    let date = value.split([' ', 'T']).next().unwrap_or("");
+    let year = if date.contains('-') {
+        date.split('-').next()
+    } else {
+        date.rsplit('.').next()
+    };
+    year.is_some_and(|y| y.len() == 4 && digits(y))
+}
+
 fn parse_date(value: &str) -> Option<NaiveDate> {
-    if value.len() < 8 || value.len() > 10 {
+    if value.len() < 8 || value.len() > 10 || !four_digit_year(value) {
         return None;
     }
     if let Some(date) = fixed_date(value.as_bytes()) {
@@ -311,6 +342,9 @@ fn parse_date(value: &str) -> Option<NaiveDate> {
 fn parse_datetime(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));
+    }
+    if !four_digit_year(value) {
+        return None;
     }
     const LOCAL: [&str; 6] = [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -402,6 +436,47 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2021-12-31T07:30:00+00:00");
         let summer = parse_datetime("2021-07-01T12:00:00").unwrap();
         assert_eq!(summer.to_rfc3339(), "2021-07-01T10:00:00+00:00");
+    }
+
+    #[test]
+    fn no_value_is_read_as_another_number_or_date() {
+        use ColumnType::*;
+        let t = |numbers, cells: &[&str]| infer(numbers, cells);
+        // A leading `0.` is a fraction, not a thousands group.
+        let fractions = t(Numbers::GermanToo, &["0.125", "0.250", "0.005"]);
+        assert_eq!(fractions.column_type, Decimal);
+        assert_eq!(fractions.parse("0.125"), Ok(Some(Cell::Decimal(0.125))));
+        assert_eq!(fractions.parse("0.005"), Ok(Some(Cell::Decimal(0.005))));
+        assert_eq!(parse_german_integer("0.125"), None);
+        assert_eq!(parse_german_integer("-0.250"), None);
+        // Two-digit years are not dates.
+        assert_eq!(t(Numbers::GermanToo, &["02.02.21"]).column_type, Text);
+        assert_eq!(parse_date("02.02.21"), None);
+        assert_eq!(parse_date("1.2.21"), None);
+        assert_eq!(parse_datetime("02.02.21 10:00"), None);
+        assert_eq!(t(Numbers::GermanToo, &["2.2.2021"]).column_type, Date);
+        // Beyond 64 bits, or beyond what a double keeps: text, every digit kept.
+        for numbers in [Numbers::PointOnly, Numbers::GermanToo] {
+            let big = t(numbers, &["12345678901234567890", "1"]);
+            assert_eq!(big.column_type, Text);
+            assert_eq!(
+                big.parse("12345678901234567890"),
+                Ok(Some(Cell::Text("12345678901234567890".into())))
+            );
+            assert_eq!(t(numbers, &["1234567890.1234567"]).column_type, Text);
+        }
+        assert_eq!(
+            t(Numbers::GermanToo, &["1.234.567.890,123456"]).column_type,
+            Text
+        );
+        assert_eq!(
+            t(Numbers::PointOnly, &["9223372036854775807"]).column_type,
+            Integer
+        );
+        assert_eq!(
+            t(Numbers::PointOnly, &["0.000000000000001", "1.50"]).column_type,
+            Decimal
+        );
     }
 
     #[test]

@@ -46,7 +46,8 @@ impl Spooled {
 }
 
 /// Writes a file chunk by chunk into a temporary file in `dir`, taking its size, checksum and
-/// encoding on the way.
+/// encoding on the way. The file is locked while it exists, so that [`remove_unheld_spools`] knows
+/// it belongs to a running upload or import.
 pub struct Spooler {
     file: tempfile::NamedTempFile,
     scanner: EncodingScanner,
@@ -58,8 +59,10 @@ impl Spooler {
     /// A new spool file in `dir` (created when missing).
     pub fn new(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        let file = tempfile::NamedTempFile::new_in(dir)?;
+        file.as_file().try_lock().map_err(std::io::Error::from)?;
         Ok(Self {
-            file: tempfile::NamedTempFile::new_in(dir)?,
+            file,
             scanner: EncodingScanner::default(),
             hasher: Sha256::new(),
             bytes: 0,
@@ -146,7 +149,9 @@ pub async fn load(
     schema: Option<Vec<(String, ColumnType)>>,
 ) -> Result<LoadReport, CatalogError> {
     let analysis = analyse_spooled(spooled, schema).await?;
-    load_analysed(txn, None, distribution_id, spooled, analysis, None).await
+    let (report, _claim) =
+        load_analysed(txn, None, distribution_id, spooled, analysis, None).await?;
+    Ok(report)
 }
 
 fn column_specs(analysis: &Analysis) -> Vec<ColumnSpec> {
@@ -198,7 +203,8 @@ fn spawn_reader(
 }
 
 /// The second pass: replaces the rows of hosted-table distribution `distribution_id` within `txn`
-/// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]).
+/// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]). Hold
+/// the claim it returns until `txn` is committed.
 pub async fn load_analysed(
     txn: &DatabaseTransaction,
     bulk: Option<&sea_orm::DatabaseConnection>,
@@ -206,9 +212,10 @@ pub async fn load_analysed(
     spooled: &Spooled,
     analysis: Analysis,
     progress: Option<Progress>,
-) -> Result<LoadReport, CatalogError> {
+) -> Result<(LoadReport, Option<table::LoadClaim>), CatalogError> {
     let columns = column_specs(&analysis);
     let (mut rx, reader) = spawn_reader(spooled, &analysis, progress);
+    let mut claim = None;
     let loaded = table::replace_table(
         txn,
         bulk,
@@ -216,6 +223,7 @@ pub async fn load_analysed(
         &columns,
         &mut rx,
         &spooled.facts,
+        &mut claim,
     )
     .await;
     drop(rx);
@@ -223,7 +231,7 @@ pub async fn load_analysed(
         .await
         .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
     loaded?;
-    Ok(LoadReport { analysis })
+    Ok((LoadReport { analysis }, claim))
 }
 
 /// Which column types an upload is read with.
@@ -371,7 +379,7 @@ pub async fn replace_data(
         reader
             .await
             .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
-        let (table_name, rows) = filled?;
+        let (table_name, rows, claim) = filled?;
         let swapped: Result<(), CatalogError> = async {
             let (_guard, txn) = catalog.begin_write().await?;
             let dataset = writable_dataset(&txn, actor, key, precondition).await?;
@@ -382,10 +390,13 @@ pub async fn replace_data(
             Ok(())
         }
         .await;
-        if swapped.is_err() {
-            table::drop_table(catalog.db(), &table_name).await;
+        match swapped {
+            Ok(()) => drop(claim),
+            Err(error) => {
+                table::drop_when_free(catalog.db().clone(), table_name, Some(claim));
+                return Err(error);
+            }
         }
-        swapped?;
         tracing::info!(
             table.rows = analysis.rows,
             table.bytes = spooled.facts.bytes,
@@ -397,8 +408,10 @@ pub async fn replace_data(
     let dataset = writable_dataset(&txn, actor, key, precondition).await?;
     let dist = hosted_distribution(&txn, &dataset, key, id).await?;
     settle_schema(&txn, &dist, &schema, &declared).await?;
-    let report = load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
+    let (report, claim) =
+        load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
     txn.commit().await?;
+    drop(claim);
     tracing::info!(
         table.rows = report.analysis.rows,
         table.bytes = spooled.facts.bytes,
@@ -407,9 +420,9 @@ pub async fn replace_data(
     Ok(report)
 }
 
-/// Removes spool files in `dir` untouched for longer than `age`: uploads and imports that a crash or a
-/// kill cut off (a running one keeps its file open and is far younger). Returns how many went.
-pub fn remove_stale_spools(dir: &Path, age: std::time::Duration) -> std::io::Result<usize> {
+/// Removes the spool files in `dir` that no upload or import holds (whatever their age): what a
+/// crash or a kill cut off. A running one keeps its file locked. Returns how many went.
+pub fn remove_unheld_spools(dir: &Path) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -418,15 +431,17 @@ pub fn remove_stale_spools(dir: &Path, age: std::time::Duration) -> std::io::Res
     let mut removed = 0;
     for entry in entries {
         let entry = entry?;
-        let meta = entry.metadata()?;
-        let stale = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|elapsed| elapsed > age);
-        if meta.is_file() && stale {
-            std::fs::remove_file(entry.path())?;
-            removed += 1;
+        if !entry.metadata()?.is_file() {
+            continue;
+        }
+        let file = std::fs::File::open(entry.path())?;
+        match file.try_lock() {
+            Ok(()) => {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }
     Ok(removed)
@@ -498,25 +513,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stale_spool_files_are_removed_and_fresh_ones_kept() {
+    fn spool_files_no_upload_holds_are_removed_whatever_their_age() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
-            remove_stale_spools(&dir.path().join("missing"), std::time::Duration::ZERO).unwrap(),
+            remove_unheld_spools(&dir.path().join("missing")).unwrap(),
             0
         );
-        let old = dir.path().join(".tmpOLD");
-        std::fs::write(&old, b"a,b\n").unwrap();
-        let file = std::fs::File::options().write(true).open(&old).unwrap();
-        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
-            .unwrap();
-        let fresh = Spooler::new(dir.path()).unwrap();
-        let removed =
-            remove_stale_spools(dir.path(), std::time::Duration::from_secs(3600)).unwrap();
+        // Left by a killed upload a moment ago: no one holds it.
+        let left = dir.path().join(".tmpLEFT");
+        std::fs::write(&left, b"a,b\n").unwrap();
+        let running = Spooler::new(dir.path()).unwrap();
+        let removed = remove_unheld_spools(dir.path()).unwrap();
         assert_eq!(removed, 1);
-        assert!(!old.exists());
+        assert!(!left.exists());
         assert!(
-            fresh.file.path().exists(),
+            running.file.path().exists(),
             "a running upload keeps its file"
         );
+        let path = running.file.path().to_path_buf();
+        let spooled = running.finish().unwrap();
+        assert_eq!(remove_unheld_spools(dir.path()).unwrap(), 0);
+        assert!(spooled.path().exists(), "a spooled file being loaded stays");
+        drop(spooled);
+        assert!(!path.exists());
     }
 }

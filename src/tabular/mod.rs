@@ -6,6 +6,7 @@ pub mod export;
 pub mod infer;
 pub mod ingest;
 pub mod query;
+pub mod quotes;
 pub mod read;
 pub mod schema;
 pub mod sniff;

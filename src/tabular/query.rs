@@ -99,6 +99,15 @@ pub struct TableQuery {
     pub sort: Vec<SortKey>,
 }
 
+/// The most sort keys: each adds terms to the keyset condition of every batch.
+pub const MAX_SORT_KEYS: usize = 16;
+
+/// The most words of `q`: each is looked for in every text column of every row.
+pub const MAX_WORDS: usize = 32;
+
+/// The most filters (`__in` lists count once).
+pub const MAX_FILTERS: usize = 64;
+
 /// The parameter names this module reads itself.
 const OWN: [&str; 3] = ["fields", "q", "sort"];
 
@@ -129,10 +138,22 @@ impl TableQuery {
             }
             match name.as_str() {
                 "fields" => {
-                    query.columns = value
-                        .split(',')
-                        .map(|field| column_named(table, "fields", field.trim()))
-                        .collect::<Result<_, _>>()?;
+                    query.columns = if table.columns.iter().any(|c| c.name == value) {
+                        vec![column_named(table, "fields", &value)?]
+                    } else {
+                        items("fields", &value)?
+                            .iter()
+                            .map(|field| column_named(table, "fields", &unquote("fields", field)?))
+                            .collect::<Result<_, _>>()?
+                    };
+                    for (k, column) in query.columns.iter().enumerate() {
+                        if query.columns[..k].contains(column) {
+                            return Err(ParameterError::new(
+                                "fields",
+                                format!("`{}` is named twice", table.columns[*column].name),
+                            ));
+                        }
+                    }
                 }
                 "q" => {
                     if !table
@@ -148,24 +169,58 @@ impl TableQuery {
                     query
                         .words
                         .extend(value.split_whitespace().map(str::to_owned));
+                    if query.words.len() > MAX_WORDS {
+                        return Err(ParameterError::new(
+                            "q",
+                            format!(
+                                "{} words; search for at most {MAX_WORDS} words at once",
+                                query.words.len()
+                            ),
+                        ));
+                    }
                 }
                 "sort" => {
-                    query.sort = value
-                        .split(',')
-                        .map(|key| {
-                            let key = key.trim();
-                            let (descending, name) = match key.strip_prefix('-') {
-                                Some(name) => (true, name),
-                                None => (false, key.strip_prefix('+').unwrap_or(key)),
-                            };
-                            Ok(SortKey {
-                                column: column_named(table, "sort", name)?,
-                                descending,
-                            })
+                    let key = |key: &str, quoted: bool| {
+                        let key = key.trim();
+                        let (descending, name) = match key.strip_prefix('-') {
+                            Some(name) => (true, name),
+                            None => (false, key.strip_prefix('+').unwrap_or(key)),
+                        };
+                        let name = if quoted {
+                            unquote("sort", name)?
+                        } else {
+                            name.to_owned()
+                        };
+                        Ok(SortKey {
+                            column: column_named(table, "sort", &name)?,
+                            descending,
                         })
-                        .collect::<Result<_, _>>()?;
+                    };
+                    let whole = value.strip_prefix(['-', '+']).unwrap_or(&value);
+                    query.sort = if table.columns.iter().any(|c| c.name == whole) {
+                        vec![key(&value, false)?]
+                    } else {
+                        items("sort", &value)?
+                            .iter()
+                            .map(|item| key(item, true))
+                            .collect::<Result<_, _>>()?
+                    };
+                    if query.sort.len() > MAX_SORT_KEYS {
+                        return Err(ParameterError::new(
+                            "sort",
+                            format!("sort by at most {MAX_SORT_KEYS} columns"),
+                        ));
+                    }
                 }
-                _ => query.filters.push(filter(table, &name, &value, caller)?),
+                _ => {
+                    if query.filters.len() == MAX_FILTERS {
+                        return Err(ParameterError::new(
+                            &name,
+                            format!("filter by at most {MAX_FILTERS} conditions at once"),
+                        ));
+                    }
+                    query.filters.push(filter(table, &name, &value, caller)?);
+                }
             }
         }
         Ok((query, rest))
@@ -208,15 +263,13 @@ impl TableQuery {
             all = all.add(expr);
         }
         for word in &self.words {
-            let mut any = Condition::any();
-            for c in table
+            let text_columns = table
                 .columns
                 .iter()
                 .filter(|c| c.column_type == ColumnType::Text)
-            {
-                any = any.add(contains(Expr::col(Alias::new(&c.column)), word, backend));
-            }
-            all = all.add(any);
+                .map(|c| contains(Expr::col(Alias::new(&c.column)), word, backend).into())
+                .collect();
+            all = all.add(balanced_any(text_columns));
         }
         all
     }
@@ -292,6 +345,65 @@ impl TableQuery {
         }
         any.add(equal_so_far.add(Expr::col(Alias::new(ROW)).gt(*number)))
     }
+}
+
+/// `a OR b OR …` as a balanced tree of parenthesised groups: SQLite refuses expressions nested more
+/// than 1000 deep, and a flat chain over a table's text columns nests one level per column.
+fn balanced_any(mut conditions: Vec<Condition>) -> Condition {
+    const GROUP: usize = 8;
+    if conditions.len() <= GROUP {
+        return conditions
+            .into_iter()
+            .fold(Condition::any(), Condition::add);
+    }
+    let size = conditions.len().div_ceil(GROUP);
+    let mut any = Condition::any();
+    while !conditions.is_empty() {
+        let rest = conditions.split_off(size.min(conditions.len()));
+        any = any.add(balanced_any(std::mem::replace(&mut conditions, rest)));
+    }
+    any
+}
+
+/// The comma-separated items of a list parameter; commas inside double quotes belong to the item
+/// (`fields="Betrag (netto, EUR)",Stadtbezirk`), whose quotes stay for [`unquote`].
+fn items(parameter: &str, value: &str) -> Result<Vec<String>, ParameterError> {
+    let mut out = Vec::new();
+    let mut item = String::new();
+    let mut quoted = false;
+    for c in value.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                item.push(c);
+            }
+            ',' if !quoted => out.push(std::mem::take(&mut item)),
+            _ => item.push(c),
+        }
+    }
+    if quoted {
+        return Err(ParameterError::new(
+            parameter,
+            "a quote is never closed; write a column name with a comma as \"Betrag (netto, EUR)\"",
+        ));
+    }
+    out.push(item);
+    Ok(out)
+}
+
+/// A column name of a list item: trimmed, and without its double quotes (`""` inside is a quote).
+fn unquote(parameter: &str, item: &str) -> Result<String, ParameterError> {
+    let item = item.trim();
+    let Some(inner) = item.strip_prefix('"') else {
+        return Ok(item.to_owned());
+    };
+    let inner = inner.strip_suffix('"').ok_or_else(|| {
+        ParameterError::new(
+            parameter,
+            format!("`{item}`: quote the whole column name, nothing after the closing quote"),
+        )
+    })?;
+    Ok(inner.replace("\"\"", "\""))
 }
 
 fn contains(col: Expr, text: &str, backend: DatabaseBackend) -> SimpleExpr {

@@ -3,19 +3,29 @@
 //! has the header's width and infers each column's type over the whole file (or takes the types of a
 //! given schema); [`read_rows`] then yields every row as typed cells. Errors name the line and column.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::infer::{ColumnInference, Inferred, Numbers};
+use super::quotes::{QuoteError, Watch, Watched};
 use super::sniff::{Encoding, EncodingError, detect_delimiter};
 use crate::catalog::table::{Cell, ColumnType};
 
 /// The longest field accepted, in bytes: a cell is a value, not a document.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// The most columns a hosted table may have: each is a column of its SQL table, beside the row
+/// number, and every row must be storable whatever its values. PostgreSQL keeps a row within one 8 KB
+/// page, a short text inline takes up to 24 bytes (longer ones move out of the row, leaving a pointer
+/// of 18), so 300 columns always fit (about 7.3 KB) where 1 000 texts of eight letters already do not;
+/// SQLite would take 2 000. One limit for both, so a catalogue can move from SQLite to PostgreSQL.
+pub const MAX_COLUMNS: usize = 300;
 
 /// Bytes of the decoded file looked at to find the delimiter.
 const SAMPLE_BYTES: u64 = 64 * 1024;
@@ -45,6 +55,9 @@ pub enum ReadError {
     /// A header but no data.
     #[error("the file has a header row but no data rows")]
     NoRows,
+    /// More columns than a hosted table may have.
+    #[error("line 1: the header names {0} columns; a hosted table has at most {MAX_COLUMNS}")]
+    TooManyColumns(usize),
     /// A header cell is blank.
     #[error("line 1, column {0}: the header is empty; every column needs a name")]
     EmptyHeader(usize),
@@ -102,6 +115,9 @@ pub enum ReadError {
         /// The parser's message.
         message: String,
     },
+    /// Quoting the parser would not read as written.
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
     /// The spooled file could not be read.
     #[error("failed to read the uploaded file")]
     Io(#[source] io::Error),
@@ -129,19 +145,34 @@ fn decoded(path: &Path, encoding: Encoding) -> Result<impl Read, ReadError> {
         .build(BufReader::with_capacity(1 << 16, file)))
 }
 
+/// The parser over the decoded file, and the watch that counts its lines and checks its quoting.
 fn reader(
     path: &Path,
     encoding: Encoding,
     delimiter: u8,
-) -> Result<csv::Reader<impl Read>, ReadError> {
-    Ok(csv::ReaderBuilder::new()
+) -> Result<(csv::Reader<impl Read>, Rc<RefCell<Watch>>), ReadError> {
+    let (watched, watch) = Watched::new(decoded(path, encoding)?, delimiter);
+    let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(decoded(path, encoding)?))
+        .from_reader(watched);
+    Ok((reader, watch))
 }
 
-fn csv_error(error: &csv::Error) -> ReadError {
+/// The line on which `record` starts, as a person counts it.
+fn line_of(watch: &RefCell<Watch>, record: &csv::StringRecord) -> u64 {
+    let position = record.position();
+    position
+        .and_then(|p| watch.borrow_mut().line_of(p.byte()))
+        .or_else(|| position.map(csv::Position::line))
+        .unwrap_or(0)
+}
+
+fn csv_error(watch: &RefCell<Watch>, error: &csv::Error) -> ReadError {
+    if let Some(quote) = watch.borrow().error() {
+        return ReadError::Quote(quote);
+    }
     let line = error.position().map_or(0, |p| p.line());
     match error.kind() {
         csv::ErrorKind::Io(e) => ReadError::Csv {
@@ -167,16 +198,20 @@ pub fn analyse(
         .take(SAMPLE_BYTES)
         .read_to_end(&mut sample)
         .map_err(ReadError::Io)?;
-    let delimiter = detect_delimiter(&sample_text(&sample));
-    let mut csv = reader(path, encoding, delimiter)?;
+    let cut = sample.len() as u64 == SAMPLE_BYTES;
+    let delimiter = detect_delimiter(&sample_text(&sample), cut);
+    let (mut csv, watch) = reader(path, encoding, delimiter)?;
     let mut records = csv.records();
     let header = match records.next() {
         None => return Err(ReadError::Empty),
-        Some(record) => record.map_err(|e| csv_error(&e))?,
+        Some(record) => record.map_err(|e| csv_error(&watch, &e))?,
     };
     let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     if names.len() == 1 && names[0].is_empty() {
         return Err(ReadError::Empty);
+    }
+    if names.len() > MAX_COLUMNS {
+        return Err(ReadError::TooManyColumns(names.len()));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, name) in names.iter().enumerate() {
@@ -209,8 +244,8 @@ pub fn analyse(
     });
     let mut rows = 0;
     for record in records {
-        let record = record.map_err(|e| csv_error(&e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(&watch, &e))?;
+        let line = line_of(&watch, &record);
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue; // a blank line
         }
@@ -259,12 +294,12 @@ pub fn read_rows<E: From<ReadError>>(
     analysis: &Analysis,
     mut row: impl FnMut(u64, Vec<Option<Cell>>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut csv = reader(path, analysis.encoding, analysis.delimiter)?;
+    let (mut csv, watch) = reader(path, analysis.encoding, analysis.delimiter)?;
     let mut records = csv.records();
     records.next(); // the header
     for record in records {
-        let record = record.map_err(|e| csv_error(&e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(&watch, &e))?;
+        let line = line_of(&watch, &record);
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue;
         }
@@ -389,6 +424,54 @@ mod tests {
         ]
         .concat();
         assert!(error(&long).starts_with("line 2, column `b`: the field is longer"));
+    }
+
+    #[test]
+    fn crlf_files_name_the_lines_a_person_counts_and_broken_quotes_are_refused() {
+        let error = |bytes: &[u8]| {
+            let (file, encoding) = spool(bytes);
+            analyse(file.path(), encoding, None)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error(b"a;b\r\n1;2\r\n3;4;5\r\n"),
+            "line 3: 3 fields where the header has 2"
+        );
+        assert_eq!(
+            error(b"a;b\r\n1;\"x\r\ny\"\r\n\r\n3;4;5\r\n"),
+            "line 5: 3 fields where the header has 2"
+        );
+        let mut swallowed = String::from("a;b\r\n1;\"x\r\n");
+        for i in 0..50 {
+            swallowed.push_str(&format!("{i};y\r\n"));
+        }
+        assert!(
+            error(swallowed.as_bytes())
+                .starts_with("line 2: a quote opens a field that is never closed"),
+            "{}",
+            error(swallowed.as_bytes())
+        );
+        assert!(
+            error(b"a;b\r\n1;2\r\n3;\"x\"y\r\n").starts_with("line 3: a quote closes the field")
+        );
+        // With a schema, a bad cell in a CRLF file names its line too.
+        let (file, encoding) = spool(b"n;m\r\n1;2\r\n3;x\r\n");
+        let schema = [
+            ("n".to_owned(), ColumnType::Integer),
+            ("m".to_owned(), ColumnType::Integer),
+        ];
+        let message = analyse(file.path(), encoding, Some(&schema))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(message, "line 3, column `m`: `x` is not an integer (1.234)");
+        // A quote inside an unquoted field is kept as written.
+        let (file, encoding) = spool(b"a;b\r\n1;24\" Monitor\r\n");
+        let analysis = analyse(file.path(), encoding, None).unwrap();
+        assert_eq!(
+            rows(file.path(), &analysis)[0][1],
+            Some(Cell::Text("24\" Monitor".into()))
+        );
     }
 
     #[test]

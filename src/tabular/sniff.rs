@@ -1,6 +1,13 @@
 //! Recognising what a CSV file is before it is read: its encoding (UTF-8 with or without BOM, or
-//! Windows-1252, which covers ISO-8859-1's printable range), checked over the whole file so a file
-//! that mixes encodings is refused with the line where it does, and its delimiter (`,` `;` tab `|`).
+//! Windows-1252, which covers ISO-8859-1's printable range), decided by the whole file's evidence so a
+//! file that mixes encodings is refused with the line where it does, and its delimiter (`,` `;` tab
+//! `|`), chosen over the rows of a sample, not the header alone.
+//!
+//! Evidence: a byte that cannot be UTF-8 says Windows-1252. A valid UTF-8 sequence says UTF-8 only
+//! when its Windows-1252 reading would be nonsense: `C2`/`C3` pairs (`Ã¤` is a UTF-8 `ä`) and three-
+//! and four-byte sequences (`â€ž` is a UTF-8 `„`). A pair led by `C4`–`DF` reads in Windows-1252 as a
+//! capital letter or `ß` before punctuation (`ß“`, `ß…`, `Ö„`), which German text writes, so it
+//! decides nothing on its own.
 
 use std::fmt;
 
@@ -34,7 +41,7 @@ pub enum EncodingError {
          the file mixes encodings (save it again as UTF-8)"
     )]
     Mixed {
-        /// First line with a valid UTF-8 multi-byte character.
+        /// First line with a UTF-8 character that cannot be Windows-1252 text.
         utf8_line: u64,
         /// First line with bytes that are not UTF-8.
         bad_line: u64,
@@ -56,7 +63,8 @@ pub struct EncodingScanner {
     bom: bool,
     /// An incomplete UTF-8 sequence carried over from the previous chunk.
     carry: Vec<u8>,
-    first_multibyte: Option<u64>,
+    /// First line with a sequence that is UTF-8 evidence (see the module documentation).
+    first_utf8: Option<u64>,
     first_invalid: Option<u64>,
     nul: Option<u64>,
 }
@@ -68,7 +76,7 @@ impl Default for EncodingScanner {
             head: Some(Vec::new()),
             bom: false,
             carry: Vec::new(),
-            first_multibyte: None,
+            first_utf8: None,
             first_invalid: None,
             nul: None,
         }
@@ -135,10 +143,11 @@ impl EncodingScanner {
     }
 
     fn account(&mut self, valid: &[u8]) {
-        if self.first_multibyte.is_none() && valid.iter().any(|b| *b >= 0x80) {
-            let before = valid.iter().take_while(|b| **b < 0x80);
-            let newlines = before.filter(|b| **b == b'\n').count() as u64;
-            self.first_multibyte = Some(self.line + newlines);
+        if self.first_utf8.is_none()
+            && let Some(at) = valid.iter().position(|b| is_utf8_evidence(*b))
+        {
+            let newlines = valid[..at].iter().filter(|b| **b == b'\n').count() as u64;
+            self.first_utf8 = Some(self.line + newlines);
         }
         self.account_bytes(valid);
     }
@@ -165,7 +174,7 @@ impl EncodingScanner {
         if let Some(line) = self.nul {
             return Err(EncodingError::Nul(line));
         }
-        match (self.first_invalid, self.first_multibyte) {
+        match (self.first_invalid, self.first_utf8) {
             (None, _) if self.bom => Ok(Encoding::Utf8Bom),
             (None, _) => Ok(Encoding::Utf8),
             (Some(bad_line), Some(utf8_line)) => Err(EncodingError::Mixed {
@@ -181,14 +190,25 @@ impl EncodingScanner {
     }
 }
 
+/// Whether a lead byte of a valid UTF-8 sequence makes the sequence evidence of UTF-8: `C2`/`C3`
+/// (Latin-1 characters) and the leads of three- and four-byte sequences.
+fn is_utf8_evidence(byte: u8) -> bool {
+    matches!(byte, 0xC2 | 0xC3 | 0xE0..=0xF4)
+}
+
 /// The delimiters recognised, in order of preference on a tie.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
-/// Picks the delimiter from the first lines of a decoded file: the candidate that splits the header
-/// into the most fields while every sampled line has the header's number of fields; failing that,
-/// the one that splits the header most. Quoted fields are respected.
-pub fn detect_delimiter(sample: &str) -> u8 {
-    let mut best: Option<(bool, usize, u8)> = None;
+/// Picks the delimiter from the first lines of a decoded file (`cut`: the sample may end inside a
+/// line, whose fields then do not count). Every line is weighed, not the header alone: first a
+/// delimiter that splits every line into the header's number of fields (more than one); among those,
+/// the one whose fields least often start with a space (a comma in prose, as in
+/// `Betrag (netto, EUR)`, is followed by one; a delimiter rarely is); then the one splitting the
+/// header into the most fields. Quoted fields are respected.
+pub fn detect_delimiter(sample: &str, cut: bool) -> u8 {
+    // Consistent over the lines, fewest fields led by a space, most fields in the header.
+    type Score = (bool, std::cmp::Reverse<usize>, usize);
+    let mut best: Option<(Score, u8)> = None;
     for delimiter in DELIMITERS {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -200,20 +220,24 @@ pub fn detect_delimiter(sample: &str) -> u8 {
             continue;
         };
         let width = header.len();
-        // The last sampled line may be cut off, so it does not count.
-        let widths: Vec<usize> = records.map_while(Result::ok).map(|r| r.len()).collect();
-        let complete = widths.len().saturating_sub(1);
-        let consistent = widths[..complete].iter().all(|w| *w == width);
-        let candidate = (consistent && width > 1, width, delimiter);
-        let better = match best {
-            None => true,
-            Some((c, w, _)) => (candidate.0, candidate.1) > (c, w),
-        };
-        if better {
-            best = Some(candidate);
+        let mut rows: Vec<csv::StringRecord> = records.map_while(Result::ok).collect();
+        if cut {
+            rows.pop();
+        }
+        let consistent = rows
+            .iter()
+            .filter(|r| !(r.len() == 1 && r.get(0).is_some_and(str::is_empty)))
+            .all(|r| r.len() == width);
+        let space_led = std::iter::once(&header)
+            .chain(&rows)
+            .map(|r| r.iter().skip(1).filter(|f| f.starts_with(' ')).count())
+            .sum::<usize>();
+        let score = (consistent && width > 1, std::cmp::Reverse(space_led), width);
+        if best.as_ref().is_none_or(|(b, _)| score > *b) {
+            best = Some((score, delimiter));
         }
     }
-    best.map_or(b',', |(_, _, d)| d)
+    best.map_or(b',', |(_, d)| d)
 }
 
 #[cfg(test)]
@@ -261,16 +285,68 @@ mod tests {
 
     #[test]
     fn delimiters_are_detected_from_the_header_and_the_lines_after_it() {
-        assert_eq!(detect_delimiter("a,b,c\n1,2,3\n"), b',');
+        let d = |sample| detect_delimiter(sample, false);
+        assert_eq!(d("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(d("Name;Betrag\nMüller;1.234,56\nSchmidt;7,5\n"), b';');
+        assert_eq!(d("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(d("a|b|c\n1|2|3\n"), b'|');
+        // Commas inside quotes do not count.
+        assert_eq!(d("\"a,b\";c\n\"1,2\";3\n"), b';');
+        // One column: nothing splits it.
+        assert_eq!(d("name\nx\n"), b',');
+        // A cut-off last line does not count; a complete one does.
+        assert_eq!(detect_delimiter("a;b\n1;2\n3,4", true), b';');
+    }
+
+    #[test]
+    fn commas_in_header_names_do_not_make_the_delimiter() {
+        let header = "Stadtbezirk;Betrag (netto, EUR);Betrag (brutto, EUR)\r\n";
+        // Splitting on commas gives the header's three fields in each of these rows too.
+        for rows in [
+            "Elberfeld;1.234,56;1.469,13\r\n",
+            "Elberfeld;1.234,56;1.469,13\r\nBarmen;980,00;1.166,20\r\n",
+        ] {
+            assert_eq!(detect_delimiter(&format!("{header}{rows}"), false), b';');
+        }
+        // The last line of a sample that is the whole file counts.
         assert_eq!(
-            detect_delimiter("Name;Betrag\nMüller;1.234,56\nSchmidt;7,5\n"),
+            detect_delimiter(&format!("{header}Barmen;980;1.166,20\r\n"), false),
             b';'
         );
-        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
-        assert_eq!(detect_delimiter("a|b|c\n1|2|3\n"), b'|');
-        // Commas inside quotes do not count.
-        assert_eq!(detect_delimiter("\"a,b\";c\n\"1,2\";3\n"), b';');
-        // One column: nothing splits it.
-        assert_eq!(detect_delimiter("name\nx\n"), b',');
+    }
+
+    #[test]
+    fn windows_1252_punctuation_after_a_capital_or_sharp_s_is_not_utf8() {
+        // printf 'Nr;Bemerkung\r\n1;Straße gesperrt\r\n2;„Gruß“ vom Bürgeramt\r\n' | iconv -t cp1252
+        let text = "Nr;Bemerkung\r\n1;Straße gesperrt\r\n2;„Gruß“ vom Bürgeramt\r\n3;Fuß…\r\n";
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        assert!(std::str::from_utf8(&cp1252[cp1252.len() - 8..]).is_ok());
+        for chunk in [1, 2, 5, 1024] {
+            assert_eq!(
+                scan(&cp1252, chunk),
+                Ok(Encoding::Windows1252),
+                "chunk {chunk}"
+            );
+        }
+        // Only `ß“`: every non-ASCII byte forms UTF-8, but the first line with a non-UTF-8 byte
+        // decides, not the pair.
+        assert_eq!(scan(b"a\n\xDF\x93\n\xE4\n", 3), Ok(Encoding::Windows1252));
+        // A real UTF-8 umlaut with Windows-1252 bytes is still mixed.
+        assert_eq!(
+            scan(
+                "a\nGruß\n"
+                    .as_bytes()
+                    .iter()
+                    .copied()
+                    .chain(*b"\xE4\n")
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                4
+            ),
+            Err(EncodingError::Mixed {
+                utf8_line: 2,
+                bad_line: 3
+            })
+        );
     }
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use odcat::catalog::table;
+
 use crate::helpers::{TestDatabase, new_dataset};
 
 const BIN: &str = env!("CARGO_BIN_EXE_odcat");
@@ -300,4 +302,138 @@ async fn a_crash_between_the_sql_commit_and_the_projection_converges_on_restart(
     child.kill().unwrap();
     child.wait().unwrap();
     assert_rdf_agrees_with_sql(&db, 12);
+}
+
+/// The hosted-table distribution of the fixtures' projects dataset, as seen through the API.
+async fn projects_table(client: &reqwest::Client, base: &str) -> String {
+    let doc = get_json(
+        client,
+        format!("{base}/api/v1/datasets/digitalisierungsprojekte-digital-2026"),
+    )
+    .await;
+    doc["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "hosted_table")
+        .and_then(|d| d["id"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+async fn record(db: &TestDatabase) -> sea_orm::DatabaseConnection {
+    let url = db.url().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rw",
+            db.dir.path().join("odcat.db").display()
+        )
+    });
+    sea_orm::Database::connect(url).await.unwrap()
+}
+
+fn spool_files(db: &TestDatabase) -> usize {
+    std::fs::read_dir(db.dir.path().join("uploads")).map_or(0, Iterator::count)
+}
+
+#[tokio::test]
+async fn sigkill_during_uploads_leaves_no_orphan_table_or_spool_file_after_restart() {
+    let db = TestDatabase::new().await;
+    let status = odcat(&db, &["load-fixtures"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = odcat(
+        &db,
+        &["token", "create", "--publisher", "stadt-wuppertal-402"],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("secret:"))
+        .map(|s| s.trim().to_owned())
+        .expect("token secret printed");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let csv: String = std::iter::once("projekt_id,titel\n".to_owned())
+        .chain((0..20_000).map(|i| format!("X-{i},Zeile {i}\n")))
+        .collect();
+
+    // Certainly an orphan: the process dies between filling a new table and swapping it in, with
+    // the upload's spool file still on disk.
+    let (mut child, base) =
+        serve_with(&db, &[("ODCAT_FAILPOINT", table::FAILPOINT_BEFORE_SWAP)]).await;
+    let id = projects_table(&client, &base).await;
+    let url = format!(
+        "{base}/api/v1/datasets/digitalisierungsprojekte-digital-2026/distributions/{id}/data"
+    );
+    let sent = client
+        .put(&url)
+        .bearer_auth(&secret)
+        .header("Content-Type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await;
+    assert!(sent.is_err(), "the failpoint stops odcat before it answers");
+    let _ = child.wait();
+    let connection = record(&db).await;
+    assert!(
+        !crate::uploads::orphan_tables(&connection).await.is_empty(),
+        "the failpoint left an orphan table"
+    );
+    assert!(spool_files(&db) > 0, "the failpoint left a spool file");
+
+    // And SIGKILL in the middle of concurrent uploads, as an operator would.
+    let (mut child, base) = serve(&db).await;
+    let url = url.replace(&url[..url.find("/api").unwrap()], &base);
+    let mut uploaders = vec![];
+    for _ in 0..4 {
+        let (client, url, secret, csv) = (client.clone(), url.clone(), secret.clone(), csv.clone());
+        uploaders.push(tokio::spawn(async move {
+            loop {
+                let sent = client
+                    .put(&url)
+                    .bearer_auth(&secret)
+                    .header("Content-Type", "text/csv")
+                    .body(csv.clone())
+                    .send()
+                    .await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().expect("SIGKILL odcat");
+    child.wait().unwrap();
+    for uploader in uploaders {
+        uploader.await.unwrap();
+    }
+
+    let (mut child, base) = serve(&db).await;
+    assert_eq!(
+        crate::uploads::orphan_tables(&connection).await,
+        Vec::<String>::new(),
+        "start-up drops every orphan table"
+    );
+    assert_eq!(
+        spool_files(&db),
+        0,
+        "start-up removes every unheld spool file"
+    );
+    let download = client
+        .get(format!(
+            "{base}/dataset/digitalisierungsprojekte-digital-2026/distribution/{id}/data.csv"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status().as_u16(), 200, "the table in use stays");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -17,4 +17,5 @@ mod refusals;
 mod sparql;
 mod sparql_hostile;
 mod tables;
+mod uploads;
 mod writes;
