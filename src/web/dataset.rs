@@ -11,6 +11,7 @@ use entities::data_table;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::chart::{self, Chart};
+use super::errors::Withdrawn;
 use super::i18n::{self, Lang, Texts, access_right_label, frequency_label, theme_label};
 use super::index::Snapshot;
 use super::{Chrome, Portal, date_text, day_text, html, jsonld, rdf_alternates, wants_html};
@@ -147,8 +148,25 @@ pub async fn dataset(
         Some(m) if m.status == DatasetStatus::Withdrawn.as_str() => StatusCode::GONE,
         _ => StatusCode::NOT_FOUND,
     };
-    let Some(model) = model.filter(|_| status == StatusCode::OK) else {
-        return super::error_page(&req, &portal, &snapshot, negotiated, started, status);
+    let model = match model {
+        Some(m) if status == StatusCode::OK => m,
+        other => {
+            let detail = super::errors::Detail {
+                withdrawn: other
+                    .filter(|_| status == StatusCode::GONE)
+                    .map(|m| withdrawn(&m, &snapshot, lang)),
+                ..super::errors::Detail::default()
+            };
+            return super::errors::page(
+                &req,
+                &portal.base,
+                &snapshot,
+                negotiated,
+                started,
+                status,
+                detail,
+            );
+        }
     };
     let doc = repo::load_documents(db, vec![model], &portal.base)
         .await
@@ -157,6 +175,23 @@ pub async fn dataset(
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the dataset vanished")))?;
     let page = render(&req, &portal, &snapshot, &doc, projector.db(), lang).await?;
     html(StatusCode::OK, negotiated, started, &page)
+}
+
+/// What a withdrawn dataset was: its title, its publisher and when it was withdrawn (the record's
+/// last change, which for a withdrawn dataset is the withdrawal unless it was edited afterwards).
+fn withdrawn(model: &entities::dataset::Model, snapshot: &Snapshot, lang: Lang) -> Withdrawn {
+    let (title, title_lang) = lang.pick(&model.title_de, model.title_en.as_deref());
+    let (publisher, publisher_lang) = snapshot
+        .publisher_by_id(model.publisher_id)
+        .map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
+    Withdrawn {
+        title: title.to_owned(),
+        title_lang,
+        publisher: publisher.to_owned(),
+        publisher_lang,
+        date: date_text(&model.updated_at, lang),
+        date_iso: model.updated_at.to_rfc3339(),
+    }
 }
 
 async fn render(

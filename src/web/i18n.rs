@@ -217,6 +217,17 @@ pub struct Texts {
     pub empty_cell: &'static str,
     pub hosted_table: &'static str,
     pub external_link: &'static str,
+    pub bad_request_title: &'static str,
+    pub bad_request_text: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
+    pub server_error_title: &'static str,
+    pub server_error_text: &'static str,
+    pub refused_title: &'static str,
+    pub refused_text: &'static str,
+    pub withdrawn_on: &'static str,
+    pub error_status: &'static str,
+    pub error_home: &'static str,
 }
 
 /// German.
@@ -338,6 +349,17 @@ pub static DE: Texts = Texts {
     empty_cell: "leer",
     hosted_table: "Tabelle",
     external_link: "Externer Link",
+    bad_request_title: "Ungültige Anfrage",
+    bad_request_text: "Die Adresse enthält eine Angabe, die diese Seite nicht versteht.",
+    unavailable_title: "Vorübergehend nicht verfügbar",
+    unavailable_text: "Der Dienst ist gerade ausgelastet oder wird gewartet. Bitte versuchen Sie es in einigen Sekunden erneut.",
+    server_error_title: "Interner Fehler",
+    server_error_text: "Die Seite konnte wegen eines internen Fehlers nicht erstellt werden. Bitte versuchen Sie es später erneut.",
+    refused_title: "Anfrage nicht möglich",
+    refused_text: "Diese Anfrage kann die Seite nicht beantworten.",
+    withdrawn_on: "Zurückgezogen am",
+    error_status: "Fehlercode",
+    error_home: "Zur Startseite",
 };
 
 /// English.
@@ -459,6 +481,17 @@ pub static EN: Texts = Texts {
     empty_cell: "empty",
     hosted_table: "Table",
     external_link: "External link",
+    bad_request_title: "Bad request",
+    bad_request_text: "The address contains a value this page does not understand.",
+    unavailable_title: "Temporarily unavailable",
+    unavailable_text: "The service is busy or under maintenance. Please try again in a few seconds.",
+    server_error_title: "Internal error",
+    server_error_text: "The page could not be built because of an internal error. Please try again later.",
+    refused_title: "Request not possible",
+    refused_text: "This page cannot answer this request.",
+    withdrawn_on: "Withdrawn on",
+    error_status: "Error code",
+    error_home: "Go to the home page",
 };
 
 /// The label of an EU data theme (by its code, e.g. `GOVE`) in `lang`.

@@ -748,18 +748,6 @@ pub async fn accessibility(
     text_page(req, portal, super::text::Which::Accessibility).await
 }
 
-/// The 404/410 page.
-#[derive(Template)]
-#[template(path = "error.html", config = "src/web/askama.toml")]
-pub struct ErrorPage {
-    /// The frame.
-    pub c: Chrome,
-    /// What happened.
-    pub message: &'static str,
-    /// The search box's value.
-    pub query: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

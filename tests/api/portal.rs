@@ -516,24 +516,106 @@ async fn the_dataset_url_still_answers_rdf_and_misses_are_pages_for_browsers() {
         .unwrap();
     let body: Value = publisher.json().await.unwrap();
     assert_eq!(body["slug"], "stadt-wuppertal-402");
-    // Bad parameters are refused with a problem body naming them.
-    for (path, field) in [
-        ("/datasets?page=0", "page"),
-        ("/datasets?sort=size", "sort"),
-        ("/sitemap.xml?page=x", "page"),
-        ("/feed.atom?format=rss", "format"),
+    // Bad parameters are refused: programs get a problem body naming them, browsers a page that
+    // names them in the page's language.
+    for (path, field, value) in [
+        ("/datasets?page=0", "page", "0"),
+        ("/datasets?sort=size", "sort", "size"),
+        ("/sitemap.xml?page=x", "page", "x"),
+        ("/feed.atom?format=rss", "format", "rss"),
     ] {
-        let response = app
+        for accept in ["*/*", "application/problem+json, */*;q=0.1"] {
+            let response = app
+                .client
+                .get(app.url(path))
+                .header(ACCEPT, accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 400, "{path}");
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(problem["error"]["field"], field, "{path}: {problem}");
+        }
+        let (status, language, page) = app.page(path).await;
+        assert_eq!((status, language.as_str()), (400, "de"), "{path}");
+        assert_eq!(texts(&page, "h1"), ["Ungültige Anfrage"], "{path}");
+        let sentence = texts(&page, "#error-parameter").join(" ");
+        assert!(
+            sentence.contains(&format!("„{field}“")) && sentence.contains(&format!("„{value}“")),
+            "{path}: {sentence}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn browsers_get_error_pages_in_their_language_and_programs_json() {
+    let app = spawn_app().await;
+    // An unknown URL: a page in German, in English with the switch, JSON for programs and the API.
+    let (status, language, page) = app.page("/gibt/es/nicht").await;
+    assert_eq!((status, language.as_str()), (404, "de"));
+    assert_eq!(attrs(&page, "html", "lang"), ["de"]);
+    assert_eq!(texts(&page, "h1"), ["Seite nicht gefunden"]);
+    assert_eq!(attrs(&page, "form[role=search] input#q", "name"), ["q"]);
+    let (status, language, page) = app.page("/gibt/es/nicht?lang=en").await;
+    assert_eq!((status, language.as_str()), (404, "en"));
+    assert_eq!(attrs(&page, "html", "lang"), ["en"]);
+    assert_eq!(texts(&page, "h1"), ["Page not found"]);
+    let (status, _, page) = app.page("/datasets?page=0&lang=en").await;
+    assert_eq!(status, 400);
+    assert_eq!(texts(&page, "h1"), ["Bad request"]);
+    assert!(texts(&page, "#error-parameter")[0].contains("Page numbers start at 1"));
+    let program = app.get("/gibt/es/nicht").await;
+    assert_eq!(program.status().as_u16(), 404);
+    let problem: Value = program.json().await.unwrap();
+    assert_eq!(problem["error"]["code"], "not_found");
+    for path in ["/api/v1/gibt-es-nicht", "/api/v1/datasets/gibt-es-nicht"] {
+        let api = app
             .client
             .get(app.url(path))
             .header(ACCEPT, BROWSER)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{path}");
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["error"]["field"], field, "{path}: {problem}");
+        assert_eq!(api.status().as_u16(), 404, "{path}");
+        assert_eq!(api.headers()["content-type"], "application/json", "{path}");
     }
+    // A withdrawn dataset's page says what it was and when it was withdrawn.
+    let token = app.editor().await;
+    let response = app
+        .post_dataset(&token, &new_dataset("baustellen-alt"))
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let (_, etag) = app.dataset_with_etag("baustellen-alt").await;
+    let withdrawn = app
+        .delete_with("/api/v1/datasets/baustellen-alt", &token, &etag)
+        .await;
+    assert!(withdrawn.status().is_success());
+    let record = app.get_json("/api/v1/datasets/baustellen-alt").await;
+    assert_eq!(record["status"], "withdrawn");
+    let (status, language, page) = app.page("/dataset/baustellen-alt").await;
+    assert_eq!((status, language.as_str()), (410, "de"));
+    assert_eq!(texts(&page, "h1"), ["Datensatz zurückgezogen"]);
+    assert_eq!(
+        texts(&page, "#withdrawn-title"),
+        ["Baustellen in Wuppertal"]
+    );
+    let facts = texts(&page, ".withdrawn dd");
+    assert!(
+        facts[0].starts_with("Stadt Wuppertal, Amt für Informationstechnik"),
+        "{facts:?}"
+    );
+    let changed = chrono::DateTime::parse_from_rfc3339(record["modified"].as_str().unwrap())
+        .unwrap()
+        .format("%d.%m.%Y")
+        .to_string();
+    assert_eq!(facts[1], changed, "{facts:?}");
+    assert_eq!(texts(&page, ".withdrawn dt")[1], "Zurückgezogen am");
+    let (status, _, page) = app.page("/dataset/baustellen-alt?lang=en").await;
+    assert_eq!(status, 410);
+    assert_eq!(
+        texts(&page, "#withdrawn-title"),
+        ["Road works in Wuppertal"]
+    );
 }
 
 #[tokio::test]
