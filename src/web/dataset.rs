@@ -74,7 +74,7 @@ pub struct DistributionView {
     pub title: String,
     /// The title's language.
     pub title_lang: Lang,
-    /// Description.
+    /// Description as plain text (from Markdown).
     pub description: Option<String>,
     /// Its language.
     pub description_lang: Lang,
@@ -116,7 +116,7 @@ pub struct DatasetPage {
     modified: String,
     modified_iso: String,
     formats: Vec<String>,
-    description: Vec<String>,
+    description: String,
     description_lang: Lang,
     distributions: Vec<DistributionView>,
     facts: Vec<Fact>,
@@ -267,12 +267,7 @@ async fn render(
         modified,
         modified_iso,
         formats,
-        description: description
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        description: super::markdown::to_html(description),
         description_lang,
         distributions,
         facts: facts(doc, snapshot, lang, t, &license_href),
@@ -304,7 +299,8 @@ async fn distribution_view(
     let (description, description_lang) = match &d.description {
         Some(text) => {
             let (s, l) = lang.pick(&text.de, text.en.as_deref());
-            (Some(s.to_owned()).filter(|s| !s.trim().is_empty()), l)
+            let plain = super::markdown::to_plain(s, usize::MAX);
+            (Some(plain).filter(|p| !p.is_empty()), l)
         }
         None => (None, lang),
     };

@@ -53,9 +53,10 @@ pub struct Card {
     pub formats: Vec<String>,
 }
 
-/// The first `limit` characters of `text`, cut at a word, with an ellipsis when cut.
+/// The first `limit` characters of the Markdown `text` as plain text, cut at a word, with an
+/// ellipsis when cut.
 pub fn excerpt(text: &str, limit: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = super::markdown::to_plain(text, limit + 1);
     if text.chars().count() <= limit {
         return text;
     }
@@ -151,7 +152,7 @@ pub async fn home(
         .as_ref()
         .map_or((String::new(), lang), |k| {
             let (text, l) = lang.pick(&k.description_de, k.description_en.as_deref());
-            (text.to_owned(), l)
+            (super::markdown::to_plain(text, usize::MAX), l)
         });
     c.title = c.site.clone();
     c.description = Some(excerpt(&intro, 160));
@@ -757,6 +758,10 @@ mod tests {
         assert_eq!(excerpt("kurz", 10), "kurz");
         assert_eq!(excerpt("eins zwei drei vier", 12), "eins zwei…");
         assert_eq!(excerpt("a  b\n\nc", 10), "a b c");
+        assert_eq!(
+            excerpt("**Fett** und [Link](https://x.de)\n\n- eins", 40),
+            "Fett und Link eins"
+        );
     }
 
     #[test]

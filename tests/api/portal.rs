@@ -785,3 +785,53 @@ async fn text_pages_are_configurable_and_markup_is_escaped() {
         "Baustellen </script><script>alert(1)</script>"
     );
 }
+
+#[tokio::test]
+async fn markdown_descriptions_render_on_the_page_and_are_plain_text_in_lists() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut body = new_dataset("baustellen-markdown");
+    body["description"]["de"] = "## Inhalt\n\nAlle **Baustellen** im [Stadtgebiet](https://www.wuppertal.de/baustellen).\n\n\
+        - Straßen\n- Brücken\n\n[Fragen](mailto:offenedaten@stadt.wuppertal.de) · [Trick](javascript:alert(1)) · \
+        <img src=x onerror=alert(1)> Ende."
+        .into();
+    let response = app.post_dataset(&token, &body).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let (status, _, page) = app.page("/dataset/baustellen-markdown").await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&page, ".description h2"), ["Inhalt"]);
+    assert_eq!(texts(&page, ".description strong"), ["Baustellen"]);
+    assert_eq!(texts(&page, ".description li"), ["Straßen", "Brücken"]);
+    assert_eq!(
+        attrs(&page, ".description a", "href"),
+        [
+            "https://www.wuppertal.de/baustellen",
+            "mailto:offenedaten@stadt.wuppertal.de"
+        ]
+    );
+    assert!(page.select(&select(".description img")).next().is_none());
+    let text = texts(&page, ".description").join(" ");
+    assert!(
+        text.contains("Trick") && text.contains("<img src=x onerror=alert(1)>"),
+        "{text}"
+    );
+    assert!(!text.contains("**"), "{text}");
+    // Lists and the feed show the plain text.
+    let (_, _, results) = app.page("/datasets?q=baustellen").await;
+    let excerpt = texts(&results, "ol.results .excerpt").join(" ");
+    assert!(
+        excerpt.starts_with("Inhalt Alle Baustellen im Stadtgebiet. Straßen Brücken Fragen"),
+        "{excerpt}"
+    );
+    assert!(!excerpt.contains(['*', '#', '[', '<']), "{excerpt}");
+    let feed = app.get("/feed.atom").await.text().await.unwrap();
+    assert!(
+        feed.contains("Inhalt Alle Baustellen im Stadtgebiet. Straßen Brücken"),
+        "{feed}"
+    );
+    let description = attrs(&page, "meta[name=description]", "content");
+    assert!(
+        description[0].starts_with("Inhalt Alle Baustellen"),
+        "{description:?}"
+    );
+}
