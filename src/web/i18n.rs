@@ -228,6 +228,8 @@ pub struct Texts {
     pub withdrawn_on: &'static str,
     pub error_status: &'static str,
     pub error_home: &'static str,
+    pub active_filters: &'static str,
+    pub to_filters: &'static str,
 }
 
 /// German.
@@ -360,6 +362,8 @@ pub static DE: Texts = Texts {
     withdrawn_on: "Zurückgezogen am",
     error_status: "Fehlercode",
     error_home: "Zur Startseite",
+    active_filters: "Aktive Filter",
+    to_filters: "Filter",
 };
 
 /// English.
@@ -492,6 +496,8 @@ pub static EN: Texts = Texts {
     withdrawn_on: "Withdrawn on",
     error_status: "Error code",
     error_home: "Go to the home page",
+    active_filters: "Active filters",
+    to_filters: "Filters",
 };
 
 /// The label of an EU data theme (by its code, e.g. `GOVE`) in `lang`.

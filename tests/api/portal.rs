@@ -246,6 +246,17 @@ async fn search_counts_and_facets_agree_with_the_json_api() {
     assert!(checked >= 2, "REGI and ENVI at least");
     // All four facets on the unfiltered search, with licence names from GovData's list.
     let (_, _, all) = app.page("/datasets").await;
+    // Results come first (on a phone the facets follow them), each facet can be folded.
+    let html = all.root_element().html();
+    let results_at = html.find("class=\"results\"").unwrap();
+    let filters_at = html.find("id=\"filters\"").unwrap();
+    assert!(results_at < filters_at, "the results precede the filters");
+    assert_eq!(
+        all.select(&select("section.facet > details[open] > summary"))
+            .count(),
+        4
+    );
+    assert_eq!(attrs(&all, "a.to-filters", "href"), ["#filters"]);
     assert_eq!(
         attrs(&all, "section.facet", "aria-labelledby"),
         [
