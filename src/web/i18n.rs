@@ -230,6 +230,7 @@ pub struct Texts {
     pub error_home: &'static str,
     pub active_filters: &'static str,
     pub to_filters: &'static str,
+    pub chart_in: &'static str,
 }
 
 /// German.
@@ -364,6 +365,7 @@ pub static DE: Texts = Texts {
     error_home: "Zur Startseite",
     active_filters: "Aktive Filter",
     to_filters: "Filter",
+    chart_in: "in",
 };
 
 /// English.
@@ -498,6 +500,7 @@ pub static EN: Texts = Texts {
     error_home: "Go to the home page",
     active_filters: "Active filters",
     to_filters: "Filters",
+    chart_in: "in",
 };
 
 /// The label of an EU data theme (by its code, e.g. `GOVE`) in `lang`.

@@ -846,3 +846,85 @@ async fn markdown_descriptions_render_on_the_page_and_are_plain_text_in_lists() 
         "{description:?}"
     );
 }
+
+/// A published dataset with one hosted table holding `csv`; returns its page.
+async fn dataset_with_table(app: &TestApp, token: &str, slug: &str, csv: &'static str) -> Html {
+    let mut body = new_dataset(slug);
+    body["distributions"] = serde_json::json!([{
+        "title": {"de": "Tabelle"},
+        "format": "http://publications.europa.eu/resource/authority/file-type/CSV",
+        "kind": "hosted_table"
+    }]);
+    let response = app.post_dataset(token, &body).await;
+    assert_eq!(response.status().as_u16(), 201, "{slug}");
+    let (id, _) = app.hosted(slug).await;
+    let response = app.put_csv(token, slug, id, csv).await;
+    assert!(
+        response.status().is_success(),
+        "{slug}: {}",
+        response.status()
+    );
+    let (status, _, page) = app.page(&format!("/dataset/{slug}")).await;
+    assert_eq!(status, 200, "{slug}");
+    page
+}
+
+#[tokio::test]
+async fn charts_never_add_up_different_things_or_draw_missing_values() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    // One amount in euros per status: the sum, with its unit in words.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-budget",
+        "projekt,status,budget_eur\nA,geplant,100\nB,geplant,50\nC,laufend,70\nD,laufend,\nE,ruht,\nF,ruht,\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Summe von budget_eur in Euro je Status"]
+    );
+    // "ruht" has no amount at all: it is left out, not drawn as 0.
+    assert_eq!(
+        texts(&page, "figure.chart details tbody td:first-child"),
+        ["geplant", "laufend"]
+    );
+    assert_eq!(
+        texts(&page, "figure.chart details tbody td.num"),
+        ["150", "70"]
+    );
+    // Aufwand and Ertrag in one amount column: no sum per Produktbereich, only per kind.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-haushalt",
+        "produktbereich,art,betrag_eur\nSchule,Aufwand,500\nSchule,Ertrag,200\nKultur,Aufwand,300\nKultur,Ertrag,100\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Anzahl der Zeilen je Produktbereich"]
+    );
+    // Two amount columns: neither is summed.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-zwei-betraege",
+        "bereich,aufwand_eur,ertrag_eur\nSchule,500,200\nSchule,300,100\nKultur,10,20\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Anzahl der Zeilen je Bereich"]
+    );
+    // Every value once: no chart.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-einmalig",
+        "name,betrag_eur\nA,1\nB,2\nC,3\n",
+    )
+    .await;
+    assert!(page.select(&select("figure.chart")).next().is_none());
+}
