@@ -562,6 +562,55 @@ pub fn frequency_label(code: &str, lang: Lang) -> &str {
     }
 }
 
+/// The label of an EU file type (by its code, e.g. `WMS_SRVC`) in `lang`: what a person calls it,
+/// with the abbreviation they may know; the code itself when it has no better name. (The EU
+/// file-type table odcat checks against carries no labels, so the common types are named here.)
+pub fn format_label(code: &str, lang: Lang) -> &str {
+    let (de, en) = match code {
+        "WMS_SRVC" => ("Kartendienst (WMS)", "Map service (WMS)"),
+        "WMTS_SRVC" => ("Kachel-Kartendienst (WMTS)", "Tiled map service (WMTS)"),
+        "WFS_SRVC" => (
+            "Geodaten-Downloaddienst (WFS)",
+            "Feature download service (WFS)",
+        ),
+        "WCS_SRVC" => ("Rasterdatendienst (WCS)", "Coverage service (WCS)"),
+        "HTML" => ("Webseite (HTML)", "Web page (HTML)"),
+        "ATOM" => ("Atom-Feed", "Atom feed"),
+        "RSS" => ("RSS-Feed", "RSS feed"),
+        "SHP" => ("Shapefile (SHP)", "Shapefile (SHP)"),
+        "GEOJSON" => ("GeoJSON", "GeoJSON"),
+        "GPKG" => ("GeoPackage", "GeoPackage"),
+        "ZIP" => ("ZIP-Archiv", "ZIP archive"),
+        "XLSX" => ("Excel-Tabelle (XLSX)", "Excel spreadsheet (XLSX)"),
+        "XLS" => ("Excel-Tabelle (XLS)", "Excel spreadsheet (XLS)"),
+        "ODS" => (
+            "OpenDocument-Tabelle (ODS)",
+            "OpenDocument spreadsheet (ODS)",
+        ),
+        "DOCX" => ("Word-Dokument (DOCX)", "Word document (DOCX)"),
+        "ODT" => ("OpenDocument-Text (ODT)", "OpenDocument text (ODT)"),
+        "TXT" => ("Text (TXT)", "Text (TXT)"),
+        "PDF" => ("PDF-Dokument", "PDF document"),
+        "RDF_XML" => ("RDF/XML", "RDF/XML"),
+        "RDF_TURTLE" => ("Turtle (RDF)", "Turtle (RDF)"),
+        "JSON_LD" => ("JSON-LD", "JSON-LD"),
+        "SPARQLQ" => ("SPARQL-Abfrage", "SPARQL query"),
+        "TIFF" => ("TIFF-Bild", "TIFF image"),
+        "GEOTIFF" => ("GeoTIFF", "GeoTIFF"),
+        "JPEG" => ("JPEG-Bild", "JPEG image"),
+        "PNG" => ("PNG-Bild", "PNG image"),
+        "TAR_GZ" => ("TAR.GZ-Archiv", "TAR.GZ archive"),
+        "GZIP" => ("GZIP-Archiv", "GZIP archive"),
+        "REST" => ("REST-Schnittstelle", "REST interface"),
+        "OAPI_FEATURES" | "OGC_API_FEATURES" => ("OGC API Features", "OGC API Features"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
 /// The label of an EU access right (by its code) in `lang`.
 pub fn access_right_label(code: &str, lang: Lang) -> &str {
     let (de, en) = match code {
@@ -614,6 +663,14 @@ mod tests {
         );
         let bad = TestRequest::with_uri("/?lang=xx").insert_header(("Accept-Language", "en"));
         assert_eq!(lang_of(bad).lang, Lang::En);
+    }
+
+    #[test]
+    fn formats_have_human_labels() {
+        assert_eq!(format_label("WMS_SRVC", Lang::De), "Kartendienst (WMS)");
+        assert_eq!(format_label("WMS_SRVC", Lang::En), "Map service (WMS)");
+        assert_eq!(format_label("CSV", Lang::De), "CSV");
+        assert_eq!(format_label("X_UNKNOWN", Lang::De), "X_UNKNOWN");
     }
 
     #[test]

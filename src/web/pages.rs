@@ -49,7 +49,7 @@ pub struct Card {
     pub modified: String,
     /// Last change, ISO 8601.
     pub modified_iso: String,
-    /// File-type codes.
+    /// File types in words.
     pub formats: Vec<String>,
 }
 
@@ -83,7 +83,11 @@ pub fn card(entry: &Entry, snapshot: &Snapshot, lang: Lang) -> Card {
         publisher_lang,
         modified: date_text(&entry.modified, lang),
         modified_iso: entry.modified.to_rfc3339(),
-        formats: entry.formats.clone(),
+        formats: entry
+            .formats
+            .iter()
+            .map(|f| i18n::format_label(f, lang).to_owned())
+            .collect(),
     }
 }
 
@@ -351,7 +355,7 @@ fn facet_label(facet: FacetKind, value: &str, snapshot: &Snapshot, lang: Lang) -
                 (name.to_owned(), l)
             },
         ),
-        FacetKind::Format => (value.to_owned(), lang),
+        FacetKind::Format => (i18n::format_label(value, lang).to_owned(), lang),
         FacetKind::License => {
             let iri = format!("{}{value}", vocab::LICENSE);
             vocab::license_label(&iri).map_or_else(

@@ -928,3 +928,47 @@ async fn charts_never_add_up_different_things_or_draw_missing_values() {
     .await;
     assert!(page.select(&select("figure.chart")).next().is_none());
 }
+
+#[tokio::test]
+async fn formats_are_named_in_words_in_lists_facets_and_the_dataset_page() {
+    let app = spawn_app().await;
+    let slug = "alkis-flurstuecke-wuppertal";
+    let (_, _, page) = app.page(&format!("/dataset/{slug}")).await;
+    let badges = texts(&page, "p.meta .badge");
+    assert!(
+        badges.iter().any(|b| b == "Kartendienst (WMS)"),
+        "{badges:?}"
+    );
+    assert!(!badges.iter().any(|b| b.contains("_SRVC")), "{badges:?}");
+    assert_eq!(
+        attrs(
+            &page,
+            "section#distributions .badge[data-format=WMS_SRVC]",
+            "data-format"
+        )
+        .len(),
+        1
+    );
+    let (_, _, english) = app.page(&format!("/dataset/{slug}?lang=en")).await;
+    assert!(
+        texts(&english, "p.meta .badge")
+            .iter()
+            .any(|b| b == "Map service (WMS)")
+    );
+    let (_, _, results) = app.page("/datasets?q=flurstücke").await;
+    let card = texts(&results, "ol.results .badge");
+    assert!(card.iter().any(|b| b == "Kartendienst (WMS)"), "{card:?}");
+    // The facet shows the words and filters by the code.
+    let (_, _, all) = app.page("/datasets").await;
+    let labels = texts(&all, "#facet-format + ul .facet-label");
+    assert!(
+        labels.iter().any(|l| l == "Kartendienst (WMS)"),
+        "{labels:?}"
+    );
+    assert!(!labels.iter().any(|l| l.contains("_SRVC")), "{labels:?}");
+    assert!(
+        attrs(&all, "#facet-format + ul a", "href")
+            .iter()
+            .any(|h| h == "/datasets?format=WMS_SRVC"),
+    );
+}
