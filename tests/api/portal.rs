@@ -663,6 +663,28 @@ async fn the_sparql_page_runs_examples_and_shows_errors() {
     assert_eq!(status, 400);
     assert_eq!(texts(&error, ".error-box h2").len(), 1);
     assert_eq!(texts(&error, "textarea#query"), ["SELEKT * WHERE {}"]);
+    // Errors are explained in the page's language; the parser's own message is marked as English.
+    assert!(
+        texts(&error, "#sparql-error-text")[0].starts_with("Die Abfrage ist kein gültiges SPARQL")
+    );
+    assert_eq!(attrs(&error, "#sparql-error-detail", "lang"), ["en"]);
+    let (status, _, english) = app.page(&format!("/sparql?{bad}&lang=en")).await;
+    assert_eq!(status, 400);
+    assert!(texts(&english, "#sparql-error-text")[0].starts_with("The query is not valid SPARQL"));
+    let update = serde_urlencoded::to_string([(
+        "query",
+        "INSERT DATA { <http://a.example/s> <http://a.example/p> 1 }",
+    )])
+    .unwrap();
+    let (status, _, refused) = app.page(&format!("/sparql?{update}")).await;
+    assert_eq!(status, 403);
+    assert!(texts(&refused, "#sparql-error-text")[0].contains("nur lesend"));
+    assert!(texts(&refused, "#sparql-error-detail").is_empty());
+    // Example titles in the page's language.
+    let (_, _, german) = app.page("/sparql").await;
+    let (_, _, english) = app.page("/sparql?lang=en").await;
+    assert!(texts(&german, "#examples h3").contains(&"Datensätze je Thema".to_owned()));
+    assert!(texts(&english, "#examples h3").contains(&"Datasets per theme".to_owned()));
     // Programs still get the protocol's formats.
     let json = app
         .client
