@@ -74,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .service(
             web::resource("/dataset/{dataset}")
                 .wrap(rdf::vary_accept())
+                .wrap(crate::web::errors::html_errors())
                 .route(web::get().to(crate::web::dataset::dataset))
                 .route(web::head().to(crate::web::dataset::dataset))
                 .default_service(web::to(method_not_allowed)),
@@ -136,7 +137,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 ),
         )
         .configure(crate::web::configure)
-        .default_service(web::to(not_found));
+        // Browsers get the portal's error page for unknown URLs, programs the problem body.
+        .default_service(web::to(not_found).wrap(crate::web::errors::html_errors()));
 }
 
 /// CORS for `/sparql`: any origin may query (GET and POST), without credentials.

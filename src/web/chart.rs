@@ -1,7 +1,11 @@
 //! A small bar chart for a hosted table, drawn on the server as SVG: when a text column has between 2
-//! and 12 distinct values, the chart shows the rows per value, or the sum of an amount column (one
-//! whose name speaks of money or counts) per value. The aggregate runs once per loaded table (the
-//! physical table name changes with every upload) and is remembered.
+//! and 12 distinct values and some of them repeat, the chart shows the rows per value, or the sum of
+//! an amount column per value. A sum is drawn only when it means one thing: the table has exactly one
+//! amount column (one whose name speaks of money or counts, not of shares or ids), no other column
+//! sorts its rows into kinds that must not be added up (Aufwand and Ertrag, Einnahmen and Ausgaben,
+//! Soll and Ist), and only rows with a value count (a value without any amount is left out, never
+//! drawn as 0). The aggregate runs once per loaded table (the physical table name changes with every
+//! upload) and is remembered.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -11,7 +15,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
 use super::i18n::Lang;
 use crate::catalog::error::CatalogError;
-use crate::catalog::table::{ColumnType, ROW, StoredTable};
+use crate::catalog::table::{ColumnType, PhysicalColumn, ROW, StoredTable};
 
 /// At most this many bars; a column with more distinct values does not invite a chart.
 const MAX_BARS: usize = 12;
@@ -20,8 +24,9 @@ const MAX_TRIED: usize = 6;
 /// Remembered aggregates.
 const CACHE_SIZE: usize = 2_048;
 /// Words in a column name that mark an amount worth summing.
-const AMOUNT_WORDS: [&str; 14] = [
+const AMOUNT_WORDS: [&str; 15] = [
     "eur",
+    "euro",
     "betrag",
     "budget",
     "summe",
@@ -35,6 +40,34 @@ const AMOUNT_WORDS: [&str; 14] = [
     "total",
     "einwohner",
     "fläche",
+];
+/// Words in a column name that mark a number that must not be summed (shares, rates, keys, years).
+const NOT_AMOUNT_WORDS: [&str; 14] = [
+    "prozent",
+    "quote",
+    "anteil",
+    "percent",
+    "pct",
+    "rate",
+    "id",
+    "nr",
+    "nummer",
+    "jahr",
+    "year",
+    "plz",
+    "schluessel",
+    "schlüssel",
+];
+/// Values that sort rows into kinds of amounts that must not be added up.
+const KIND_PAIRS: [(&str, &str); 8] = [
+    ("aufwand", "ertrag"),
+    ("aufwendungen", "erträge"),
+    ("einnahme", "ausgabe"),
+    ("einnahmen", "ausgaben"),
+    ("einzahlung", "auszahlung"),
+    ("soll", "ist"),
+    ("plan", "ist"),
+    ("income", "expense"),
 ];
 
 /// The numbers behind a chart (language-independent).
@@ -51,15 +84,36 @@ pub struct ChartData {
 static CACHE: LazyLock<Mutex<HashMap<String, Option<ChartData>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// Whether a column name speaks of an amount.
+fn words(name: &str) -> Vec<String> {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a column name speaks of an amount (and not of a share, a key or a year).
 fn is_amount(name: &str) -> bool {
     let lower = name.to_lowercase();
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|part| AMOUNT_WORDS.contains(&part))
+    let parts = words(name);
+    if parts.iter().any(|p| NOT_AMOUNT_WORDS.contains(&p.as_str()))
+        || NOT_AMOUNT_WORDS
+            .iter()
+            .any(|w| w.len() > 4 && lower.contains(w))
+    {
+        return false;
+    }
+    parts.iter().any(|p| AMOUNT_WORDS.contains(&p.as_str()))
         || AMOUNT_WORDS
             .iter()
             .any(|w| w.len() > 4 && lower.contains(w))
+}
+
+/// Whether a column's values sort rows into kinds of amounts (both words of a pair occur).
+fn sorts_into_kinds(values: &[Group]) -> bool {
+    let present: Vec<String> = values.iter().map(|g| g.key.trim().to_lowercase()).collect();
+    let has = |word: &str| present.iter().any(|v| v == word);
+    KIND_PAIRS.iter().any(|(a, b)| has(a) && has(b))
 }
 
 /// The chart a table invites, if any (remembered per physical table).
@@ -82,6 +136,60 @@ pub async fn chart_data(
     Ok(data)
 }
 
+/// One value of a text column: its rows, its rows with an amount, and their sum.
+struct Group {
+    key: String,
+    rows: i64,
+    with_amount: i64,
+    sum: Option<f64>,
+}
+
+/// Up to `MAX_BARS + 1` values of `category`, most rows first.
+async fn groups(
+    db: &impl ConnectionTrait,
+    table: &StoredTable,
+    category: &PhysicalColumn,
+    measure: Option<&PhysicalColumn>,
+) -> Result<Vec<Group>, CatalogError> {
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col(Alias::new(&category.column)), Alias::new("k"))
+        .expr_as(Expr::col(Alias::new(ROW)).count(), Alias::new("n"))
+        .from(Alias::new(&table.table_name))
+        .and_where(Expr::col(Alias::new(&category.column)).is_not_null())
+        .group_by_col(Alias::new(&category.column))
+        .order_by_expr(Expr::col(Alias::new(ROW)).count(), Order::Desc)
+        .limit(MAX_BARS as u64 + 1);
+    if let Some(m) = measure {
+        query
+            .expr_as(Expr::col(Alias::new(&m.column)).count(), Alias::new("nm"))
+            .expr_as(
+                Expr::col(Alias::new(&m.column))
+                    .sum()
+                    .cast_as(Alias::new("DOUBLE PRECISION")),
+                Alias::new("s"),
+            );
+    }
+    let mut out = Vec::new();
+    for row in db.query_all(&query).await? {
+        let rows = row.try_get::<i64>("", "n")?;
+        let (with_amount, sum) = match measure {
+            Some(_) => (
+                row.try_get::<i64>("", "nm")?,
+                row.try_get::<Option<f64>>("", "s")?,
+            ),
+            None => (0, None),
+        };
+        out.push(Group {
+            key: row.try_get("", "k")?,
+            rows,
+            with_amount,
+            sum,
+        });
+    }
+    Ok(out)
+}
+
 async fn compute(
     db: &impl ConnectionTrait,
     table: &StoredTable,
@@ -89,60 +197,106 @@ async fn compute(
     if table.row_count < 2 {
         return Ok(None);
     }
-    let measure = table.columns.iter().find(|c| {
-        matches!(c.column_type, ColumnType::Integer | ColumnType::Decimal) && is_amount(&c.name)
-    });
+    let amounts: Vec<&PhysicalColumn> = table
+        .columns
+        .iter()
+        .filter(|c| {
+            matches!(c.column_type, ColumnType::Integer | ColumnType::Decimal) && is_amount(&c.name)
+        })
+        .collect();
+    // Two amount columns (Aufwand and Ertrag, Plan and Ist) are two measures: no sum of either.
+    let measure = match amounts.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let mut tried = Vec::new();
     for category in table
         .columns
         .iter()
         .filter(|c| c.column_type == ColumnType::Text)
         .take(MAX_TRIED)
     {
-        let mut query = Query::select();
-        query
-            .expr_as(Expr::col(Alias::new(&category.column)), Alias::new("k"))
-            .expr_as(Expr::col(Alias::new(ROW)).count(), Alias::new("n"))
-            .from(Alias::new(&table.table_name))
-            .and_where(Expr::col(Alias::new(&category.column)).is_not_null())
-            .group_by_col(Alias::new(&category.column))
-            .order_by_expr(Expr::col(Alias::new(ROW)).count(), Order::Desc)
-            .limit(MAX_BARS as u64 + 1);
-        if let Some(m) = measure {
-            query.expr_as(
-                Expr::col(Alias::new(&m.column))
-                    .sum()
-                    .cast_as(Alias::new("DOUBLE PRECISION")),
-                Alias::new("s"),
-            );
-        }
-        let rows = db.query_all(&query).await?;
-        if rows.len() < 2 || rows.len() > MAX_BARS {
+        let values = groups(db, table, category, measure).await?;
+        tried.push((category, values));
+    }
+    // A column that sorts the rows into kinds of amounts: sums only per that column.
+    let kinds = tried
+        .iter()
+        .find(|(_, values)| values.len() <= MAX_BARS && sorts_into_kinds(values))
+        .map(|(c, _)| c.column.clone());
+    for (category, values) in tried {
+        if values.len() < 2 || values.len() > MAX_BARS {
             continue;
-        }
-        let mut values = Vec::with_capacity(rows.len());
-        let mut repeated = false;
-        for row in rows {
-            let key: String = row.try_get("", "k")?;
-            let count = row.try_get::<i64>("", "n")?;
-            repeated |= count > 1;
-            let value = match measure {
-                Some(_) => row.try_get::<Option<f64>>("", "s")?.unwrap_or(0.0),
-                None => count as f64,
-            };
-            values.push((key, value));
         }
         // A column whose every value names one row (an id, a title) is no category.
-        if !repeated {
+        if !values.iter().any(|g| g.rows > 1) {
             continue;
         }
-        values.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let summable = measure.filter(|_| kinds.as_ref().is_none_or(|k| *k == category.column));
+        let summed: Vec<(String, f64)> = values
+            .iter()
+            .filter(|g| g.with_amount > 0)
+            .filter_map(|g| g.sum.map(|s| (g.key.clone(), s)))
+            .collect();
+        let (measure_name, mut points) = match summable {
+            Some(m) if summed.len() >= 2 => (Some(m.name.clone()), summed),
+            _ => (
+                None,
+                values
+                    .iter()
+                    .map(|g| (g.key.clone(), g.rows as f64))
+                    .collect(),
+            ),
+        };
+        points.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         return Ok(Some(ChartData {
             category: category.name.clone(),
-            measure: measure.map(|m| m.name.clone()),
-            values,
+            measure: measure_name,
+            values: points,
         }));
     }
     Ok(None)
+}
+
+/// The unit of an amount column, from its name, in words (`Euro`), if it names one.
+fn unit(measure: &str, lang: Lang) -> Option<&'static str> {
+    let parts = words(measure);
+    let has = |w: &str| parts.iter().any(|p| p == w);
+    let (de, en) = if has("eur") || has("euro") || measure.contains('€') {
+        ("Euro", "euros")
+    } else if has("usd") {
+        ("US-Dollar", "US dollars")
+    } else if has("km2") || has("qkm") {
+        ("Quadratkilometern", "square kilometres")
+    } else if has("m2") || has("qm") {
+        ("Quadratmetern", "square metres")
+    } else if has("ha") || has("hektar") {
+        ("Hektar", "hectares")
+    } else if has("kwh") {
+        ("Kilowattstunden", "kilowatt hours")
+    } else if has("t") || has("tonnen") {
+        ("Tonnen", "tonnes")
+    } else {
+        return None;
+    };
+    Some(match lang {
+        Lang::De => de,
+        Lang::En => en,
+    })
+}
+
+/// A column name as a caption word: German nouns start with a capital letter.
+fn category_words(name: &str, lang: Lang) -> String {
+    let spaced = name.replace('_', " ");
+    match lang {
+        Lang::De => {
+            let mut chars = spaced.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        }
+        Lang::En => spaced,
+    }
 }
 
 /// One bar, laid out.
@@ -188,13 +342,23 @@ const LABEL_CHARS: usize = 28;
 /// Lays out `data` in `lang`.
 pub fn layout(data: &ChartData, id: String, lang: Lang) -> Chart {
     let t = lang.texts();
+    let category = category_words(&data.category, lang);
     let (title, measure) = match &data.measure {
-        Some(m) => (
-            format!("{} {m} {} {}", t.chart_sum_of, t.chart_per, data.category),
-            m.clone(),
-        ),
+        Some(m) => match unit(m, lang) {
+            Some(u) => (
+                format!(
+                    "{} {m} {} {u} {} {category}",
+                    t.chart_sum_of, t.chart_in, t.chart_per
+                ),
+                format!("{m} ({u})"),
+            ),
+            None => (
+                format!("{} {m} {} {category}", t.chart_sum_of, t.chart_per),
+                m.clone(),
+            ),
+        },
         None => (
-            format!("{} {}", t.chart_rows_per, data.category),
+            format!("{} {category}", t.chart_rows_per),
             t.count.to_owned(),
         ),
     };
@@ -288,6 +452,10 @@ mod tests {
         assert!(is_amount("Gesamtkosten"));
         assert!(!is_amount("projekt_id"));
         assert!(!is_amount("reifegrad"));
+        assert!(!is_amount("foerderquote_prozent"));
+        assert!(!is_amount("anzahl_id"));
+        assert_eq!(unit("flaeche_m2", Lang::De), Some("Quadratmetern"));
+        assert_eq!(unit("anzahl", Lang::De), None);
     }
 
     #[test]
@@ -301,7 +469,10 @@ mod tests {
             ],
         };
         let chart = layout(&data, "c1".into(), Lang::De);
-        assert_eq!(chart.title, "Summe von budget_eur je status");
+        assert_eq!(chart.title, "Summe von budget_eur in Euro je Status");
+        assert_eq!(chart.measure, "budget_eur (Euro)");
+        let english = layout(&data, "c1".into(), Lang::En);
+        assert_eq!(english.title, "Sum of budget_eur in euros per status");
         assert_eq!(chart.bars[0].width, WIDTH - LABEL_WIDTH - VALUE_ROOM);
         assert_eq!(
             chart.bars[1].width,

@@ -217,6 +217,20 @@ pub struct Texts {
     pub empty_cell: &'static str,
     pub hosted_table: &'static str,
     pub external_link: &'static str,
+    pub bad_request_title: &'static str,
+    pub bad_request_text: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
+    pub server_error_title: &'static str,
+    pub server_error_text: &'static str,
+    pub refused_title: &'static str,
+    pub refused_text: &'static str,
+    pub withdrawn_on: &'static str,
+    pub error_status: &'static str,
+    pub error_home: &'static str,
+    pub active_filters: &'static str,
+    pub to_filters: &'static str,
+    pub chart_in: &'static str,
 }
 
 /// German.
@@ -338,6 +352,20 @@ pub static DE: Texts = Texts {
     empty_cell: "leer",
     hosted_table: "Tabelle",
     external_link: "Externer Link",
+    bad_request_title: "Ungültige Anfrage",
+    bad_request_text: "Die Adresse enthält eine Angabe, die diese Seite nicht versteht.",
+    unavailable_title: "Vorübergehend nicht verfügbar",
+    unavailable_text: "Der Dienst ist gerade ausgelastet oder wird gewartet. Bitte versuchen Sie es in einigen Sekunden erneut.",
+    server_error_title: "Interner Fehler",
+    server_error_text: "Die Seite konnte wegen eines internen Fehlers nicht erstellt werden. Bitte versuchen Sie es später erneut.",
+    refused_title: "Anfrage nicht möglich",
+    refused_text: "Diese Anfrage kann die Seite nicht beantworten.",
+    withdrawn_on: "Zurückgezogen am",
+    error_status: "Fehlercode",
+    error_home: "Zur Startseite",
+    active_filters: "Aktive Filter",
+    to_filters: "Filter",
+    chart_in: "in",
 };
 
 /// English.
@@ -459,6 +487,20 @@ pub static EN: Texts = Texts {
     empty_cell: "empty",
     hosted_table: "Table",
     external_link: "External link",
+    bad_request_title: "Bad request",
+    bad_request_text: "The address contains a value this page does not understand.",
+    unavailable_title: "Temporarily unavailable",
+    unavailable_text: "The service is busy or under maintenance. Please try again in a few seconds.",
+    server_error_title: "Internal error",
+    server_error_text: "The page could not be built because of an internal error. Please try again later.",
+    refused_title: "Request not possible",
+    refused_text: "This page cannot answer this request.",
+    withdrawn_on: "Withdrawn on",
+    error_status: "Error code",
+    error_home: "Go to the home page",
+    active_filters: "Active filters",
+    to_filters: "Filters",
+    chart_in: "in",
 };
 
 /// The label of an EU data theme (by its code, e.g. `GOVE`) in `lang`.
@@ -520,6 +562,55 @@ pub fn frequency_label(code: &str, lang: Lang) -> &str {
     }
 }
 
+/// The label of an EU file type (by its code, e.g. `WMS_SRVC`) in `lang`: what a person calls it,
+/// with the abbreviation they may know; the code itself when it has no better name. (The EU
+/// file-type table odcat checks against carries no labels, so the common types are named here.)
+pub fn format_label(code: &str, lang: Lang) -> &str {
+    let (de, en) = match code {
+        "WMS_SRVC" => ("Kartendienst (WMS)", "Map service (WMS)"),
+        "WMTS_SRVC" => ("Kachel-Kartendienst (WMTS)", "Tiled map service (WMTS)"),
+        "WFS_SRVC" => (
+            "Geodaten-Downloaddienst (WFS)",
+            "Feature download service (WFS)",
+        ),
+        "WCS_SRVC" => ("Rasterdatendienst (WCS)", "Coverage service (WCS)"),
+        "HTML" => ("Webseite (HTML)", "Web page (HTML)"),
+        "ATOM" => ("Atom-Feed", "Atom feed"),
+        "RSS" => ("RSS-Feed", "RSS feed"),
+        "SHP" => ("Shapefile (SHP)", "Shapefile (SHP)"),
+        "GEOJSON" => ("GeoJSON", "GeoJSON"),
+        "GPKG" => ("GeoPackage", "GeoPackage"),
+        "ZIP" => ("ZIP-Archiv", "ZIP archive"),
+        "XLSX" => ("Excel-Tabelle (XLSX)", "Excel spreadsheet (XLSX)"),
+        "XLS" => ("Excel-Tabelle (XLS)", "Excel spreadsheet (XLS)"),
+        "ODS" => (
+            "OpenDocument-Tabelle (ODS)",
+            "OpenDocument spreadsheet (ODS)",
+        ),
+        "DOCX" => ("Word-Dokument (DOCX)", "Word document (DOCX)"),
+        "ODT" => ("OpenDocument-Text (ODT)", "OpenDocument text (ODT)"),
+        "TXT" => ("Text (TXT)", "Text (TXT)"),
+        "PDF" => ("PDF-Dokument", "PDF document"),
+        "RDF_XML" => ("RDF/XML", "RDF/XML"),
+        "RDF_TURTLE" => ("Turtle (RDF)", "Turtle (RDF)"),
+        "JSON_LD" => ("JSON-LD", "JSON-LD"),
+        "SPARQLQ" => ("SPARQL-Abfrage", "SPARQL query"),
+        "TIFF" => ("TIFF-Bild", "TIFF image"),
+        "GEOTIFF" => ("GeoTIFF", "GeoTIFF"),
+        "JPEG" => ("JPEG-Bild", "JPEG image"),
+        "PNG" => ("PNG-Bild", "PNG image"),
+        "TAR_GZ" => ("TAR.GZ-Archiv", "TAR.GZ archive"),
+        "GZIP" => ("GZIP-Archiv", "GZIP archive"),
+        "REST" => ("REST-Schnittstelle", "REST interface"),
+        "OAPI_FEATURES" | "OGC_API_FEATURES" => ("OGC API Features", "OGC API Features"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
 /// The label of an EU access right (by its code) in `lang`.
 pub fn access_right_label(code: &str, lang: Lang) -> &str {
     let (de, en) = match code {
@@ -572,6 +663,14 @@ mod tests {
         );
         let bad = TestRequest::with_uri("/?lang=xx").insert_header(("Accept-Language", "en"));
         assert_eq!(lang_of(bad).lang, Lang::En);
+    }
+
+    #[test]
+    fn formats_have_human_labels() {
+        assert_eq!(format_label("WMS_SRVC", Lang::De), "Kartendienst (WMS)");
+        assert_eq!(format_label("WMS_SRVC", Lang::En), "Map service (WMS)");
+        assert_eq!(format_label("CSV", Lang::De), "CSV");
+        assert_eq!(format_label("X_UNKNOWN", Lang::De), "X_UNKNOWN");
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub fn dataset(
     if let Some(en) = &doc.title.en {
         out.insert("alternateName".into(), json!(en));
     }
-    out.insert("description".into(), json!(doc.description.de));
+    out.insert(
+        "description".into(),
+        json!(super::markdown::to_plain(&doc.description.de, usize::MAX)),
+    );
     out.insert("url".into(), json!(page));
     out.insert("identifier".into(), json!(iri));
     out.insert("inLanguage".into(), json!("de"));

@@ -5,10 +5,12 @@
 
 pub mod chart;
 pub mod dataset;
+pub mod errors;
 pub mod feeds;
 pub mod i18n;
 pub mod index;
 pub mod jsonld;
+pub mod markdown;
 pub mod pages;
 pub mod sparql_page;
 pub mod text;
@@ -54,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/")
             .wrap(crate::http::rdf::vary_accept())
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::home))
             .route(web::head().to(pages::home))
             .default_service(web::to(method_not_allowed)),
@@ -61,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/datasets")
             .wrap(crate::http::rdf::vary_accept())
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::search))
             .route(web::head().to(pages::search))
             .default_service(web::to(method_not_allowed)),
@@ -68,36 +72,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/organization/{slug}")
             .wrap(crate::http::rdf::vary_accept())
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::publisher))
             .route(web::head().to(pages::publisher))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/api")
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::api))
             .route(web::head().to(pages::api))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/impressum")
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::imprint))
             .route(web::head().to(pages::imprint))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/barrierefreiheit")
+            .wrap(errors::html_errors())
             .route(web::get().to(pages::accessibility))
             .route(web::head().to(pages::accessibility))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/sitemap.xml")
+            .wrap(errors::html_errors())
             .route(web::get().to(feeds::sitemap))
             .route(web::head().to(feeds::sitemap))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/feed.atom")
+            .wrap(errors::html_errors())
             .route(web::get().to(feeds::atom))
             .route(web::head().to(feeds::atom))
             .default_service(web::to(method_not_allowed)),
@@ -184,6 +194,18 @@ impl Chrome {
         section: &'static str,
         title: impl Into<String>,
     ) -> Self {
+        Self::at(req, lang, &portal.base, snapshot, section, title)
+    }
+
+    /// The frame for `req` in `lang` under the public base URL `base`.
+    pub fn at(
+        req: &HttpRequest,
+        lang: Lang,
+        base: &str,
+        snapshot: &Snapshot,
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Self {
         let site = snapshot
             .catalog
             .as_ref()
@@ -217,11 +239,11 @@ impl Chrome {
             title: title.into(),
             description: None,
             css: CSS_HREF.as_str(),
-            canonical: format!("{}{}", portal.base, with(None)),
-            hreflang_de: format!("{}{}", portal.base, with(Some(Lang::De))),
-            hreflang_en: format!("{}{}", portal.base, with(Some(Lang::En))),
+            canonical: format!("{base}{}", with(None)),
+            hreflang_de: format!("{base}{}", with(Some(Lang::De))),
+            hreflang_en: format!("{base}{}", with(Some(Lang::En))),
             alternates: Vec::new(),
-            base: portal.base.clone(),
+            base: base.to_owned(),
             section,
             switch_href: with(Some(lang.other())),
         }
@@ -288,7 +310,7 @@ pub fn day_text(day: chrono::NaiveDate, lang: Lang) -> String {
     }
 }
 
-/// The error page for HTML clients: 404 or 410 in the page's language.
+/// The error page for HTML clients in the page's language (see [`errors::page`]).
 pub fn error_page(
     req: &HttpRequest,
     portal: &Portal,
@@ -297,16 +319,13 @@ pub fn error_page(
     started: Instant,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let t = negotiated.lang.texts();
-    let (title, message) = if status == StatusCode::GONE {
-        (t.gone_title, t.gone_text)
-    } else {
-        (t.not_found_title, t.not_found_text)
-    };
-    let page = pages::ErrorPage {
-        c: Chrome::new(req, negotiated.lang, portal, snapshot, "", title),
-        message,
-        query: String::new(),
-    };
-    html(status, negotiated, started, &page)
+    errors::page(
+        req,
+        &portal.base,
+        snapshot,
+        negotiated,
+        started,
+        status,
+        errors::Detail::default(),
+    )
 }

@@ -49,13 +49,14 @@ pub struct Card {
     pub modified: String,
     /// Last change, ISO 8601.
     pub modified_iso: String,
-    /// File-type codes.
+    /// File types in words.
     pub formats: Vec<String>,
 }
 
-/// The first `limit` characters of `text`, cut at a word, with an ellipsis when cut.
+/// The first `limit` characters of the Markdown `text` as plain text, cut at a word, with an
+/// ellipsis when cut.
 pub fn excerpt(text: &str, limit: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = super::markdown::to_plain(text, limit + 1);
     if text.chars().count() <= limit {
         return text;
     }
@@ -82,7 +83,11 @@ pub fn card(entry: &Entry, snapshot: &Snapshot, lang: Lang) -> Card {
         publisher_lang,
         modified: date_text(&entry.modified, lang),
         modified_iso: entry.modified.to_rfc3339(),
-        formats: entry.formats.clone(),
+        formats: entry
+            .formats
+            .iter()
+            .map(|f| i18n::format_label(f, lang).to_owned())
+            .collect(),
     }
 }
 
@@ -151,7 +156,7 @@ pub async fn home(
         .as_ref()
         .map_or((String::new(), lang), |k| {
             let (text, l) = lang.pick(&k.description_de, k.description_en.as_deref());
-            (text.to_owned(), l)
+            (super::markdown::to_plain(text, usize::MAX), l)
         });
     c.title = c.site.clone();
     c.description = Some(excerpt(&intro, 160));
@@ -350,7 +355,7 @@ fn facet_label(facet: FacetKind, value: &str, snapshot: &Snapshot, lang: Lang) -
                 (name.to_owned(), l)
             },
         ),
-        FacetKind::Format => (value.to_owned(), lang),
+        FacetKind::Format => (i18n::format_label(value, lang).to_owned(), lang),
         FacetKind::License => {
             let iri = format!("{}{value}", vocab::LICENSE);
             vocab::license_label(&iri).map_or_else(
@@ -748,18 +753,6 @@ pub async fn accessibility(
     text_page(req, portal, super::text::Which::Accessibility).await
 }
 
-/// The 404/410 page.
-#[derive(Template)]
-#[template(path = "error.html", config = "src/web/askama.toml")]
-pub struct ErrorPage {
-    /// The frame.
-    pub c: Chrome,
-    /// What happened.
-    pub message: &'static str,
-    /// The search box's value.
-    pub query: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,6 +762,10 @@ mod tests {
         assert_eq!(excerpt("kurz", 10), "kurz");
         assert_eq!(excerpt("eins zwei drei vier", 12), "eins zwei…");
         assert_eq!(excerpt("a  b\n\nc", 10), "a b c");
+        assert_eq!(
+            excerpt("**Fett** und [Link](https://x.de)\n\n- eins", 40),
+            "Fett und Link eins"
+        );
     }
 
     #[test]

@@ -51,10 +51,120 @@ pub struct ResultView {
     pub downloads: Vec<(&'static str, String)>,
 }
 
+/// A refused or failed query as the page explains it.
+pub struct ErrorView {
+    /// What happened and what to do, in the page's language.
+    pub text: String,
+    /// The parser's or evaluator's own message (English), where it helps to find the mistake.
+    pub detail: Option<String>,
+}
+
+/// Explains a SPARQL error in `lang`, by its stable code; the technical message stays as detail
+/// where it points at the mistake in the query (or where no explanation is known).
+pub fn error_view(api: &ApiError, timeout: u64, lang: Lang) -> ErrorView {
+    let de = lang == Lang::De;
+    let pick = |german: &str, english: &str| {
+        if de {
+            german.to_owned()
+        } else {
+            english.to_owned()
+        }
+    };
+    let message = api.to_string();
+    let (text, detail) = match api.code() {
+        "invalid_query" => (
+            pick(
+                "Die Abfrage ist kein gültiges SPARQL. Die Meldung des Parsers:",
+                "The query is not valid SPARQL. The parser says:",
+            ),
+            true,
+        ),
+        "query_failed" => (
+            pick(
+                "Die Abfrage konnte nicht ausgewertet werden. Die Meldung:",
+                "The query could not be evaluated. The message:",
+            ),
+            true,
+        ),
+        "invalid_parameter" => (
+            pick(
+                "Ein Parameter der Abfrage ist ungültig:",
+                "A parameter of the query is invalid:",
+            ),
+            true,
+        ),
+        "update_refused" => (
+            pick(
+                "Dieser Endpunkt ist nur lesend: SPARQL-Updates werden abgelehnt.",
+                "This endpoint is read-only: SPARQL updates are refused.",
+            ),
+            false,
+        ),
+        "service_refused" => (
+            pick(
+                "Föderierte Abfragen (SERVICE) werden abgelehnt: Dieser Endpunkt ruft keine anderen Dienste auf.",
+                "Federated queries (SERVICE) are refused: this endpoint does not call other services.",
+            ),
+            false,
+        ),
+        "too_many_queries" => (
+            pick(
+                "Gerade laufen zu viele Abfragen. Bitte versuchen Sie es in einigen Sekunden erneut.",
+                "Too many queries are running. Please try again in a few seconds.",
+            ),
+            false,
+        ),
+        "query_timeout" => (
+            if de {
+                format!(
+                    "Die Abfrage war nach {timeout} Sekunden nicht fertig und wurde abgebrochen. Grenzen Sie sie ein oder setzen Sie ein LIMIT."
+                )
+            } else {
+                format!(
+                    "The query did not finish within {timeout} seconds and was stopped. Narrow it down or add a LIMIT."
+                )
+            },
+            false,
+        ),
+        "result_too_large" => (
+            pick(
+                "Das Ergebnis ist zu groß. Setzen Sie ein LIMIT oder grenzen Sie die Abfrage ein.",
+                "The result is too large. Add a LIMIT or narrow the query down.",
+            ),
+            false,
+        ),
+        "query_too_complex" => (
+            pick(
+                "Die Abfrage ist zu tief verschachtelt oder zu umfangreich. Bitte vereinfachen Sie sie.",
+                "The query is nested too deeply or too large. Please simplify it.",
+            ),
+            false,
+        ),
+        "internal_error" => (
+            pick(
+                "Bei der Ausführung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
+                "An internal error occurred while running the query. Please try again later.",
+            ),
+            false,
+        ),
+        _ => (
+            pick(
+                "Die Abfrage wurde abgelehnt. Die Meldung:",
+                "The query was refused. The message:",
+            ),
+            true,
+        ),
+    };
+    ErrorView {
+        text,
+        detail: detail.then_some(message),
+    }
+}
+
 /// An example with the link that runs it.
 pub struct ExampleView {
     /// Title.
-    pub title: &'static str,
+    pub title: String,
     /// Query text.
     pub query: &'static str,
     /// `/sparql?query=…`.
@@ -70,9 +180,17 @@ pub struct SparqlPage {
     timeout: u64,
     max_rows: u64,
     query: String,
-    error: Option<String>,
+    error: Option<ErrorView>,
     results: Option<ResultView>,
     examples: Vec<ExampleView>,
+}
+
+/// `text` with a capital first letter (the examples' English titles are written in lower case).
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn query_href(query: &str, format: Option<&str>) -> String {
@@ -115,7 +233,7 @@ pub async fn page(
                 if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
                     tracing::warn!(error = ?api, "the SPARQL page's query failed");
                 }
-                error = Some(api.to_string());
+                error = Some(error_view(&api, service.limits().timeout.as_secs(), lang));
             }
         }
     }
@@ -130,11 +248,11 @@ pub async fn page(
             .iter()
             .map(|(title, query)| ExampleView {
                 // The titles read "Deutsch / English".
-                title: match (title.split_once(" / "), lang) {
+                title: sentence_case(match (title.split_once(" / "), lang) {
                     (Some((de, _)), Lang::De) => de,
                     (Some((_, en)), Lang::En) => en,
                     (None, _) => title,
-                },
+                }),
                 query,
                 href: query_href(query, None),
             })
@@ -346,6 +464,40 @@ fn tsv_cell(raw: &str) -> ResultCell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_explained_in_the_page_language() {
+        let timeout = ApiError::from(SparqlError::Timeout(30));
+        let de = error_view(&timeout, 30, Lang::De);
+        assert!(
+            de.text.starts_with("Die Abfrage war nach 30 Sekunden"),
+            "{}",
+            de.text
+        );
+        assert!(de.detail.is_none());
+        let busy = ApiError::from(SparqlError::Busy);
+        assert!(
+            error_view(&busy, 30, Lang::En)
+                .text
+                .starts_with("Too many queries")
+        );
+        let syntax = ApiError::from(SparqlError::Syntax("error at 1:1: expected SELECT".into()));
+        let view = error_view(&syntax, 30, Lang::De);
+        assert!(
+            view.text
+                .starts_with("Die Abfrage ist kein gültiges SPARQL")
+        );
+        assert_eq!(
+            view.detail.as_deref(),
+            Some("error at 1:1: expected SELECT")
+        );
+        let update = ApiError::from(SparqlError::UpdateRefused);
+        assert!(
+            error_view(&update, 30, Lang::De)
+                .text
+                .contains("nur lesend")
+        );
+    }
 
     #[test]
     fn tsv_terms_become_cells() {

@@ -246,6 +246,17 @@ async fn search_counts_and_facets_agree_with_the_json_api() {
     assert!(checked >= 2, "REGI and ENVI at least");
     // All four facets on the unfiltered search, with licence names from GovData's list.
     let (_, _, all) = app.page("/datasets").await;
+    // Results come first (on a phone the facets follow them), each facet can be folded.
+    let html = all.root_element().html();
+    let results_at = html.find("class=\"results\"").unwrap();
+    let filters_at = html.find("id=\"filters\"").unwrap();
+    assert!(results_at < filters_at, "the results precede the filters");
+    assert_eq!(
+        all.select(&select("section.facet > details[open] > summary"))
+            .count(),
+        4
+    );
+    assert_eq!(attrs(&all, "a.to-filters", "href"), ["#filters"]);
     assert_eq!(
         attrs(&all, "section.facet", "aria-labelledby"),
         [
@@ -516,24 +527,106 @@ async fn the_dataset_url_still_answers_rdf_and_misses_are_pages_for_browsers() {
         .unwrap();
     let body: Value = publisher.json().await.unwrap();
     assert_eq!(body["slug"], "stadt-wuppertal-402");
-    // Bad parameters are refused with a problem body naming them.
-    for (path, field) in [
-        ("/datasets?page=0", "page"),
-        ("/datasets?sort=size", "sort"),
-        ("/sitemap.xml?page=x", "page"),
-        ("/feed.atom?format=rss", "format"),
+    // Bad parameters are refused: programs get a problem body naming them, browsers a page that
+    // names them in the page's language.
+    for (path, field, value) in [
+        ("/datasets?page=0", "page", "0"),
+        ("/datasets?sort=size", "sort", "size"),
+        ("/sitemap.xml?page=x", "page", "x"),
+        ("/feed.atom?format=rss", "format", "rss"),
     ] {
-        let response = app
+        for accept in ["*/*", "application/problem+json, */*;q=0.1"] {
+            let response = app
+                .client
+                .get(app.url(path))
+                .header(ACCEPT, accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 400, "{path}");
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(problem["error"]["field"], field, "{path}: {problem}");
+        }
+        let (status, language, page) = app.page(path).await;
+        assert_eq!((status, language.as_str()), (400, "de"), "{path}");
+        assert_eq!(texts(&page, "h1"), ["Ungültige Anfrage"], "{path}");
+        let sentence = texts(&page, "#error-parameter").join(" ");
+        assert!(
+            sentence.contains(&format!("„{field}“")) && sentence.contains(&format!("„{value}“")),
+            "{path}: {sentence}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn browsers_get_error_pages_in_their_language_and_programs_json() {
+    let app = spawn_app().await;
+    // An unknown URL: a page in German, in English with the switch, JSON for programs and the API.
+    let (status, language, page) = app.page("/gibt/es/nicht").await;
+    assert_eq!((status, language.as_str()), (404, "de"));
+    assert_eq!(attrs(&page, "html", "lang"), ["de"]);
+    assert_eq!(texts(&page, "h1"), ["Seite nicht gefunden"]);
+    assert_eq!(attrs(&page, "form[role=search] input#q", "name"), ["q"]);
+    let (status, language, page) = app.page("/gibt/es/nicht?lang=en").await;
+    assert_eq!((status, language.as_str()), (404, "en"));
+    assert_eq!(attrs(&page, "html", "lang"), ["en"]);
+    assert_eq!(texts(&page, "h1"), ["Page not found"]);
+    let (status, _, page) = app.page("/datasets?page=0&lang=en").await;
+    assert_eq!(status, 400);
+    assert_eq!(texts(&page, "h1"), ["Bad request"]);
+    assert!(texts(&page, "#error-parameter")[0].contains("Page numbers start at 1"));
+    let program = app.get("/gibt/es/nicht").await;
+    assert_eq!(program.status().as_u16(), 404);
+    let problem: Value = program.json().await.unwrap();
+    assert_eq!(problem["error"]["code"], "not_found");
+    for path in ["/api/v1/gibt-es-nicht", "/api/v1/datasets/gibt-es-nicht"] {
+        let api = app
             .client
             .get(app.url(path))
             .header(ACCEPT, BROWSER)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{path}");
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["error"]["field"], field, "{path}: {problem}");
+        assert_eq!(api.status().as_u16(), 404, "{path}");
+        assert_eq!(api.headers()["content-type"], "application/json", "{path}");
     }
+    // A withdrawn dataset's page says what it was and when it was withdrawn.
+    let token = app.editor().await;
+    let response = app
+        .post_dataset(&token, &new_dataset("baustellen-alt"))
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let (_, etag) = app.dataset_with_etag("baustellen-alt").await;
+    let withdrawn = app
+        .delete_with("/api/v1/datasets/baustellen-alt", &token, &etag)
+        .await;
+    assert!(withdrawn.status().is_success());
+    let record = app.get_json("/api/v1/datasets/baustellen-alt").await;
+    assert_eq!(record["status"], "withdrawn");
+    let (status, language, page) = app.page("/dataset/baustellen-alt").await;
+    assert_eq!((status, language.as_str()), (410, "de"));
+    assert_eq!(texts(&page, "h1"), ["Datensatz zurückgezogen"]);
+    assert_eq!(
+        texts(&page, "#withdrawn-title"),
+        ["Baustellen in Wuppertal"]
+    );
+    let facts = texts(&page, ".withdrawn dd");
+    assert!(
+        facts[0].starts_with("Stadt Wuppertal, Amt für Informationstechnik"),
+        "{facts:?}"
+    );
+    let changed = chrono::DateTime::parse_from_rfc3339(record["modified"].as_str().unwrap())
+        .unwrap()
+        .format("%d.%m.%Y")
+        .to_string();
+    assert_eq!(facts[1], changed, "{facts:?}");
+    assert_eq!(texts(&page, ".withdrawn dt")[1], "Zurückgezogen am");
+    let (status, _, page) = app.page("/dataset/baustellen-alt?lang=en").await;
+    assert_eq!(status, 410);
+    assert_eq!(
+        texts(&page, "#withdrawn-title"),
+        ["Road works in Wuppertal"]
+    );
 }
 
 #[tokio::test]
@@ -570,6 +663,28 @@ async fn the_sparql_page_runs_examples_and_shows_errors() {
     assert_eq!(status, 400);
     assert_eq!(texts(&error, ".error-box h2").len(), 1);
     assert_eq!(texts(&error, "textarea#query"), ["SELEKT * WHERE {}"]);
+    // Errors are explained in the page's language; the parser's own message is marked as English.
+    assert!(
+        texts(&error, "#sparql-error-text")[0].starts_with("Die Abfrage ist kein gültiges SPARQL")
+    );
+    assert_eq!(attrs(&error, "#sparql-error-detail", "lang"), ["en"]);
+    let (status, _, english) = app.page(&format!("/sparql?{bad}&lang=en")).await;
+    assert_eq!(status, 400);
+    assert!(texts(&english, "#sparql-error-text")[0].starts_with("The query is not valid SPARQL"));
+    let update = serde_urlencoded::to_string([(
+        "query",
+        "INSERT DATA { <http://a.example/s> <http://a.example/p> 1 }",
+    )])
+    .unwrap();
+    let (status, _, refused) = app.page(&format!("/sparql?{update}")).await;
+    assert_eq!(status, 403);
+    assert!(texts(&refused, "#sparql-error-text")[0].contains("nur lesend"));
+    assert!(texts(&refused, "#sparql-error-detail").is_empty());
+    // Example titles in the page's language.
+    let (_, _, german) = app.page("/sparql").await;
+    let (_, _, english) = app.page("/sparql?lang=en").await;
+    assert!(texts(&german, "#examples h3").contains(&"Datensätze je Thema".to_owned()));
+    assert!(texts(&english, "#examples h3").contains(&"Datasets per theme".to_owned()));
     // Programs still get the protocol's formats.
     let json = app
         .client
@@ -701,5 +816,181 @@ async fn text_pages_are_configurable_and_markup_is_escaped() {
     assert_eq!(
         markup["name"],
         "Baustellen </script><script>alert(1)</script>"
+    );
+}
+
+#[tokio::test]
+async fn markdown_descriptions_render_on_the_page_and_are_plain_text_in_lists() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut body = new_dataset("baustellen-markdown");
+    body["description"]["de"] = "## Inhalt\n\nAlle **Baustellen** im [Stadtgebiet](https://www.wuppertal.de/baustellen).\n\n\
+        - Straßen\n- Brücken\n\n[Fragen](mailto:offenedaten@stadt.wuppertal.de) · [Trick](javascript:alert(1)) · \
+        <img src=x onerror=alert(1)> Ende."
+        .into();
+    let response = app.post_dataset(&token, &body).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let (status, _, page) = app.page("/dataset/baustellen-markdown").await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&page, ".description h2"), ["Inhalt"]);
+    assert_eq!(texts(&page, ".description strong"), ["Baustellen"]);
+    assert_eq!(texts(&page, ".description li"), ["Straßen", "Brücken"]);
+    assert_eq!(
+        attrs(&page, ".description a", "href"),
+        [
+            "https://www.wuppertal.de/baustellen",
+            "mailto:offenedaten@stadt.wuppertal.de"
+        ]
+    );
+    assert!(page.select(&select(".description img")).next().is_none());
+    let text = texts(&page, ".description").join(" ");
+    assert!(
+        text.contains("Trick") && text.contains("<img src=x onerror=alert(1)>"),
+        "{text}"
+    );
+    assert!(!text.contains("**"), "{text}");
+    // Lists and the feed show the plain text.
+    let (_, _, results) = app.page("/datasets?q=baustellen").await;
+    let excerpt = texts(&results, "ol.results .excerpt").join(" ");
+    assert!(
+        excerpt.starts_with("Inhalt Alle Baustellen im Stadtgebiet. Straßen Brücken Fragen"),
+        "{excerpt}"
+    );
+    assert!(!excerpt.contains(['*', '#', '[', '<']), "{excerpt}");
+    let feed = app.get("/feed.atom").await.text().await.unwrap();
+    assert!(
+        feed.contains("Inhalt Alle Baustellen im Stadtgebiet. Straßen Brücken"),
+        "{feed}"
+    );
+    let description = attrs(&page, "meta[name=description]", "content");
+    assert!(
+        description[0].starts_with("Inhalt Alle Baustellen"),
+        "{description:?}"
+    );
+}
+
+/// A published dataset with one hosted table holding `csv`; returns its page.
+async fn dataset_with_table(app: &TestApp, token: &str, slug: &str, csv: &'static str) -> Html {
+    let mut body = new_dataset(slug);
+    body["distributions"] = serde_json::json!([{
+        "title": {"de": "Tabelle"},
+        "format": "http://publications.europa.eu/resource/authority/file-type/CSV",
+        "kind": "hosted_table"
+    }]);
+    let response = app.post_dataset(token, &body).await;
+    assert_eq!(response.status().as_u16(), 201, "{slug}");
+    let (id, _) = app.hosted(slug).await;
+    let response = app.put_csv(token, slug, id, csv).await;
+    assert!(
+        response.status().is_success(),
+        "{slug}: {}",
+        response.status()
+    );
+    let (status, _, page) = app.page(&format!("/dataset/{slug}")).await;
+    assert_eq!(status, 200, "{slug}");
+    page
+}
+
+#[tokio::test]
+async fn charts_never_add_up_different_things_or_draw_missing_values() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    // One amount in euros per status: the sum, with its unit in words.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-budget",
+        "projekt,status,budget_eur\nA,geplant,100\nB,geplant,50\nC,laufend,70\nD,laufend,\nE,ruht,\nF,ruht,\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Summe von budget_eur in Euro je Status"]
+    );
+    // "ruht" has no amount at all: it is left out, not drawn as 0.
+    assert_eq!(
+        texts(&page, "figure.chart details tbody td:first-child"),
+        ["geplant", "laufend"]
+    );
+    assert_eq!(
+        texts(&page, "figure.chart details tbody td.num"),
+        ["150", "70"]
+    );
+    // Aufwand and Ertrag in one amount column: no sum per Produktbereich, only per kind.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-haushalt",
+        "produktbereich,art,betrag_eur\nSchule,Aufwand,500\nSchule,Ertrag,200\nKultur,Aufwand,300\nKultur,Ertrag,100\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Anzahl der Zeilen je Produktbereich"]
+    );
+    // Two amount columns: neither is summed.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-zwei-betraege",
+        "bereich,aufwand_eur,ertrag_eur\nSchule,500,200\nSchule,300,100\nKultur,10,20\n",
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "figure.chart figcaption"),
+        ["Anzahl der Zeilen je Bereich"]
+    );
+    // Every value once: no chart.
+    let page = dataset_with_table(
+        &app,
+        &token,
+        "chart-einmalig",
+        "name,betrag_eur\nA,1\nB,2\nC,3\n",
+    )
+    .await;
+    assert!(page.select(&select("figure.chart")).next().is_none());
+}
+
+#[tokio::test]
+async fn formats_are_named_in_words_in_lists_facets_and_the_dataset_page() {
+    let app = spawn_app().await;
+    let slug = "alkis-flurstuecke-wuppertal";
+    let (_, _, page) = app.page(&format!("/dataset/{slug}")).await;
+    let badges = texts(&page, "p.meta .badge");
+    assert!(
+        badges.iter().any(|b| b == "Kartendienst (WMS)"),
+        "{badges:?}"
+    );
+    assert!(!badges.iter().any(|b| b.contains("_SRVC")), "{badges:?}");
+    assert_eq!(
+        attrs(
+            &page,
+            "section#distributions .badge[data-format=WMS_SRVC]",
+            "data-format"
+        )
+        .len(),
+        1
+    );
+    let (_, _, english) = app.page(&format!("/dataset/{slug}?lang=en")).await;
+    assert!(
+        texts(&english, "p.meta .badge")
+            .iter()
+            .any(|b| b == "Map service (WMS)")
+    );
+    let (_, _, results) = app.page("/datasets?q=flurstücke").await;
+    let card = texts(&results, "ol.results .badge");
+    assert!(card.iter().any(|b| b == "Kartendienst (WMS)"), "{card:?}");
+    // The facet shows the words and filters by the code.
+    let (_, _, all) = app.page("/datasets").await;
+    let labels = texts(&all, "#facet-format + ul .facet-label");
+    assert!(
+        labels.iter().any(|l| l == "Kartendienst (WMS)"),
+        "{labels:?}"
+    );
+    assert!(!labels.iter().any(|l| l.contains("_SRVC")), "{labels:?}");
+    assert!(
+        attrs(&all, "#facet-format + ul a", "href")
+            .iter()
+            .any(|h| h == "/datasets?format=WMS_SRVC"),
     );
 }

@@ -9,8 +9,9 @@
 // target/e2e relative to the working directory), CHROMIUM (browser binary, default the Debian
 // chromium), ODCAT_E2E_QUERY (search word, default "ALKIS"), ODCAT_E2E_DATASET (slug of a dataset
 // with a hosted table, default the fixtures' first one with a numeric column), ODCAT_E2E_PUBLISHER,
-// ODCAT_E2E_JOBS (parts run at once, default the CPU count up to 4). `.ci/e2e` starts the server and
-// runs this. Expected values (titles, table columns, hit counts) come from fixtures/catalog.json.
+// ODCAT_E2E_JOBS (parts run at once, default the CPU count up to 4), ODCAT_E2E_WITHDRAWN (slug of a
+// withdrawn dataset for the 410 page; without it that page is skipped). `.ci/e2e` starts the server,
+// withdraws a dataset it creates, and runs this. Expected values (titles, table columns, hit counts) come from fixtures/catalog.json.
 
 import { chromium } from 'playwright-core';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -242,6 +243,15 @@ function chromiumPath() {
 
 const pageErrors = [];
 const brokenResources = [];
+// Error pages opened on purpose (their status is the point): left out of the ≥ 400 check.
+const WITHDRAWN = process.env.ODCAT_E2E_WITHDRAWN || '';
+const ERROR_PAGES = [
+  ['unknown URL', '/gibt/es/nicht', 404],
+  ['bad parameter', '/datasets?page=0', 400],
+  ...(WITHDRAWN ? [['withdrawn dataset', `/dataset/${WITHDRAWN}`, 410]] : []),
+];
+const withoutLang = (u) => { const x = new URL(u); x.searchParams.delete('lang'); return x.pathname + x.search; };
+const expectedErrors = new Set(ERROR_PAGES.map(([, p]) => withoutLang(url(p))));
 async function newContext(browser, options = {}) {
   const ctx = await browser.newContext({
     locale: 'de-DE', viewport: { width: 1280, height: 900 }, bypassCSP: true, acceptDownloads: true, ...options,
@@ -251,7 +261,8 @@ async function newContext(browser, options = {}) {
   ctx.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(`${rel(p.url())}: ${e.message}`)));
   ctx.on('response', (r) => {
     const u = new URL(r.url());
-    if (r.status() >= 400 && u.origin === new URL(BASE).origin && u.pathname !== '/favicon.ico') {
+    if (r.status() >= 400 && u.origin === new URL(BASE).origin && u.pathname !== '/favicon.ico'
+      && !expectedErrors.has(withoutLang(r.url()))) {
       brokenResources.push(`${r.status()} ${u.pathname}${u.search} (${r.request().resourceType()})`);
     }
   });
@@ -658,15 +669,67 @@ async function keyboard(browser) {
   }
 }
 
+// ---- 5b. error pages: HTML in the page's language, axe-clean, for an unknown URL, a bad parameter ----
+// and a withdrawn dataset
+async function errorPages(browser, lang) {
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  const words = {
+    de: { 404: 'Seite nicht gefunden', 400: 'Ungültige Anfrage', 410: 'Datensatz zurückgezogen' },
+    en: { 404: 'Page not found', 400: 'Bad request', 410: 'Dataset withdrawn' },
+  }[lang];
+  try {
+    for (const [name, p, status] of ERROR_PAGES) {
+      const f = new Flow(`errors-${lang}`);
+      const ok = await f.check(`${name} ${p} answers ${status} with an HTML page`, async () => {
+        const res = await page.goto(url(p, lang === 'en' ? 'en' : undefined), { waitUntil: 'load' });
+        assert(res, `no response for ${p}`);
+        assert(res.status() === status, `GET ${rel(res.url())} answered ${res.status()}`);
+        const type = res.headers()['content-type'] || '';
+        assert(/^text\/html/.test(type), `GET ${rel(res.url())} answered ${type || 'no content-type'}, not text/html`);
+        const h1 = ((await page.locator('h1').first().textContent().catch(() => '')) || '').trim();
+        assert(h1 === words[status], `h1 "${h1}", expected "${words[status]}"`);
+        return `"${h1}"`;
+      });
+      if (!ok) continue;
+      await f.check(`${name} html lang="${lang}"`, async () => {
+        const l = await htmlLang(page);
+        assert(l === lang, `<html lang="${l}">`);
+      }, { independent: true });
+      await f.check(`${name} frame (skip link, landmarks, footer, lang switch)`, async () => {
+        const probs = await frameProblems(page);
+        assert(probs.length === 0, probs.join('; '));
+      }, { independent: true });
+      await f.check(`${name} content`, async () => {
+        const n = await page.evaluate(() => ({
+          search: !!document.querySelector('form[role=search] input#q'),
+          parameter: document.querySelector('#error-parameter')?.textContent || '',
+          withdrawn: document.querySelector('#withdrawn-title')?.textContent || '',
+          when: document.querySelector('.withdrawn time')?.getAttribute('datetime') || '',
+        }));
+        assert(n.search, 'no search form on the error page');
+        if (status === 400) assert(n.parameter.includes('page') && n.parameter.includes('0'), `#error-parameter "${n.parameter}"`);
+        if (status === 410) assert(n.withdrawn && n.when, `withdrawn title "${n.withdrawn}", date "${n.when}"`);
+        return n.parameter || n.withdrawn || 'search form';
+      }, { independent: true });
+      await axeCheck(f, page, `${name} (${lang})`, 'other');
+      await shot(page, `${lang}-error-${status}.png`);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
 // ---- 6. phone width ---------------------------------------------------------------------------------
 async function phone(browser) {
   const f = new Flow('phone');
   const ctx = await newContext(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   const page = await ctx.newPage();
   try {
-    for (const [name, p] of [['home', '/'], ['search', `/datasets?q=${encodeURIComponent(QUERY)}`], ['dataset', `/dataset/${DATASET}`], ['sparql', '/sparql']]) {
-      await f.check(`${name}: 375 px wide, no horizontal scroll`, async () => {
-        await open(page, p);
+    for (const [name, p] of [['home', '/'], ['search', '/datasets'], ['search', `/datasets?q=${encodeURIComponent(QUERY)}`], ['dataset', `/dataset/${DATASET}`], ['sparql', '/sparql'], ['error', '/gibt/es/nicht']]) {
+      await f.check(`${name} ${p}: 375 px wide, no horizontal scroll`, async () => {
+        if (name === 'error') await page.goto(url(p), { waitUntil: 'load' });
+        else await open(page, p);
         // With isMobile, Chromium widens the layout viewport to content that does not fit, so an
         // innerWidth above 375 is overflow too.
         const n = await page.evaluate((W) => ({
@@ -688,12 +751,50 @@ async function phone(browser) {
                 + ` "${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 40)}" (${Math.round(el.getBoundingClientRect().left + el.scrollWidth)} px)`);
           })(),
         }), 375);
-        await shot(page, `phone-${name}.png`);
+        await shot(page, `phone-${name}${p.includes('?') ? '-query' : ''}.png`);
         assert(/width=device-width/.test(n.meta), `meta viewport "${n.meta}"`);
         const wide = n.wide.length ? '; sticking out: ' + n.wide.join(', ') : '';
         assert(n.iw === 375, `content wider than the phone: the layout viewport grew to ${n.iw} px${wide}`);
         assert(n.sw <= n.iw + 1, `scrollWidth ${n.sw} > innerWidth ${n.iw}${wide}`);
         return `scrollWidth ${n.sw}`;
+      }, { independent: true });
+      if (name !== 'search') continue;
+      await f.check(`search ${p}: the first result is within the first screen, the filters after the results`, async () => {
+        const n = await page.evaluate(() => {
+          const first = document.querySelector('ol.results > li h3 a');
+          const filters = document.querySelector('nav#filters');
+          const r = first?.getBoundingClientRect();
+          return {
+            bottom: r ? r.bottom + scrollY : NaN, vh: innerHeight,
+            order: first && filters ? first.compareDocumentPosition(filters) & Node.DOCUMENT_POSITION_FOLLOWING : 0,
+            foldable: document.querySelectorAll('nav#filters details > summary').length,
+          };
+        });
+        const tag = p.includes('?') ? '-query' : '';
+        await page.screenshot({ path: path.join(OUT, `phone-search${tag}-first-screen.png`) });
+        await page.locator('nav#filters').screenshot({ path: path.join(OUT, `phone-search${tag}-filters.png`) });
+        assert(n.bottom <= n.vh, `the first result's title ends ${Math.round(n.bottom)} px down, the screen is ${n.vh} px`);
+        assert(n.order, 'nav#filters comes before the results');
+        assert(n.foldable >= 1, 'no foldable facet (details > summary) in nav#filters');
+        return `first result ends at ${Math.round(n.bottom)} of ${n.vh} px; ${n.foldable} foldable facets`;
+      }, { independent: true });
+      await f.check(`search ${p}: facet counts stay on one line, titles hyphenate`, async () => {
+        const n = await page.evaluate(() => {
+          const counts = [...document.querySelectorAll('nav#filters .count')];
+          // The digits' line boxes: more than one, or a box taller than two lines, is a wrap.
+          const broken = counts.filter((c) => {
+            const range = document.createRange();
+            range.selectNodeContents(c);
+            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+            return lines.size !== 1 || c.getBoundingClientRect().height > parseFloat(getComputedStyle(c).fontSize) * 2.2;
+          }).map((c) => c.textContent.trim());
+          const title = document.querySelector('ol.results > li h3');
+          return { counts: counts.length, broken, hyphens: title ? getComputedStyle(title).hyphens : '', lang: document.documentElement.lang };
+        });
+        assert(n.counts > 0, 'no .count badges in nav#filters');
+        assert(!n.broken.length, `count badges wrapped: ${n.broken.join(', ')}`);
+        assert(n.hyphens === 'auto' && n.lang, `result titles: hyphens ${n.hyphens}, <html lang="${n.lang}">`);
+        return `${n.counts} badges on one line; hyphens ${n.hyphens}`;
       }, { independent: true });
     }
   } finally {
@@ -828,6 +929,7 @@ try {
     ['pages-de', (b) => mainPages(b, 'de')], ['pages-en', (b) => mainPages(b, 'en')], ['flow', searchFlow],
     ['dataset', datasetPage], ['sparql', sparql], ['keyboard', keyboard], ['phone', phone], ['lang', language],
     ['other-de', (b) => otherPages(b, 'de')], ['other-en', (b) => otherPages(b, 'en')],
+    ['errors-de', (b) => errorPages(b, 'de')], ['errors-en', (b) => errorPages(b, 'en')],
   ];
   const bufs = parts.map(() => ({ lines: [], failures: [] }));
   stores.push(...bufs);
@@ -865,7 +967,7 @@ try {
 const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log('');
 console.log(`axe, main pages (home, search, dataset, sparql × de/en): ${axeSummary.main.violations} violation(s) on ${axeSummary.main.pages} page(s)`);
-console.log(`axe, other pages (organization, api, impressum, barrierefreiheit × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
+console.log(`axe, other pages (organization, api, impressum, barrierefreiheit, error pages × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
 const failures = [...stores, topLevel].flatMap((s) => s.failures);
 if (failures.length) {
   console.log(`failed (${failures.length}): ${failures.slice(0, 12).join('; ')}${failures.length > 12 ? `; and ${failures.length - 12} more` : ''}`);
