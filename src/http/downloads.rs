@@ -131,14 +131,6 @@ fn parameters(
         limit: None,
     };
     let mut csv = CsvOptions::default();
-    let flag = |name: &str, value: &str| match value {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
-        _ => Err(ApiError::bad_parameter(
-            name,
-            format!("`{value}` is not true or false"),
-        )),
-    };
     let count = |name: &str, value: &str| {
         value.parse::<u64>().map_err(|_| {
             ApiError::bad_parameter(name, format!("`{value}` is not a non-negative integer"))
@@ -148,28 +140,46 @@ fn parameters(
         match name.as_str() {
             "limit" => selection.limit = Some(count("limit", &value)?),
             "offset" => selection.offset = count("offset", &value)?,
-            "sep" if format == DownloadFormat::Csv => {
-                csv.delimiter = match value.as_str() {
-                    "," => b',',
-                    ";" => b';',
-                    "tab" | "\t" => b'\t',
-                    "|" => b'|',
-                    _ => {
-                        return Err(ApiError::bad_parameter(
-                            "sep",
-                            format!("`{value}` is not one of `,` `;` `tab` `|`"),
-                        ));
-                    }
-                }
-            }
-            "bom" if format == DownloadFormat::Csv => csv.bom = flag("bom", &value)?,
-            "escape_formulas" if format == DownloadFormat::Csv => {
-                csv.escape_formulas = flag("escape_formulas", &value)?;
+            _ if format == DownloadFormat::Csv => {
+                csv_option(&mut csv, &name, &value)?;
             }
             _ => {}
         }
     }
     Ok((selection, csv))
+}
+
+/// The CSV parameters of table downloads and SPARQL results, `sep` (`,` `;` `tab` `|`), `bom` and
+/// `escape_formulas` (`true`/`false`): sets the option `name` names and says whether it was one.
+pub fn csv_option(csv: &mut CsvOptions, name: &str, value: &str) -> Result<bool, ApiError> {
+    let flag = |value: &str| match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::bad_parameter(
+            name,
+            format!("`{value}` is not true or false"),
+        )),
+    };
+    match name {
+        "sep" => {
+            csv.delimiter = match value {
+                "," => b',',
+                ";" => b';',
+                "tab" | "\t" => b'\t',
+                "|" => b'|',
+                _ => {
+                    return Err(ApiError::bad_parameter(
+                        "sep",
+                        format!("`{value}` is not one of `,` `;` `tab` `|`"),
+                    ));
+                }
+            }
+        }
+        "bom" => csv.bom = flag(value)?,
+        "escape_formulas" => csv.escape_formulas = flag(value)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// A refused table parameter as a 400 naming it.

@@ -7,6 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
+use super::downloads::csv_option;
 use super::extract::{BodyLimit, content_type_essence, declared_length, read_body};
 use super::negotiate;
 use crate::error::ApiError;
@@ -14,7 +15,8 @@ use crate::rdf::Format;
 use crate::rdf::format::TripleWriter;
 use crate::sparql::description::service_description;
 use crate::sparql::output::{GRAPH_FORMATS, RESULT_FORMATS};
-use crate::sparql::{Answer, QueryRequest, ResultFormat, SparqlError, SparqlService};
+use crate::sparql::{Answer, Output, QueryRequest, ResultFormat, SparqlError, SparqlService};
+use crate::tabular::export::CsvOptions;
 use crate::web::{Portal, sparql_page, wants_html};
 
 /// `GET /sparql`: a query, or without one the service description (RDF) or the HTML form.
@@ -36,11 +38,12 @@ pub async fn get_sparql(
                 Some(_) => false,
                 None => wants_html(&req, &result_media_types(), false) == Some(true),
             };
+            let csv = params.csv;
             let request = params.into_request(query);
             if page {
                 return sparql_page::page(&req, &portal, &service, Some(request)).await;
             }
-            run(&req, &service, request, format).await
+            run(&req, &service, request, format, csv).await
         }
         None => describe(&req, &service, &portal).await,
     }
@@ -85,7 +88,8 @@ pub async fn post_sparql(
                 ));
             };
             let format = params.format.clone();
-            run(&req, &service, params.into_request(query), format).await
+            let csv = params.csv;
+            run(&req, &service, params.into_request(query), format, csv).await
         }
         "application/sparql-query" => {
             let body = read_body(&mut payload.into_inner(), declared_length(&req), limit).await?;
@@ -104,7 +108,8 @@ pub async fn post_sparql(
                 ));
             }
             let format = params.format.clone();
-            run(&req, &service, params.into_request(query), format).await
+            let csv = params.csv;
+            run(&req, &service, params.into_request(query), format, csv).await
         }
         _ => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -123,6 +128,7 @@ struct Params {
     default_graphs: Vec<String>,
     named_graphs: Vec<String>,
     format: Option<String>,
+    csv: CsvOptions,
 }
 
 impl Params {
@@ -143,7 +149,9 @@ impl Params {
                 "default-graph-uri" => params.default_graphs.push(value),
                 "named-graph-uri" => params.named_graphs.push(value),
                 "format" | "output" => params.format = Some(value),
-                _ => {}
+                other => {
+                    csv_option(&mut params.csv, other, &value)?;
+                }
             }
         }
         Ok(params)
@@ -163,6 +171,7 @@ async fn run(
     service: &SparqlService,
     request: QueryRequest,
     format: Option<String>,
+    csv: CsvOptions,
 ) -> Result<HttpResponse, ApiError> {
     let query = service.check(request).await?;
     let form = query.form();
@@ -191,15 +200,17 @@ async fn run(
     response
         .content_type(format.content_type())
         .insert_header((header::CACHE_CONTROL, "no-store"));
-    Ok(match service.execute(query, format).await? {
-        Answer::Whole(bytes) => response.body(bytes),
-        Answer::Stream(stream) => response.streaming(stream.map(|chunk| {
-            chunk.map_err(|error| {
+    Ok(
+        match service.execute(query, Output { format, csv }).await? {
+            Answer::Whole(bytes) => response.body(bytes),
+            Answer::Stream(stream) => response.streaming(stream.map(|chunk| {
+                chunk.map_err(|error| {
                 tracing::warn!(error = %error, "a SPARQL result was cut off after it had started");
                 actix_web::Error::from(ApiError::from(error))
             })
-        })),
-    })
+            })),
+        },
+    )
 }
 
 #[derive(Clone, Copy)]

@@ -26,11 +26,11 @@ use std::time::{Duration, Instant};
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt};
 use oxigraph::io::RdfSerializer;
-use oxigraph::sparql::results::QueryResultsSerializer;
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-pub use output::ResultFormat;
+pub use output::{Output, ResultFormat};
 pub use query::{CheckedQuery, QueryForm, QueryRequest};
 
 use crate::rdf::RdfStore;
@@ -244,7 +244,7 @@ impl SparqlService {
     pub async fn execute(
         &self,
         query: CheckedQuery,
-        format: ResultFormat,
+        output: Output,
     ) -> Result<Answer, SparqlError> {
         let permit = match tokio::time::timeout(
             self.limits.queue_wait,
@@ -280,7 +280,7 @@ impl SparqlService {
             let _runtime = runtime.enter();
             let started = Instant::now();
             let mut out = ChunkSender::new(tx, limits.max_bytes, started + limits.timeout);
-            let outcome = match evaluate(&store, query, format, &limits, token, started, &mut out) {
+            let outcome = match evaluate(&store, query, output, &limits, token, started, &mut out) {
                 Err(SparqlError::Timeout(_)) if registry.stopped.load(Ordering::Acquire) => {
                     Err(SparqlError::ShuttingDown)
                 }
@@ -354,7 +354,7 @@ impl SparqlService {
 fn evaluate(
     store: &RdfStore,
     query: CheckedQuery,
-    format: ResultFormat,
+    output: Output,
     limits: &Limits,
     token: CancellationToken,
     started: Instant,
@@ -393,7 +393,37 @@ fn evaluate(
     // The serialisers make many small writes; the `BufWriter` turns them into whole chunks.
     let mut buffered = BufWriter::with_capacity(CHUNK, &mut *out);
     let outcome = (|| {
-        match (results, format) {
+        match (results, output.format) {
+            (
+                QueryResults::Solutions(solutions),
+                ResultFormat::Results(QueryResultsFormat::Csv),
+            ) => {
+                if output.csv.bom {
+                    buffered.write_all("\u{feff}".as_bytes()).map_err(io)?;
+                }
+                let variables = solutions.variables().to_vec();
+                let mut writer = csv::WriterBuilder::new()
+                    .delimiter(output.csv.delimiter)
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(&mut buffered);
+                let csv_error = |e: csv::Error| io(std::io::Error::other(e));
+                writer
+                    .write_record(variables.iter().map(|v| v.as_str()))
+                    .map_err(csv_error)?;
+                for solution in solutions {
+                    let solution = solution.map_err(evaluation_error)?;
+                    count(&mut rows)?;
+                    writer
+                        .write_record(variables.iter().map(|v| {
+                            solution
+                                .get(v)
+                                .map(|term| output::csv_term(term, output.csv))
+                                .unwrap_or_default()
+                        }))
+                        .map_err(csv_error)?;
+                }
+                writer.flush().map_err(io)?;
+            }
             (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
                 let mut serializer = QueryResultsSerializer::from_format(f)
                     .serialize_solutions_to_writer(&mut buffered, solutions.variables().to_vec())

@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
+use oxigraph::model::Term;
 use oxigraph::sparql::results::QueryResultsFormat;
 use tokio::sync::mpsc;
 
 use super::SparqlError;
 use super::query::QueryForm;
+use crate::tabular::export::{CsvOptions, csv_text_cell};
 
 /// A serialisation of a query result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +22,70 @@ pub enum ResultFormat {
     /// An RDF serialisation for `CONSTRUCT` and `DESCRIBE`.
     Rdf(RdfFormat),
 }
+
+/// How a result is written: its format, and for SPARQL CSV the options table downloads take too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// The serialisation.
+    pub format: ResultFormat,
+    /// Delimiter, BOM and formula escaping of `SELECT` results in CSV.
+    pub csv: CsvOptions,
+}
+
+impl From<ResultFormat> for Output {
+    fn from(format: ResultFormat) -> Self {
+        Self {
+            format,
+            csv: CsvOptions::default(),
+        }
+    }
+}
+
+/// A term as a SPARQL 1.1 CSV field (IRIs and literals by their text, blank nodes as `_:id`), with the
+/// table downloads' options: a decimal comma with `;`, formula escaping of text.
+pub fn csv_term(term: &Term, options: CsvOptions) -> String {
+    match term {
+        Term::NamedNode(node) => node.as_str().to_owned(),
+        Term::BlankNode(node) => format!("_:{}", node.as_str()),
+        Term::Literal(literal) => {
+            let datatype = literal.datatype();
+            let numeric = datatype.as_str().strip_prefix(XSD).is_some_and(|local| {
+                matches!(
+                    local,
+                    "integer"
+                        | "decimal"
+                        | "double"
+                        | "float"
+                        | "int"
+                        | "long"
+                        | "short"
+                        | "byte"
+                        | "nonNegativeInteger"
+                        | "positiveInteger"
+                        | "nonPositiveInteger"
+                        | "negativeInteger"
+                        | "unsignedInt"
+                        | "unsignedLong"
+                        | "unsignedShort"
+                        | "unsignedByte"
+                )
+            });
+            let fractional = matches!(
+                datatype.as_str().strip_prefix(XSD),
+                Some("decimal" | "double" | "float")
+            );
+            if fractional && options.delimiter == b';' {
+                literal.value().replace('.', ",")
+            } else if numeric {
+                literal.value().to_owned()
+            } else {
+                csv_text_cell(literal.value(), options)
+            }
+        }
+    }
+}
+
+const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 
 const JSON_LD: RdfFormat = RdfFormat::JsonLd {
     profile: JsonLdProfileSet::empty(),

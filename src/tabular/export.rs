@@ -303,21 +303,25 @@ pub fn csv_text(cell: &Cell, options: CsvOptions) -> String {
     csv_cell(Some(cell), options)
 }
 
+/// A text cell as CSV text: with `escape_formulas`, a text starting with `=`, `+`, `-`, `@`, tab or
+/// CR gets a leading `'`, so spreadsheets do not run it as a formula.
+pub fn csv_text_cell(text: &str, options: CsvOptions) -> String {
+    let risky = text
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if options.escape_formulas && risky {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
     let comma_decimals = options.delimiter == b';';
     match cell {
         None => String::new(),
-        Some(Cell::Text(text)) => {
-            let risky = text
-                .chars()
-                .next()
-                .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
-            if options.escape_formulas && risky {
-                format!("'{text}")
-            } else {
-                text.clone()
-            }
-        }
+        Some(Cell::Text(text)) => csv_text_cell(text, options),
         Some(Cell::Integer(n)) => n.to_string(),
         Some(Cell::Decimal(x)) if comma_decimals => x.to_string().replace('.', ","),
         Some(Cell::Decimal(x)) => x.to_string(),

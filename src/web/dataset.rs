@@ -147,7 +147,10 @@ pub async fn dataset(
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     let status = match &model {
         Some(m) if m.status == DatasetStatus::Published.as_str() => StatusCode::OK,
-        Some(m) if m.status == DatasetStatus::Withdrawn.as_str() => StatusCode::GONE,
+        // A draft withdrawn before it was ever published was never public: it does not exist here.
+        Some(m) if m.status == DatasetStatus::Withdrawn.as_str() && repo::was_public(m) => {
+            StatusCode::GONE
+        }
         _ => StatusCode::NOT_FOUND,
     };
     let model = match model {

@@ -687,7 +687,12 @@ fn entries_of(
             publisher,
             license: d.license,
             issued: d.issued,
-            modified: d.modified,
+            // When the data last changed as its publisher says; else when the record changed.
+            modified: d
+                .data_modified
+                .as_deref()
+                .and_then(crate::catalog::values::DcatDate::parse)
+                .map_or(d.modified, |date| date.instant()),
             search_text: d.search_text,
             titles_lower,
         }

@@ -276,7 +276,7 @@ async fn run(
     } else {
         ResultFormat::Results(QueryResultsFormat::Tsv)
     };
-    let answer = service.execute(checked, format).await?;
+    let answer = service.execute(checked, format.into()).await?;
     // Lines, up to one more than shown; dropping the stream stops the evaluation.
     let mut lines: Vec<String> = Vec::new();
     let mut pending = Vec::new();

@@ -70,6 +70,20 @@ async fn withdrawing_a_never_published_draft_keeps_it_private() {
             404,
             "{key}"
         );
+        // The portal page of a browser says "not found", not "withdrawn" (which would tell it existed).
+        let page = app
+            .client
+            .get(app.url(&format!("/dataset/{key}")))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 404, "{key}");
+        let text = page.text().await.unwrap();
+        assert!(
+            !text.contains("Datensatz zurückgezogen") && !text.contains("Baustellen in Wuppertal"),
+            "{key}"
+        );
     }
     let listed = app
         .get_json("/api/v1/datasets?status=withdrawn&per_page=100")

@@ -797,3 +797,42 @@ async fn a_stopped_query_leaves_the_process_idle() {
         "the process used {used} ticks of CPU in 2 s after the timeout"
     );
 }
+
+#[tokio::test]
+async fn csv_results_take_the_table_downloads_sep_bom_and_formula_escaping() {
+    let app = spawn_app().await;
+    let query = "SELECT ?x ?n ?i { VALUES (?x ?n ?i) { (\"=1+1\" 1.5 -5) (\"a;b\" 2.25 7) } }";
+    let csv = |params: &'static [(&'static str, &'static str)]| {
+        let mut pairs = vec![("query", query)];
+        pairs.extend_from_slice(params);
+        app.client
+            .get(app.url("/sparql"))
+            .query(&pairs)
+            .header("Accept", "text/csv")
+            .send()
+    };
+    // By default exactly SPARQL 1.1 CSV: every value as written.
+    let plain = csv(&[]).await.unwrap();
+    assert_eq!(plain.status().as_u16(), 200);
+    assert_eq!(
+        plain.text().await.unwrap(),
+        "x,n,i\r\n=1+1,1.5,-5\r\na;b,2.25,7\r\n"
+    );
+    // For German Excel: `;`, decimal commas, a BOM, and text that would run as a formula escaped
+    // (numbers are never escaped).
+    let excel = csv(&[("sep", ";"), ("bom", "true"), ("escape_formulas", "true")])
+        .await
+        .unwrap();
+    assert_eq!(excel.status().as_u16(), 200);
+    assert_eq!(
+        excel.text().await.unwrap(),
+        "\u{feff}x;n;i\r\n'=1+1;1,5;-5\r\n\"a;b\";2,25;7\r\n"
+    );
+    let message = assert_error(
+        csv(&[("sep", "x")]).await.unwrap(),
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert!(message.contains("`x`"), "{message}");
+}
