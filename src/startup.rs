@@ -251,6 +251,12 @@ pub fn mapping(settings: &Settings) -> anyhow::Result<Mapping> {
     if let Some(contributor) = &settings.contributor_id {
         oxigraph::model::NamedNode::new(contributor.as_str())
             .with_context(|| format!("ODCAT_CONTRIBUTOR_ID `{contributor}` is not an IRI"))?;
+        if !crate::catalog::vocab::Vocabulary::Contributor.contains(contributor) {
+            anyhow::bail!(
+                "ODCAT_CONTRIBUTOR_ID `{contributor}` is not in the DCAT-AP.de contributor list \
+                 (http://dcat-ap.de/def/contributors/…)"
+            );
+        }
     }
     Ok(
         Mapping::new(settings.base_url(), settings.contributor_id.clone())

@@ -35,6 +35,29 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Loads the fixtures into `db` and creates an editor token of the fixtures' city publisher; its
+/// secret.
+pub(crate) fn fixtures_and_token(db: &TestDatabase) -> String {
+    let status = odcat(db, &["load-fixtures"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = odcat(
+        db,
+        &["token", "create", "--publisher", "stadt-wuppertal-402"],
+    )
+    .output()
+    .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("secret:"))
+        .map(|s| s.trim().to_owned())
+        .expect("token secret printed")
+}
+
 async fn get_json(client: &reqwest::Client, url: String) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
@@ -72,24 +95,7 @@ pub(crate) async fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> (Chil
 #[tokio::test]
 async fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
     let db = TestDatabase::new().await;
-    let status = odcat(&db, &["load-fixtures"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = odcat(
-        &db,
-        &["token", "create", "--publisher", "stadt-wuppertal-402"],
-    )
-    .output()
-    .unwrap();
-    assert!(output.status.success());
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let secret = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("secret:"))
-        .map(|s| s.trim().to_owned())
-        .expect("token secret printed");
+    let secret = fixtures_and_token(&db);
 
     let (mut child, base) = serve(&db).await;
     let client = reqwest::Client::builder()
@@ -227,23 +233,7 @@ fn assert_rdf_agrees_with_sql(db: &TestDatabase, at_least: usize) {
 #[tokio::test]
 async fn a_crash_between_the_sql_commit_and_the_projection_converges_on_restart() {
     let db = TestDatabase::new().await;
-    let status = odcat(&db, &["load-fixtures"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = odcat(
-        &db,
-        &["token", "create", "--publisher", "stadt-wuppertal-402"],
-    )
-    .output()
-    .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let secret = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("secret:"))
-        .map(|s| s.trim().to_owned())
-        .expect("token secret printed");
+    let secret = fixtures_and_token(&db);
 
     // The failpoint aborts the process after the write is committed to SQL and before the
     // projector's Oxigraph transaction.
@@ -338,23 +328,7 @@ fn spool_files(db: &TestDatabase) -> usize {
 #[tokio::test]
 async fn sigkill_during_uploads_leaves_no_orphan_table_or_spool_file_after_restart() {
     let db = TestDatabase::new().await;
-    let status = odcat(&db, &["load-fixtures"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = odcat(
-        &db,
-        &["token", "create", "--publisher", "stadt-wuppertal-402"],
-    )
-    .output()
-    .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let secret = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("secret:"))
-        .map(|s| s.trim().to_owned())
-        .expect("token secret printed");
+    let secret = fixtures_and_token(&db);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

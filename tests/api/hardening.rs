@@ -232,3 +232,16 @@ fn docker_compose_restarts_the_service_when_it_dies() {
         "{service}"
     );
 }
+
+#[test]
+fn a_contributor_id_outside_the_govdata_list_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = odcat::config::Settings::for_tests(dir.path().to_owned(), None);
+    settings.contributor_id = Some("http://dcat-ap.de/def/contributors/gibtEsNicht".into());
+    let Err(error) = odcat::startup::mapping(&settings) else {
+        panic!("an unknown contributor ID must be refused")
+    };
+    assert!(error.to_string().contains("contributor list"), "{error}");
+    settings.contributor_id = Some("http://dcat-ap.de/def/contributors/openNRW".into());
+    assert!(odcat::startup::mapping(&settings).is_ok());
+}
