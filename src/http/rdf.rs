@@ -1,7 +1,6 @@
 //! The DCAT-AP endpoints: `/catalog` and `/dataset/{id}` with content negotiation, and their
 //! `.ttl`/`.rdf`/`.xml`/`.jsonld`/`.nt` forms. Content negotiation for RDF lives here only.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -9,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, Projector};
@@ -43,8 +42,7 @@ pub fn negotiate(req: &HttpRequest) -> Option<Format> {
 
 fn not_acceptable() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        "not_acceptable",
+        ErrorCode::NotAcceptable,
         format!(
             "no acceptable representation; this resource is available as {}",
             supported_types()
@@ -54,8 +52,7 @@ fn not_acceptable() -> ApiError {
 
 fn unknown_extension(extension: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "unknown_format",
+        ErrorCode::UnknownFormat,
         format!("`.{extension}` is not a served format; use .ttl, .rdf, .xml, .jsonld or .nt"),
     )
 }
@@ -211,13 +208,11 @@ async fn dataset(
             since_epoch(req, rendered.last_modified),
         )),
         DatasetDocument::Withdrawn(slug) => Err(ApiError::new(
-            StatusCode::GONE,
-            "dataset_withdrawn",
+            ErrorCode::DatasetWithdrawn,
             format!("dataset `{slug}` was withdrawn and is no longer published"),
         )),
         DatasetDocument::NotFound => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "dataset_not_found",
+            ErrorCode::DatasetNotFound,
             format!("no published dataset `{id}`"),
         )),
     }
