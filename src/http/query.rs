@@ -60,6 +60,13 @@ pub async fn parse_dataset_filter(
     };
     for (key, value) in &pairs {
         let value = value.trim();
+        // PostgreSQL refuses NUL in text: the client's 400, not a failed query.
+        if value.contains('\0') {
+            return Err(ApiError::bad_parameter(
+                key,
+                "must not contain NUL characters",
+            ));
+        }
         match key.as_str() {
             "q" => {
                 if value.chars().count() > 200 {

@@ -58,3 +58,32 @@ async fn a_sparql_query_calling_an_unknown_function_is_the_clients_fault() {
     let message = assert_error(response, 400, "query_failed").await;
     assert!(message.contains("no-such-function"), "{message}");
 }
+
+#[tokio::test]
+async fn bad_keys_and_parameters_are_never_server_faults() {
+    let app = spawn_app_with(|_| {}).await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let mut failures = Vec::new();
+    for path in [
+        "/dataset/a%00b.ttl".to_owned(),
+        "/dataset/a%00b".to_owned(),
+        "/api/v1/datasets/a%00b".to_owned(),
+        "/api/v1/publishers/a%00b".to_owned(),
+        "/catalog.ttl?modified_since=0001-01-01".to_owned(),
+        "/catalog.ttl?modified_since=9999-12-31T23:59:59Z".to_owned(),
+        format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/rows?q=a%00b"),
+        format!("/dataset/{PROJECTS}/distribution/{id}/data.csv?q=a%00b"),
+        "/api/v1/datasets?q=a%00b".to_owned(),
+        "/api/v1/datasets?publisher=a%00b".to_owned(),
+        "/datasets?q=a%00b".to_owned(),
+        "/organization/a%00b".to_owned(),
+    ] {
+        let response = app.get(&path).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        if status >= 500 {
+            failures.push(format!("{path}: {status} {body}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
