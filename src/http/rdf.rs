@@ -57,6 +57,18 @@ fn unknown_extension(extension: &str) -> ApiError {
     )
 }
 
+/// The one place a rendering error of the DCAT-AP endpoints picks its status: the request was
+/// validated before rendering, so each is the server's fault (500, logged with its cause).
+impl From<publish::PublishError> for ApiError {
+    fn from(error: publish::PublishError) -> Self {
+        match error {
+            publish::PublishError::Database(_) | publish::PublishError::Render(_) => {
+                ApiError::Unexpected(anyhow::Error::new(error))
+            }
+        }
+    }
+}
+
 /// Parses `modified_since`: an ISO 8601 date (midnight UTC), or a date-time with or without a zone
 /// (without one it is UTC).
 fn parse_modified_since(value: &str) -> Result<DateTime<Utc>, ApiError> {
@@ -142,8 +154,7 @@ async fn catalogue(
         projector.totals(),
         &page,
     )
-    .await
-    .map_err(ApiError::Unexpected)?;
+    .await?;
     Ok(bytes_with_validators(
         req,
         rendered.body,
@@ -196,10 +207,7 @@ async fn dataset(
             "a dataset document takes no parameters",
         ));
     }
-    match publish::dataset_document(projector.db(), projector.mapping(), id, format)
-        .await
-        .map_err(ApiError::Unexpected)?
-    {
+    match publish::dataset_document(projector.db(), projector.mapping(), id, format).await? {
         DatasetDocument::Published(rendered) => Ok(bytes_with_validators(
             req,
             rendered.body,
