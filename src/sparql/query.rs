@@ -180,7 +180,7 @@ fn hide_bookkeeping(pattern: &mut GraphPattern) {
                         Expression::Literal(Literal::new_simple_literal(POSITION_PREFIX)),
                     ],
                 )));
-                let graph = std::mem::replace(pattern, GraphPattern::default());
+                let graph = std::mem::take(pattern);
                 *pattern = GraphPattern::Filter {
                     expr: filter,
                     inner: Box::new(graph),
