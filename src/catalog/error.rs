@@ -50,6 +50,10 @@ pub enum CatalogError {
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),
+    /// The server failed otherwise (disk, a worker thread): never the client's fault, so it is
+    /// answered as 500 and logged with its cause.
+    #[error("internal failure")]
+    Internal(#[source] anyhow::Error),
 }
 
 impl CatalogError {
@@ -59,5 +63,10 @@ impl CatalogError {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// Shorthand for [`CatalogError::Internal`]: a server-side failure such as an I/O error.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
     }
 }

@@ -67,6 +67,10 @@ pub async fn find_dataset(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> Result<Option<dataset::Model>, DbErr> {
+    // No slug holds NUL, and PostgreSQL refuses it in a query: such a key names nothing.
+    if key.contains('\0') {
+        return Ok(None);
+    }
     let query = dataset::Entity::find();
     match Uuid::parse_str(key) {
         Ok(id) => query.filter(dataset::Column::Id.eq(id)).one(db).await,
@@ -79,6 +83,10 @@ pub async fn find_publisher(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> Result<Option<publisher::Model>, DbErr> {
+    // No slug holds NUL, and PostgreSQL refuses it in a query: such a key names nothing.
+    if key.contains('\0') {
+        return Ok(None);
+    }
     let query = publisher::Entity::find();
     match Uuid::parse_str(key) {
         Ok(id) => query.filter(publisher::Column::Id.eq(id)).one(db).await,

@@ -231,8 +231,8 @@ impl Catalog {
             ));
         }
         self.update(actor, key, precondition, |current| {
-            let mut value = serde_json::to_value(current)
-                .map_err(|e| CatalogError::invalid("$", e.to_string()))?;
+            // Our own document not serialising is our fault; only the patched result is the client's.
+            let mut value = serde_json::to_value(current).map_err(CatalogError::internal)?;
             merge_patch(&mut value, patch);
             let doc: DatasetDocument = serde_json::from_value(value)
                 .map_err(|e| CatalogError::invalid("$", e.to_string()))?;

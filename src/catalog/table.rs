@@ -100,14 +100,12 @@ pub struct StoredTable {
 impl StoredTable {
     /// Reads the stored column schema of a `data_table` row.
     pub fn from_model(model: &data_table::Model) -> Result<Self, CatalogError> {
+        // A stored schema we cannot read is our data's fault, never the client's: a 500.
         let columns = serde_json::from_value(model.columns.clone()).map_err(|e| {
-            CatalogError::invalid(
-                "columns",
-                format!(
-                    "the stored schema of `{}` is unreadable: {e}",
-                    model.table_name
-                ),
-            )
+            CatalogError::internal(anyhow::Error::new(e).context(format!(
+                "the stored schema of `{}` is unreadable",
+                model.table_name
+            )))
         })?;
         Ok(Self {
             distribution_id: model.distribution_id,
@@ -721,7 +719,7 @@ pub async fn fill_sqlite_table(
         Ok((table_name, rows, claim))
     })
     .await
-    .map_err(|e| CatalogError::invalid("file", format!("the loader failed: {e}")))?
+    .map_err(|e| CatalogError::internal(anyhow::Error::new(e).context("the loader failed")))?
 }
 
 /// Streams the rows into `table_name` with PostgreSQL's `COPY … FROM STDIN (FORMAT csv)`.
@@ -823,8 +821,9 @@ pub async fn swap_in(
             column_type: c.column_type,
         })
         .collect();
-    let stored = serde_json::to_value(&stored)
-        .map_err(|e| CatalogError::invalid("columns", e.to_string()))?;
+    let stored = serde_json::to_value(&stored).map_err(|e| {
+        CatalogError::internal(anyhow::Error::new(e).context("storing the columns"))
+    })?;
     let old = data_table::Entity::find()
         .filter(data_table::Column::DistributionId.eq(distribution_id))
         .one(txn)
@@ -900,9 +899,9 @@ async fn insert_batch(
     let mut insert = Query::insert();
     insert.into_table(table.clone()).columns(columns.to_vec());
     for row in rows {
-        insert
-            .values(row)
-            .map_err(|e| CatalogError::invalid("row", e.to_string()))?;
+        insert.values(row).map_err(|e| {
+            CatalogError::internal(anyhow::Error::new(e).context("building a row insert"))
+        })?;
     }
     txn.execute(&insert).await?;
     Ok(())
@@ -931,6 +930,25 @@ pub async fn stored_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_stored_schema_is_the_servers_fault() {
+        let now = chrono::Utc::now().fixed_offset();
+        let model = data_table::Model {
+            id: Uuid::nil(),
+            distribution_id: Uuid::nil(),
+            table_name: "dt_x".into(),
+            columns: serde_json::json!({"not": "a list"}),
+            row_count: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let error = StoredTable::from_model(&model).err();
+        assert!(
+            matches!(error, Some(CatalogError::Internal(_))),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn inserts_stay_under_sqlites_bound_values() {

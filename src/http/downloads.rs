@@ -14,7 +14,7 @@ use sea_orm::EntityTrait;
 
 use crate::catalog::table::StoredTable;
 use crate::catalog::{Catalog, CatalogError, repo};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::rdf::Projector;
 use crate::tabular::describe::{self, TableContext};
 use crate::tabular::export::{self, CsvOptions, DownloadFormat, Selection};
@@ -34,8 +34,7 @@ pub async fn download_table(
     let (key, id, extension) = path.into_inner();
     let format = DownloadFormat::from_extension(&extension).ok_or_else(|| {
         ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_format",
+            ErrorCode::UnknownFormat,
             format!("`.{extension}` is not a download format; use .csv, .json or .ndjson"),
         )
     })?;
@@ -74,8 +73,7 @@ pub async fn download_table(
             Some(file) => {
                 let permit = files.slots.clone().try_acquire_owned().map_err(|_| {
                     ApiError::new(
-                        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "too_many_downloads",
+                        ErrorCode::TooManyDownloads,
                         "the server is streaming as many tables as it may; try again shortly",
                     )
                 })?;

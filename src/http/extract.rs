@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures_util::StreamExt;
@@ -12,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::catalog::Catalog;
 use crate::catalog::auth::{self, TokenRefusal};
 use crate::catalog::service::{Actor, Precondition};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// The holder of a valid bearer token; extracting it refuses the request with 401 otherwise.
 pub struct Auth(pub Actor);
@@ -26,7 +25,7 @@ async fn actor_from(req: HttpRequest) -> Result<Option<Actor>, ApiError> {
     };
     let malformed = || {
         ApiError::unauthorized(
-            "malformed_token",
+            ErrorCode::MalformedToken,
             "the Authorization header must be `Bearer odcat_<64 hex digits>`",
         )
     };
@@ -45,11 +44,11 @@ async fn actor_from(req: HttpRequest) -> Result<Option<Actor>, ApiError> {
         Ok(actor) => Ok(Some(actor)),
         Err(TokenRefusal::Malformed) => Err(malformed()),
         Err(TokenRefusal::Unknown) => Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the bearer token is not known",
         )),
         Err(TokenRefusal::Revoked) => Err(ApiError::unauthorized(
-            "revoked_token",
+            ErrorCode::RevokedToken,
             "the bearer token has been revoked",
         )),
     }
@@ -64,7 +63,7 @@ impl FromRequest for Auth {
         Box::pin(async move {
             actor_from(req).await?.map(Auth).ok_or_else(|| {
                 ApiError::unauthorized(
-                    "missing_token",
+                    ErrorCode::MissingToken,
                     "this request needs an `Authorization: Bearer <token>` header",
                 )
             })
@@ -105,15 +104,13 @@ pub fn optional_if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
 fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiError> {
     let Some(value) = value else {
         return Err(ApiError::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
+            ErrorCode::PreconditionRequired,
             "updates need an `If-Match` header with the ETag of the current dataset",
         ));
     };
     let bad = || {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_header",
+            ErrorCode::InvalidHeader,
             "If-Match must be `*` or a list of quoted strong ETags",
         )
     };
@@ -158,16 +155,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             if !json {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "send the body as `Content-Type: application/json`",
                 ));
             }
             let body = read_body(&mut payload, declared, limit).await?;
             let malformed = |e: &serde_json::Error| {
                 ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
+                    ErrorCode::MalformedJson,
                     format!("the body is not valid JSON: {e}"),
                 )
             };
@@ -177,8 +172,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 Err(err) if err.inner().is_data() => {
                     let path = err.path().to_string();
                     return Err(ApiError::Refused {
-                        status: StatusCode::UNPROCESSABLE_ENTITY,
-                        code: "invalid_document",
+                        code: ErrorCode::InvalidDocument,
                         message: format!("{path}: {}", err.inner()),
                         field: Some(path),
                     });
@@ -223,8 +217,7 @@ pub async fn read_body(
 ) -> Result<web::BytesMut, ApiError> {
     let too_large = || {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the body exceeds {limit} bytes"),
         )
     };
@@ -248,13 +241,9 @@ pub fn body_error(e: &actix_web::error::PayloadError) -> ApiError {
     if let actix_web::error::PayloadError::Io(io) = e
         && io.kind() == std::io::ErrorKind::TimedOut
     {
-        return ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            io.to_string(),
-        );
+        return ApiError::new(ErrorCode::RequestTimeout, io.to_string());
     }
-    ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", e.to_string())
+    ApiError::new(ErrorCode::MalformedBody, e.to_string())
 }
 
 /// Whether the body's content type is JSON or JSON Merge Patch.

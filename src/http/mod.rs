@@ -15,10 +15,9 @@ pub mod rdf;
 pub mod sparql;
 pub mod tables;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Registers every route; `max_body_bytes` bounds JSON bodies.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
@@ -155,8 +154,7 @@ fn sparql_cors() -> actix_cors::Cors {
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "no resource at this URL",
     ))
 }
@@ -164,8 +162,7 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 /// 405 with the problem body, for every resource's other methods.
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this URL does not support the method",
     ))
 }

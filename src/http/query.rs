@@ -6,7 +6,7 @@ use crate::catalog::repo::{self, DatasetFilter, DatasetSort, Visibility};
 use crate::catalog::service::Actor;
 use crate::catalog::values::DatasetStatus;
 use crate::catalog::vocab::Vocabulary;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 const PER_PAGE_DEFAULT: u64 = 20;
 const PER_PAGE_MAX: u64 = 100;
@@ -60,6 +60,13 @@ pub async fn parse_dataset_filter(
     };
     for (key, value) in &pairs {
         let value = value.trim();
+        // PostgreSQL refuses NUL in text: the client's 400, not a failed query.
+        if value.contains('\0') {
+            return Err(ApiError::bad_parameter(
+                key,
+                "must not contain NUL characters",
+            ));
+        }
         match key.as_str() {
             "q" => {
                 if value.chars().count() > 200 {
@@ -110,7 +117,7 @@ pub async fn parse_dataset_filter(
                 };
                 if matches!(value, "draft" | "all") && actor.is_none() {
                     return Err(ApiError::unauthorized(
-                        "missing_token",
+                        ErrorCode::MissingToken,
                         "listing drafts needs an `Authorization: Bearer <token>` header",
                     ));
                 }

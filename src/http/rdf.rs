@@ -1,7 +1,6 @@
 //! The DCAT-AP endpoints: `/catalog` and `/dataset/{id}` with content negotiation, and their
 //! `.ttl`/`.rdf`/`.xml`/`.jsonld`/`.nt` forms. Content negotiation for RDF lives here only.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -9,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, Projector};
@@ -43,8 +42,7 @@ pub fn negotiate(req: &HttpRequest) -> Option<Format> {
 
 fn not_acceptable() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        "not_acceptable",
+        ErrorCode::NotAcceptable,
         format!(
             "no acceptable representation; this resource is available as {}",
             supported_types()
@@ -54,10 +52,21 @@ fn not_acceptable() -> ApiError {
 
 fn unknown_extension(extension: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "unknown_format",
+        ErrorCode::UnknownFormat,
         format!("`.{extension}` is not a served format; use .ttl, .rdf, .xml, .jsonld or .nt"),
     )
+}
+
+/// The one place a rendering error of the DCAT-AP endpoints picks its status: the request was
+/// validated before rendering, so each is the server's fault (500, logged with its cause).
+impl From<publish::PublishError> for ApiError {
+    fn from(error: publish::PublishError) -> Self {
+        match error {
+            publish::PublishError::Database(_) | publish::PublishError::Render(_) => {
+                ApiError::Unexpected(anyhow::Error::new(error))
+            }
+        }
+    }
 }
 
 /// Parses `modified_since`: an ISO 8601 date (midnight UTC), or a date-time with or without a zone
@@ -145,8 +154,7 @@ async fn catalogue(
         projector.totals(),
         &page,
     )
-    .await
-    .map_err(ApiError::Unexpected)?;
+    .await?;
     Ok(bytes_with_validators(
         req,
         rendered.body,
@@ -199,10 +207,7 @@ async fn dataset(
             "a dataset document takes no parameters",
         ));
     }
-    match publish::dataset_document(projector.db(), projector.mapping(), id, format)
-        .await
-        .map_err(ApiError::Unexpected)?
-    {
+    match publish::dataset_document(projector.db(), projector.mapping(), id, format).await? {
         DatasetDocument::Published(rendered) => Ok(bytes_with_validators(
             req,
             rendered.body,
@@ -211,13 +216,11 @@ async fn dataset(
             since_epoch(req, rendered.last_modified),
         )),
         DatasetDocument::Withdrawn(slug) => Err(ApiError::new(
-            StatusCode::GONE,
-            "dataset_withdrawn",
+            ErrorCode::DatasetWithdrawn,
             format!("dataset `{slug}` was withdrawn and is no longer published"),
         )),
         DatasetDocument::NotFound => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "dataset_not_found",
+            ErrorCode::DatasetNotFound,
             format!("no published dataset `{id}`"),
         )),
     }

@@ -2,7 +2,6 @@
 //! application/sparql-query`), the service description or an HTML query form for `GET` without a
 //! query, and the refusals (updates, `SERVICE`). Evaluation lives in [`crate::sparql`].
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -10,7 +9,7 @@ use futures_util::StreamExt;
 use super::downloads::csv_option;
 use super::extract::{BodyLimit, content_type_essence, declared_length, read_body};
 use super::negotiate;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::rdf::Format;
 use crate::rdf::format::TripleWriter;
 use crate::sparql::description::service_description;
@@ -71,11 +70,7 @@ pub async fn post_sparql(
         "application/x-www-form-urlencoded" => {
             let body = read_body(&mut payload.into_inner(), declared_length(&req), limit).await?;
             let body = std::str::from_utf8(&body).map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_body",
-                    "the form body is not UTF-8",
-                )
+                ApiError::new(ErrorCode::MalformedBody, "the form body is not UTF-8")
             })?;
             let params = Params::parse(body)?;
             if params.update {
@@ -93,13 +88,8 @@ pub async fn post_sparql(
         }
         "application/sparql-query" => {
             let body = read_body(&mut payload.into_inner(), declared_length(&req), limit).await?;
-            let query = String::from_utf8(body.to_vec()).map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_body",
-                    "the query is not UTF-8",
-                )
-            })?;
+            let query = String::from_utf8(body.to_vec())
+                .map_err(|_| ApiError::new(ErrorCode::MalformedBody, "the query is not UTF-8"))?;
             let params = Params::parse(req.query_string())?;
             if params.query.is_some() {
                 return Err(ApiError::bad_parameter(
@@ -112,8 +102,7 @@ pub async fn post_sparql(
             run(&req, &service, params.into_request(query), format, csv).await
         }
         _ => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the query as `application/sparql-query` or as an \
              `application/x-www-form-urlencoded` form with a `query` field",
         )),
@@ -187,8 +176,7 @@ async fn run(
         })?,
         None => negotiate::best(req, ResultFormat::candidates(form)).ok_or_else(|| {
             ApiError::new(
-                StatusCode::NOT_ACCEPTABLE,
-                "not_acceptable",
+                ErrorCode::NotAcceptable,
                 format!(
                     "no acceptable result format; this query can be answered as {}",
                     ResultFormat::names(form)
@@ -257,36 +245,35 @@ async fn describe(
                 .body(body))
         }
         None => Err(ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "not_acceptable",
+            ErrorCode::NotAcceptable,
             "the service description is available as text/turtle, application/rdf+xml, \
              application/ld+json, application/n-triples and text/html",
         )),
     }
 }
 
+/// The one place a SPARQL error picks its code (and so its status): the client's faults are 4xx,
+/// the server's 5xx.
 impl From<SparqlError> for ApiError {
     fn from(error: SparqlError) -> Self {
         let message = error.to_string();
-        let (status, code) = match &error {
-            SparqlError::Syntax(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
-            SparqlError::TooComplex(_) => (StatusCode::BAD_REQUEST, "query_too_complex"),
-            SparqlError::UpdateRefused => (StatusCode::FORBIDDEN, "update_refused"),
-            SparqlError::ServiceRefused(_) => (StatusCode::FORBIDDEN, "service_refused"),
+        let code = match &error {
+            SparqlError::Syntax(_) => ErrorCode::InvalidQuery,
+            SparqlError::TooComplex(_) => ErrorCode::QueryTooComplex,
+            SparqlError::UpdateRefused => ErrorCode::UpdateRefused,
+            SparqlError::ServiceRefused(_) => ErrorCode::ServiceRefused,
             SparqlError::BadGraph { parameter, .. } => {
                 return ApiError::bad_parameter(parameter, message);
             }
-            SparqlError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "too_many_queries"),
-            SparqlError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
-            SparqlError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "query_timeout"),
-            SparqlError::TooManyRows(_) | SparqlError::TooManyBytes(_) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "result_too_large")
-            }
-            SparqlError::Evaluation(_) => (StatusCode::BAD_REQUEST, "query_failed"),
-            SparqlError::Disconnected => (StatusCode::BAD_REQUEST, "client_went_away"),
+            SparqlError::Busy => ErrorCode::TooManyQueries,
+            SparqlError::ShuttingDown => ErrorCode::ShuttingDown,
+            SparqlError::Timeout(_) => ErrorCode::QueryTimeout,
+            SparqlError::TooManyRows(_) | SparqlError::TooManyBytes(_) => ErrorCode::ResultTooLarge,
+            SparqlError::Evaluation(_) => ErrorCode::QueryFailed,
+            SparqlError::Disconnected => ErrorCode::ClientWentAway,
             SparqlError::Internal(_) => return ApiError::Unexpected(anyhow::Error::new(error)),
         };
-        ApiError::new(status, code, message)
+        ApiError::new(code, message)
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use uuid::Uuid;
@@ -18,7 +17,7 @@ use crate::catalog::CatalogError;
 use crate::catalog::table::ColumnType;
 use crate::catalog::table::StoredTable;
 use crate::catalog::values::DistributionKind;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::tabular::export;
 use crate::tabular::ingest::{self, SpoolError};
 use crate::tabular::query::TableQuery;
@@ -88,8 +87,7 @@ pub async fn put_table_data(
     let essence = content_type_essence(&req);
     if !matches!(essence.as_deref(), Some("text/csv" | "application/csv")) {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the table as `Content-Type: text/csv`",
         ));
     }
@@ -102,8 +100,7 @@ pub async fn put_table_data(
         .and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(length) = declared.filter(|l| *l > uploads.max_bytes) {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!(
                 "the file has {length} bytes (Content-Length); the limit is {} bytes",
                 uploads.max_bytes
@@ -113,14 +110,8 @@ pub async fn put_table_data(
     let spooled = ingest::spool_stream(body, uploads.dir.clone(), uploads.max_bytes)
         .await
         .map_err(|e| match e {
-            SpoolError::TooLarge(_) => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                e.to_string(),
-            ),
-            SpoolError::Broken(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", e.to_string())
-            }
+            SpoolError::TooLarge(_) => ApiError::new(ErrorCode::PayloadTooLarge, e.to_string()),
+            SpoolError::Broken(_) => ApiError::new(ErrorCode::MalformedBody, e.to_string()),
             SpoolError::Catalog(e) => ApiError::from(e),
         })?;
     let report = ingest::replace_data(
@@ -163,8 +154,7 @@ fn busy(error: CatalogError) -> ApiError {
     if crate::catalog::table::is_busy(&error) {
         tracing::warn!(error = %error, "a table upload timed out waiting for the database");
         return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_busy",
+            ErrorCode::DatabaseBusy,
             "the database is busy with other writes; the old rows stay, send the file again shortly",
         );
     }
@@ -329,8 +319,7 @@ pub async fn get_table_schema(
     match schema {
         Some(schema) => Ok(HttpResponse::Ok().json(schema.to_json())),
         None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_table_schema",
+            ErrorCode::NoTableSchema,
             "no Table Schema is declared for this table: its column types are inferred from each upload",
         )),
     }

@@ -26,6 +26,19 @@ use super::vocab::{hydra, rdf, xsd};
 use crate::catalog::repo;
 use crate::catalog::values::DatasetStatus;
 
+/// Why a catalogue page or dataset document could not be rendered. Its request was validated
+/// before (see [`PageRequest`]), so every variant is the server's failure; the HTTP layer maps it in
+/// one place (`impl From<PublishError> for ApiError`).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The record could not be read.
+    #[error("reading the record failed")]
+    Database(#[from] sea_orm::DbErr),
+    /// The listing's bookkeeping, the mapping or the serialisation failed.
+    #[error("rendering the document failed")]
+    Render(#[from] anyhow::Error),
+}
+
 /// A catalogue page request, validated.
 #[derive(Clone, Debug)]
 pub struct PageRequest {
@@ -132,7 +145,7 @@ pub async fn catalogue_page(
     mapping: &Mapping,
     totals: &ListingTotals,
     req: &PageRequest,
-) -> anyhow::Result<Rendered> {
+) -> Result<Rendered, PublishError> {
     let listing = match req.modified_since {
         None => Listing::All,
         Some(since) => Listing::Since {
@@ -287,7 +300,7 @@ pub async fn dataset_document(
     mapping: &Mapping,
     id_or_slug: &str,
     format: Format,
-) -> anyhow::Result<DatasetDocument> {
+) -> Result<DatasetDocument, PublishError> {
     let Some(model) = crate::catalog::repo::find_dataset(db, id_or_slug).await? else {
         return Ok(DatasetDocument::NotFound);
     };

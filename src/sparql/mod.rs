@@ -361,17 +361,7 @@ fn evaluate(
     out: &mut ChunkSender,
 ) -> Result<u64, SparqlError> {
     let timeout = limits.timeout;
-    let evaluation_error = |e: QueryEvaluationError| match e {
-        QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout.as_secs()),
-        QueryEvaluationError::Service(_)
-        | QueryEvaluationError::UnsupportedService(_)
-        | QueryEvaluationError::InvalidServiceName(_)
-        | QueryEvaluationError::UnboundService => SparqlError::ServiceRefused("any SERVICE".into()),
-        QueryEvaluationError::Dataset(e) => {
-            SparqlError::Internal(anyhow::anyhow!(e).context("the RDF store failed"))
-        }
-        other => SparqlError::Evaluation(other.to_string()),
-    };
+    let evaluation_error = |e: QueryEvaluationError| evaluation_error(e, timeout);
     let mut rows = 0_u64;
     let count = |rows: &mut u64| {
         *rows += 1;
@@ -473,4 +463,56 @@ fn evaluate(
     }
     out.finish()?;
     Ok(rows)
+}
+
+/// What an evaluator error means for the client: the query's own faults (a function we do not
+/// know, `SERVICE`) are refusals; a failing store or an evaluator in a state it should never reach
+/// is the server's fault (500), never blamed on the query.
+fn evaluation_error(error: QueryEvaluationError, timeout: Duration) -> SparqlError {
+    match error {
+        QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout.as_secs()),
+        QueryEvaluationError::Service(_)
+        | QueryEvaluationError::UnsupportedService(_)
+        | QueryEvaluationError::InvalidServiceName(_)
+        | QueryEvaluationError::UnboundService => SparqlError::ServiceRefused("any SERVICE".into()),
+        QueryEvaluationError::UnsupportedCustomFunction(_)
+        | QueryEvaluationError::UnsupportedCustomFunctionArity { .. } => {
+            SparqlError::Evaluation(error.to_string())
+        }
+        QueryEvaluationError::Dataset(e) => {
+            SparqlError::Internal(anyhow::anyhow!(e).context("the RDF store failed"))
+        }
+        other => SparqlError::Internal(anyhow::Error::new(other).context("the evaluator failed")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oxigraph::model::NamedNode;
+
+    use super::*;
+
+    #[test]
+    fn the_query_is_blamed_only_for_its_own_faults() {
+        let timeout = Duration::from_secs(5);
+        let f = NamedNode::new_unchecked("http://example.org/f");
+        let client = [
+            QueryEvaluationError::UnsupportedCustomFunction(f.clone()),
+            QueryEvaluationError::UnsupportedService(f),
+            QueryEvaluationError::Cancelled,
+        ];
+        for error in client {
+            let mapped = evaluation_error(error, timeout);
+            assert!(!matches!(mapped, SparqlError::Internal(_)), "{mapped:?}");
+        }
+        let server = [
+            QueryEvaluationError::Dataset("disk gone".into()),
+            QueryEvaluationError::UnexpectedDefaultGraph,
+            QueryEvaluationError::Unexpected("bug".into()),
+        ];
+        for error in server {
+            let mapped = evaluation_error(error, timeout);
+            assert!(matches!(mapped, SparqlError::Internal(_)), "{mapped:?}");
+        }
+    }
 }

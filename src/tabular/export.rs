@@ -252,7 +252,10 @@ fn encode(
     rows: &[(i64, Vec<Option<Cell>>)],
     written_before: u64,
 ) -> Result<Bytes, CatalogError> {
-    let failed = |e: &dyn std::fmt::Display| CatalogError::invalid("download", e.to_string());
+    // Encoding into memory fails only through a bug of ours: the server's fault.
+    let failed = |e: &dyn std::fmt::Display| {
+        CatalogError::internal(anyhow::anyhow!("encoding a download failed: {e}"))
+    };
     match format {
         DownloadFormat::Csv => {
             let mut writer = csv::WriterBuilder::new()

@@ -110,13 +110,24 @@ pub fn spool_bytes(dir: &Path, bytes: &[u8]) -> Result<Spooled, CatalogError> {
     spooler.finish().map_err(read_error)
 }
 
+/// A spool file that cannot be written (disk full, unwritable directory) is the server's failure,
+/// not the client's: a 500, logged with its cause.
 fn io_error(error: std::io::Error) -> CatalogError {
-    CatalogError::invalid("file", format!("failed to store the upload: {error}"))
+    CatalogError::internal(anyhow::Error::new(error).context("failed to store the upload"))
 }
 
-/// A read error as the domain's error, naming the line (and column) in the field.
+/// A worker thread of a load that failed (panicked or was cancelled): the server's failure.
+fn worker_failed(what: &'static str, error: tokio::task::JoinError) -> CatalogError {
+    CatalogError::internal(anyhow::Error::new(error).context(what))
+}
+
+/// A read error as the domain's error, naming the line (and column) in the field; a spool file
+/// the server cannot read back is the server's failure.
 pub fn read_error(error: ReadError) -> CatalogError {
-    CatalogError::invalid("file", error.to_string())
+    match error {
+        ReadError::Io(_) => CatalogError::internal(error),
+        _ => CatalogError::invalid("file", error.to_string()),
+    }
 }
 
 /// What a load did.
@@ -136,7 +147,7 @@ pub async fn analyse_spooled(
     let encoding = spooled.encoding;
     tokio::task::spawn_blocking(move || analyse(&path, encoding, schema.as_deref()))
         .await
-        .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?
+        .map_err(|e| worker_failed("the reader failed", e))?
         .map_err(read_error)
 }
 
@@ -229,7 +240,7 @@ pub async fn load_analysed(
     drop(rx);
     reader
         .await
-        .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
+        .map_err(|e| worker_failed("the reader failed", e))?;
     loaded?;
     Ok((LoadReport { analysis }, claim))
 }
@@ -378,7 +389,7 @@ pub async fn replace_data(
         let filled = table::fill_sqlite_table(file, columns.clone(), rx).await;
         reader
             .await
-            .map_err(|e| CatalogError::invalid("file", format!("the reader failed: {e}")))?;
+            .map_err(|e| worker_failed("the reader failed", e))?;
         let (table_name, rows, claim) = filled?;
         let swapped: Result<(), CatalogError> = async {
             let (_guard, txn) = catalog.begin_write().await?;
@@ -500,7 +511,7 @@ pub async fn spool_stream<E: std::fmt::Display>(
     drop(tx);
     let spooler = writer
         .await
-        .map_err(|e| CatalogError::invalid("file", format!("the spooler failed: {e}")))?
+        .map_err(|e| worker_failed("the spooler failed", e))?
         .map_err(io_error)?;
     if let Some(failure) = failure {
         return Err(failure);
@@ -511,6 +522,25 @@ pub async fn spool_stream<E: std::fmt::Display>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spool_the_server_cannot_write_or_read_is_its_own_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_dir = dir.path().join("file");
+        std::fs::write(&not_a_dir, b"x").unwrap();
+        let stored = spool_bytes(&not_a_dir, b"a;b\n1;2\n").err();
+        assert!(
+            matches!(stored, Some(CatalogError::Internal(_))),
+            "{stored:?}"
+        );
+        let unread = read_error(ReadError::Io(std::io::Error::other("EIO")));
+        assert!(matches!(unread, CatalogError::Internal(_)), "{unread:?}");
+        let bad = read_error(ReadError::Csv {
+            line: 2,
+            message: "broken".into(),
+        });
+        assert!(matches!(bad, CatalogError::Invalid { .. }), "{bad:?}");
+    }
 
     #[test]
     fn spool_files_no_upload_holds_are_removed_whatever_their_age() {

@@ -132,6 +132,14 @@ impl TableQuery {
         let mut query = Self::all(table);
         let mut rest = Vec::new();
         for (name, value) in pairs {
+            // PostgreSQL refuses NUL in text: caught here it is the client's 400, not a failed
+            // query (a 500, or a download cut off after its headers).
+            if value.contains('\0') {
+                return Err(ParameterError::new(
+                    &name,
+                    "must not contain NUL characters",
+                ));
+            }
             if caller.contains(&name.as_str()) {
                 rest.push((name, value));
                 continue;

@@ -175,10 +175,13 @@ fn csv_error(watch: &RefCell<Watch>, error: &csv::Error) -> ReadError {
     }
     let line = error.position().map_or(0, |p| p.line());
     match error.kind() {
-        csv::ErrorKind::Io(e) => ReadError::Csv {
+        // The decoder reports text it cannot read as `InvalidData`: the file's fault. Any other
+        // I/O error is the server failing to read its own spool file.
+        csv::ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidData => ReadError::Csv {
             line,
             message: e.to_string(),
         },
+        csv::ErrorKind::Io(e) => ReadError::Io(io::Error::new(e.kind(), e.to_string())),
         _ => ReadError::Csv {
             line,
             message: error.to_string(),

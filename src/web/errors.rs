@@ -189,10 +189,15 @@ mod tests {
     use actix_web::{App, test};
 
     use super::*;
+    use crate::error::ErrorCode;
 
     async fn refuse(status: u16) -> Result<HttpResponse, ApiError> {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-        Err(ApiError::new(status, "test", "refused"))
+        let code = ErrorCode::ALL
+            .iter()
+            .find(|c| c.status().as_u16() == status)
+            .copied()
+            .unwrap_or(ErrorCode::InvalidParameter);
+        Err(ApiError::new(code, "refused"))
     }
 
     const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";

@@ -14,7 +14,7 @@ use super::Portal;
 use super::i18n::{self, Lang, theme_label};
 use super::index::Snapshot;
 use crate::catalog::vocab;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Addresses per sitemap file (the protocol's limit).
 pub const SITEMAP_LIMIT: usize = 50_000;
@@ -168,8 +168,7 @@ pub async fn sitemap(
     let pages = urls(&snapshot).len().div_ceil(SITEMAP_LIMIT).max(1);
     if page.is_some_and(|p| p > pages) {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("the sitemap has {pages} page(s)"),
         ));
     }

@@ -10,7 +10,7 @@ use super::i18n::{self, Lang, theme_label};
 use super::index::{Entry, FacetKind, Search, Snapshot, Sort};
 use super::{Chrome, Portal, date_text, html, rdf_alternates, wants_html};
 use crate::catalog::{Catalog, vocab};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::rdf::CatalogPageSize;
 use crate::rdf::{Format, Projector};
 
@@ -565,8 +565,7 @@ pub async fn publisher(
         Some(false) => return crate::http::publishers::get_publisher(req, catalog, path).await,
         None => {
             return Err(ApiError::new(
-                StatusCode::NOT_ACCEPTABLE,
-                "not_acceptable",
+                ErrorCode::NotAcceptable,
                 "a publisher is available as text/html and application/json",
             ));
         }

@@ -16,7 +16,7 @@ use oxigraph::sparql::results::QueryResultsFormat;
 
 use super::i18n::{self, Lang};
 use super::{Chrome, Portal, html};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::sparql::examples::EXAMPLES;
 use crate::sparql::output::ResultFormat;
 use crate::sparql::query::QueryForm;
@@ -71,50 +71,50 @@ pub fn error_view(api: &ApiError, timeout: u64, lang: Lang) -> ErrorView {
         }
     };
     let message = api.to_string();
-    let (text, detail) = match api.code() {
-        "invalid_query" => (
+    let (text, detail) = match api.error_code() {
+        ErrorCode::InvalidQuery => (
             pick(
                 "Die Abfrage ist kein gültiges SPARQL. Die Meldung des Parsers:",
                 "The query is not valid SPARQL. The parser says:",
             ),
             true,
         ),
-        "query_failed" => (
+        ErrorCode::QueryFailed => (
             pick(
                 "Die Abfrage konnte nicht ausgewertet werden. Die Meldung:",
                 "The query could not be evaluated. The message:",
             ),
             true,
         ),
-        "invalid_parameter" => (
+        ErrorCode::InvalidParameter => (
             pick(
                 "Ein Parameter der Abfrage ist ungültig:",
                 "A parameter of the query is invalid:",
             ),
             true,
         ),
-        "update_refused" => (
+        ErrorCode::UpdateRefused => (
             pick(
                 "Dieser Endpunkt ist nur lesend: SPARQL-Updates werden abgelehnt.",
                 "This endpoint is read-only: SPARQL updates are refused.",
             ),
             false,
         ),
-        "service_refused" => (
+        ErrorCode::ServiceRefused => (
             pick(
                 "Föderierte Abfragen (SERVICE) werden abgelehnt: Dieser Endpunkt ruft keine anderen Dienste auf.",
                 "Federated queries (SERVICE) are refused: this endpoint does not call other services.",
             ),
             false,
         ),
-        "too_many_queries" => (
+        ErrorCode::TooManyQueries => (
             pick(
                 "Gerade laufen zu viele Abfragen. Bitte versuchen Sie es in einigen Sekunden erneut.",
                 "Too many queries are running. Please try again in a few seconds.",
             ),
             false,
         ),
-        "query_timeout" => (
+        ErrorCode::QueryTimeout => (
             if de {
                 format!(
                     "Die Abfrage war nach {timeout} Sekunden nicht fertig und wurde abgebrochen. Grenzen Sie sie ein oder setzen Sie ein LIMIT."
@@ -126,21 +126,21 @@ pub fn error_view(api: &ApiError, timeout: u64, lang: Lang) -> ErrorView {
             },
             false,
         ),
-        "result_too_large" => (
+        ErrorCode::ResultTooLarge => (
             pick(
                 "Das Ergebnis ist zu groß. Setzen Sie ein LIMIT oder grenzen Sie die Abfrage ein.",
                 "The result is too large. Add a LIMIT or narrow the query down.",
             ),
             false,
         ),
-        "query_too_complex" => (
+        ErrorCode::QueryTooComplex => (
             pick(
                 "Die Abfrage ist zu tief verschachtelt oder zu umfangreich. Bitte vereinfachen Sie sie.",
                 "The query is nested too deeply or too large. Please simplify it.",
             ),
             false,
         ),
-        "internal_error" => (
+        ErrorCode::InternalError => (
             pick(
                 "Bei der Ausführung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
                 "An internal error occurred while running the query. Please try again later.",

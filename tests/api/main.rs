@@ -7,6 +7,7 @@ mod crawl;
 mod datasets;
 mod distributions;
 mod downloads;
+mod errors;
 mod fixtures;
 mod hardening;
 mod health;
