@@ -406,7 +406,7 @@ async fn commas_in_column_names_neither_split_the_file_nor_break_fields_and_sort
     )
     .await;
     assert_eq!(status, 200, "{csv}");
-    assert_eq!(csv, "\"Betrag (netto, EUR)\"\r\n980\r\n1234.56\r\n");
+    assert_eq!(csv, "\"Betrag (netto, EUR)\"\r\n980.00\r\n1234.56\r\n");
     let (status, error) = text(&app, &rows_api(id), &[("fields", "\"Betrag (netto")]).await;
     assert_eq!(status, 400, "{error}");
 }
