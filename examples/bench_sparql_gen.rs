@@ -248,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|(name, column_type)| ColumnSpec {
             name: (*name).to_owned(),
             column_type: *column_type,
+            scale: None,
         })
         .collect();
     let started = Instant::now();

@@ -220,7 +220,15 @@ async fn import(
         char::from(analysis.delimiter).escape_default()
     ))?;
     for (name, inferred) in &analysis.columns {
-        say(&format!("  {name}: {}", inferred.column_type.as_str()))?;
+        let scale = inferred
+            .scale
+            .map(|s| format!(" ({s} decimal places)"))
+            .unwrap_or_default();
+        let note = inferred.note.map(|n| format!(": {n}")).unwrap_or_default();
+        say(&format!(
+            "  {name}: {}{scale}{note}",
+            inferred.column_type.as_str()
+        ))?;
     }
     Ok(())
 }

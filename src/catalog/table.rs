@@ -36,7 +36,7 @@ pub enum ColumnType {
     Text,
     /// 64-bit integer.
     Integer,
-    /// Decimal number (stored as double precision).
+    /// Decimal number (stored as double precision; its column's `scale` keeps how it was written).
     Decimal,
     /// `true`/`false`.
     Boolean,
@@ -69,6 +69,12 @@ pub struct ColumnSpec {
     /// The type.
     #[serde(rename = "type")]
     pub column_type: ColumnType,
+    /// For a decimal column whose values were all written with the same number of fraction digits:
+    /// that number, so every value is written back with it (`0.250`, not `0.25`). `None`: the
+    /// shortest form (the values had no trailing zeros to keep, or the table was loaded before
+    /// scales were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u16>,
 }
 
 /// One column as stored in `data_table.columns`: the header as written, the physical SQL column and
@@ -82,6 +88,10 @@ pub struct PhysicalColumn {
     /// The type.
     #[serde(rename = "type")]
     pub column_type: ColumnType,
+    /// A decimal column's fraction digits as written (see [`ColumnSpec::scale`]); missing in tables
+    /// stored before scales were kept, which are written in the shortest form.
+    #[serde(default)]
+    pub scale: Option<u16>,
 }
 
 /// A hosted table as stored: where its rows are and what its columns are.
@@ -216,6 +226,25 @@ struct StoredColumn<'a> {
     column: String,
     #[serde(rename = "type")]
     column_type: ColumnType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scale: Option<u16>,
+}
+
+/// Appends decimal `x` to `out` as its column wrote it: with `scale` fraction digits (`0.250`), or in
+/// the shortest form that reads back as the same number when the column has no scale; with a decimal
+/// comma when `comma`. A value stored with a scale has at most 15 digits at that scale (inference
+/// sees to it), which a double keeps exactly, so rounding it to the scale gives back what was written.
+pub fn write_decimal(out: &mut String, x: f64, scale: Option<u16>, comma: bool) {
+    use std::fmt::Write;
+    let start = out.len();
+    // Writing to a `String` cannot fail.
+    let _ = match scale {
+        Some(scale) => write!(out, "{x:.*}", usize::from(scale)),
+        None => write!(out, "{x}"),
+    };
+    if comma && let Some(point) = out[start..].find('.') {
+        out.replace_range(start + point..=start + point, ",");
+    }
 }
 
 fn physical(i: usize) -> String {
@@ -819,6 +848,7 @@ pub async fn swap_in(
             name: &c.name,
             column: physical(i),
             column_type: c.column_type,
+            scale: c.scale.filter(|_| c.column_type == ColumnType::Decimal),
         })
         .collect();
     let stored = serde_json::to_value(&stored).map_err(|e| {
@@ -989,6 +1019,49 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "7,\"Sanierung \"\"Alte Feuerwache\"\", 2.\nBA\",,-5,1234.5,f,2026-01-31,\
              2026-01-31T07:30:00+00:00,\"\\.\"\n"
+        );
+    }
+
+    #[test]
+    fn schemas_stored_before_scales_read_as_the_shortest_form() {
+        let old: Vec<PhysicalColumn> = serde_json::from_value(serde_json::json!([
+            {"name": "Betrag", "column": "c1", "type": "decimal"}
+        ]))
+        .unwrap();
+        assert_eq!(old[0].scale, None);
+        let stored = serde_json::to_value([StoredColumn {
+            name: "Betrag",
+            column: physical(0),
+            column_type: ColumnType::Decimal,
+            scale: Some(2),
+        }])
+        .unwrap();
+        let new: Vec<PhysicalColumn> = serde_json::from_value(stored).unwrap();
+        assert_eq!(new[0].scale, Some(2));
+    }
+
+    #[test]
+    fn decimals_are_written_with_their_columns_scale() {
+        let written = |x: f64, scale, comma| {
+            let mut out = String::from("|");
+            write_decimal(&mut out, x, scale, comma);
+            out
+        };
+        assert_eq!(written(0.25, Some(3), false), "|0.250");
+        assert_eq!(written(1234.5, Some(2), true), "|1234,50");
+        assert_eq!(written(0.005, Some(3), true), "|0,005");
+        assert_eq!(written(12.1, Some(2), false), "|12.10");
+        assert_eq!(written(-0.5, Some(1), true), "|-0,5");
+        assert_eq!(written(0.25, None, false), "|0.25");
+        assert_eq!(written(1e23, None, true), "|100000000000000000000000");
+        // The largest 15-digit values at their scale come back digit for digit.
+        assert_eq!(
+            written(9_999_999_999_999.99, Some(2), false),
+            "|9999999999999.99"
+        );
+        assert_eq!(
+            written(0.000_000_000_123_450, Some(15), false),
+            "|0.000000000123450"
         );
     }
 }

@@ -60,6 +60,13 @@ pub struct LoadedColumn {
     #[serde(rename = "type")]
     #[schema(value_type = String)]
     pub column_type: ColumnType,
+    /// A decimal column's fraction digits, when every value was written with the same number of
+    /// them: downloads write each value with that many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u16>,
+    /// Why the column is text though its values looked numeric.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
 
 /// Replaces the rows of a hosted table with the CSV body (UTF-8 with or without BOM, or
@@ -143,6 +150,8 @@ pub async fn put_table_data(
             .map(|(name, inferred)| LoadedColumn {
                 name,
                 column_type: inferred.column_type,
+                scale: inferred.scale,
+                note: inferred.note,
             })
             .collect(),
     }))
@@ -238,6 +247,8 @@ pub async fn get_table_rows(
             .map(|i| LoadedColumn {
                 name: table.columns[*i].name.clone(),
                 column_type: table.columns[*i].column_type,
+                scale: table.columns[*i].scale,
+                note: None,
             })
             .collect(),
         rows: rows

@@ -4,7 +4,9 @@
 //!   percent-encoded where an IRI needs it), described in the same graph as an `rdf:Property` with the
 //!   header as `rdfs:label` and its datatype as `rdfs:range`;
 //! - cells are typed literals (`xsd:integer`, `xsd:decimal`, `xsd:boolean`, `xsd:date`,
-//!   `xsd:dateTime`, `xsd:string`); empty cells give no triple.
+//!   `xsd:dateTime`, `xsd:string`); empty cells give no triple. A decimal is written with its column's
+//!   scale (`0.250`); Oxigraph keeps the value of an `xsd:decimal`, and answers its canonical form
+//!   (`0.25`).
 
 use chrono::SecondsFormat;
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad};
@@ -12,13 +14,14 @@ use uuid::Uuid;
 
 use super::Mapping;
 use super::vocab::{csvw, rdf, rdfs, xsd};
-use crate::catalog::table::{Cell, ColumnType, StoredTable};
+use crate::catalog::table::{Cell, ColumnType, StoredTable, write_decimal};
 
 /// The IRIs of one hosted table, minted once per table.
 pub struct TableTerms {
     graph: GraphName,
     row_prefix: String,
     columns: Vec<NamedNode>,
+    scales: Vec<Option<u16>>,
 }
 
 impl Mapping {
@@ -42,6 +45,7 @@ impl Mapping {
                 .iter()
                 .map(|c| self.column_iri(id, &c.name))
                 .collect(),
+            scales: table.columns.iter().map(|c| c.scale).collect(),
         }
     }
 
@@ -84,12 +88,12 @@ impl Mapping {
                 Literal::from(*number),
                 terms.graph.clone(),
             ));
-            for (cell, column) in cells.iter().zip(&terms.columns) {
+            for ((cell, column), scale) in cells.iter().zip(&terms.columns).zip(&terms.scales) {
                 if let Some(cell) = cell {
                     quads.push(Quad::new(
                         row.clone(),
                         column.clone(),
-                        literal(cell),
+                        literal(cell, *scale),
                         terms.graph.clone(),
                     ));
                 }
@@ -110,13 +114,14 @@ fn datatype(column_type: ColumnType) -> NamedNodeRef<'static> {
     }
 }
 
-fn literal(cell: &Cell) -> Literal {
+fn literal(cell: &Cell, scale: Option<u16>) -> Literal {
     match cell {
         Cell::Text(text) => Literal::new_simple_literal(text),
         Cell::Integer(n) => Literal::from(*n),
         Cell::Decimal(x) if x.is_finite() => {
             // `f64`'s `Display` never uses an exponent, so it is a valid `xsd:decimal` lexical form.
-            let mut text = x.to_string();
+            let mut text = String::with_capacity(24);
+            write_decimal(&mut text, *x, scale, false);
             if !text.contains('.') {
                 text.push_str(".0");
             }
@@ -175,18 +180,20 @@ mod tests {
     fn rows_become_typed_literals_and_empty_cells_no_triple() {
         let mapping = Mapping::new("http://odcat.test", None);
         let id = Uuid::nil();
-        let column = |name: &str, column_type| PhysicalColumn {
+        let column = |name: &str, column_type, scale| PhysicalColumn {
             name: name.into(),
             column: "c".into(),
             column_type,
+            scale,
         };
         let table = StoredTable {
             distribution_id: id,
             table_name: "dt".into(),
             columns: vec![
-                column("Name", ColumnType::Text),
-                column("Budget", ColumnType::Decimal),
-                column("Beginn", ColumnType::Date),
+                column("Name", ColumnType::Text, None),
+                column("Budget", ColumnType::Decimal, None),
+                column("Beginn", ColumnType::Date, None),
+                column("Anteil", ColumnType::Decimal, Some(3)),
             ],
             row_count: 1,
         };
@@ -199,6 +206,7 @@ mod tests {
                     Some(Cell::Text("Scanstraße".into())),
                     Some(Cell::Decimal(2_000_000.0)),
                     None,
+                    Some(Cell::Decimal(0.25)),
                 ],
             )],
         );
@@ -210,6 +218,7 @@ mod tests {
                 "\"1\"^^<http://www.w3.org/2001/XMLSchema#integer>",
                 "\"Scanstraße\"",
                 "\"2000000.0\"^^<http://www.w3.org/2001/XMLSchema#decimal>",
+                "\"0.250\"^^<http://www.w3.org/2001/XMLSchema#decimal>",
             ]
         );
         assert!(
@@ -217,9 +226,13 @@ mod tests {
                 == format!("<http://odcat.test/distribution/{id}/data>"))
         );
         assert_eq!(
-            literal(&Cell::Date(NaiveDate::from_ymd_opt(2021, 12, 31).unwrap())).value(),
+            literal(
+                &Cell::Date(NaiveDate::from_ymd_opt(2021, 12, 31).unwrap()),
+                None
+            )
+            .value(),
             "2021-12-31"
         );
-        assert_eq!(mapping.column_quads(&table, &terms).len(), 12);
+        assert_eq!(mapping.column_quads(&table, &terms).len(), 16);
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::catalog::CatalogError;
 use crate::catalog::repo;
-use crate::catalog::table::{Cell, StoredTable};
+use crate::catalog::table::{Cell, StoredTable, write_decimal};
 use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
 use crate::tabular::query::TableQuery;
 
@@ -266,7 +266,8 @@ fn encode(
             for (_, cells) in rows {
                 record.clear();
                 for i in &selection.query.columns {
-                    record.push(csv_cell(cells[*i].as_ref(), csv_options));
+                    let scale = table.columns[*i].scale;
+                    record.push(csv_cell(cells[*i].as_ref(), scale, csv_options));
                 }
                 writer.write_record(&record).map_err(|e| failed(&e))?;
             }
@@ -301,9 +302,9 @@ pub fn tail(format: DownloadFormat) -> Bytes {
     }
 }
 
-/// A cell as CSV text.
+/// A cell as CSV text (a decimal in its shortest form).
 pub fn csv_text(cell: &Cell, options: CsvOptions) -> String {
-    csv_cell(Some(cell), options)
+    csv_cell(Some(cell), None, options)
 }
 
 /// A text cell as CSV text: with `escape_formulas`, a text starting with `=`, `+`, `-`, `@`, tab or
@@ -320,14 +321,17 @@ pub fn csv_text_cell(text: &str, options: CsvOptions) -> String {
     }
 }
 
-fn csv_cell(cell: Option<&Cell>, options: CsvOptions) -> String {
-    let comma_decimals = options.delimiter == b';';
+/// A cell as CSV text; a decimal with its column's `scale` (see [`write_decimal`]).
+fn csv_cell(cell: Option<&Cell>, scale: Option<u16>, options: CsvOptions) -> String {
     match cell {
         None => String::new(),
         Some(Cell::Text(text)) => csv_text_cell(text, options),
         Some(Cell::Integer(n)) => n.to_string(),
-        Some(Cell::Decimal(x)) if comma_decimals => x.to_string().replace('.', ","),
-        Some(Cell::Decimal(x)) => x.to_string(),
+        Some(Cell::Decimal(x)) => {
+            let mut out = String::new();
+            write_decimal(&mut out, *x, scale, options.delimiter == b';');
+            out
+        }
         Some(Cell::Boolean(b)) => b.to_string(),
         Some(Cell::Date(d)) => d.format("%Y-%m-%d").to_string(),
         Some(Cell::Datetime(t)) => t.to_rfc3339(),
@@ -392,21 +396,25 @@ mod tests {
             bom: true,
             escape_formulas: true,
         };
-        assert_eq!(csv_cell(Some(&Cell::Decimal(1234.5)), german), "1234,5");
+        let decimal = Some(&Cell::Decimal(1234.5));
+        assert_eq!(csv_cell(decimal, None, german), "1234,5");
+        assert_eq!(csv_cell(decimal, None, CsvOptions::default()), "1234.5");
+        assert_eq!(csv_cell(decimal, Some(2), german), "1234,50");
+        assert_eq!(csv_cell(decimal, Some(2), CsvOptions::default()), "1234.50");
         assert_eq!(
-            csv_cell(Some(&Cell::Decimal(1234.5)), CsvOptions::default()),
-            "1234.5"
-        );
-        assert_eq!(
-            csv_cell(Some(&Cell::Text("=HYPERLINK(\"x\")".into())), german),
+            csv_cell(Some(&Cell::Text("=HYPERLINK(\"x\")".into())), None, german),
             "'=HYPERLINK(\"x\")"
         );
         assert_eq!(
-            csv_cell(Some(&Cell::Text("=1+1".into())), CsvOptions::default()),
+            csv_cell(
+                Some(&Cell::Text("=1+1".into())),
+                None,
+                CsvOptions::default()
+            ),
             "=1+1"
         );
-        assert_eq!(csv_cell(Some(&Cell::Integer(-5)), german), "-5");
-        assert_eq!(csv_cell(None, german), "");
+        assert_eq!(csv_cell(Some(&Cell::Integer(-5)), None, german), "-5");
+        assert_eq!(csv_cell(None, None, german), "");
     }
 
     #[test]

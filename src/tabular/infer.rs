@@ -6,6 +6,11 @@
 //! German number starts `0.`), a year has four digits (`02.02.21` stays text), integers beyond 64 bits
 //! and decimals with more significant digits than a double keeps (15) stay text.
 //!
+//! Decimals come back as written, trailing zeros too: a column whose values all have the same number
+//! of fraction digits (`0.125`, `0.250`; `1.234,50`) records that scale and is written back with it;
+//! one whose values differ (`1.5`, `2.125`) is written in the shortest form, which loses nothing
+//! unless some value ends in a zero, and then (`1.50`, `2.125`) the column is text, every value kept.
+//!
 //! Date-times without a zone are local time in Germany (`Europe/Berlin`), as German offices write them.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -33,6 +38,82 @@ impl Numbers {
     }
 }
 
+/// How one decimal was written: what its column needs to write it back the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Written {
+    /// Fraction digits.
+    scale: u16,
+    /// The fraction ends in `0` (which the shortest form drops).
+    trailing_zero: bool,
+    /// Digits from the first significant one through the last written (`0.0250` has 3).
+    digits: usize,
+}
+
+impl Written {
+    fn of(int: &str, frac: Option<&str>) -> Self {
+        let frac = frac.unwrap_or("");
+        let leading = int
+            .bytes()
+            .chain(frac.bytes())
+            .take_while(|b| *b == b'0')
+            .count();
+        Self {
+            scale: u16::try_from(frac.len()).unwrap_or(u16::MAX),
+            trailing_zero: frac.ends_with('0'),
+            digits: int.len() + frac.len() - leading,
+        }
+    }
+}
+
+/// The fraction digits of a decimal column's values, gathered while the file is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scales {
+    first: Option<u16>,
+    mixed: bool,
+    trailing_zero: bool,
+    too_long: bool,
+}
+
+impl Scales {
+    fn observe(&mut self, written: Written) {
+        match self.first {
+            None => self.first = Some(written.scale),
+            Some(scale) => self.mixed |= scale != written.scale,
+        }
+        self.trailing_zero |= written.trailing_zero;
+        self.too_long |= written.digits > MAX_SIGNIFICANT;
+    }
+
+    /// How every value is written back as written: `Some(Some(scale))` with one scale, `Some(None)`
+    /// in the shortest form; `None` when neither does (different scales, and a trailing zero that
+    /// the shortest form would drop). One scale needs every value to have at most 15 digits at that
+    /// scale, which a double keeps exactly.
+    fn notation(self) -> Option<Option<u16>> {
+        if !self.mixed && !self.too_long {
+            Some(self.first)
+        } else if !self.trailing_zero {
+            Some(None)
+        } else {
+            None
+        }
+    }
+
+    /// The scale a declared number column is written with: one scale where it keeps every value,
+    /// else the shortest form.
+    pub fn declared(self) -> Option<u16> {
+        if !self.mixed && !self.too_long {
+            self.first
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a column that looked numeric is text.
+pub const MIXED_SCALES: &str = "its numbers have different numbers of decimal places and some end \
+     in 0 (like 1.50 and 2.125); a number column would write them back without the trailing zeros, \
+     so the column is text and every value comes back as written";
+
 /// The candidates still open for one column while the file is read.
 #[derive(Clone, Debug)]
 pub struct ColumnInference {
@@ -41,6 +122,8 @@ pub struct ColumnInference {
     integer_german: bool,
     decimal: bool,
     decimal_german: bool,
+    scales: Scales,
+    scales_german: Scales,
     boolean: bool,
     date: bool,
     datetime: bool,
@@ -56,6 +139,8 @@ impl ColumnInference {
             integer_german: german,
             decimal: true,
             decimal_german: german,
+            scales: Scales::default(),
+            scales_german: Scales::default(),
             boolean: true,
             date: true,
             datetime: true,
@@ -75,11 +160,17 @@ impl ColumnInference {
         if self.integer_german && parse_german_integer(value).is_none() {
             self.integer_german = false;
         }
-        if self.decimal && parse_decimal(value).is_none() {
-            self.decimal = false;
+        if self.decimal {
+            match parse_decimal(value) {
+                Some((_, written)) => self.scales.observe(written),
+                None => self.decimal = false,
+            }
         }
-        if self.decimal_german && parse_german_decimal(value).is_none() {
-            self.decimal_german = false;
+        if self.decimal_german {
+            match parse_german_decimal(value) {
+                Some((_, written)) => self.scales_german.observe(written),
+                None => self.decimal_german = false,
+            }
         }
         if self.boolean && parse_boolean(value).is_none() {
             self.boolean = false;
@@ -103,11 +194,18 @@ impl ColumnInference {
         if self.integer_german {
             return Inferred::german(ColumnType::Integer);
         }
+        let mut inexact = false;
         if self.decimal {
-            return Inferred::plain(ColumnType::Decimal);
+            match self.scales.notation() {
+                Some(scale) => return Inferred::plain(ColumnType::Decimal).with_scale(scale),
+                None => inexact = true,
+            }
         }
         if self.decimal_german {
-            return Inferred::german(ColumnType::Decimal);
+            match self.scales_german.notation() {
+                Some(scale) => return Inferred::german(ColumnType::Decimal).with_scale(scale),
+                None => inexact = true,
+            }
         }
         let column_type = if self.boolean {
             ColumnType::Boolean
@@ -118,7 +216,11 @@ impl ColumnInference {
         } else {
             ColumnType::Text
         };
-        Inferred::plain(column_type)
+        let mut inferred = Inferred::plain(column_type);
+        if inexact && column_type == ColumnType::Text {
+            inferred.note = Some(MIXED_SCALES);
+        }
+        inferred
     }
 }
 
@@ -129,6 +231,11 @@ pub struct Inferred {
     pub column_type: ColumnType,
     /// Numbers are written `1.234,5`.
     pub german: bool,
+    /// A decimal column's fraction digits, when all its values have the same (see
+    /// [`crate::catalog::table::ColumnSpec::scale`]).
+    pub scale: Option<u16>,
+    /// Why the column is text though its values looked numeric.
+    pub note: Option<&'static str>,
 }
 
 impl Inferred {
@@ -137,6 +244,8 @@ impl Inferred {
         Self {
             column_type,
             german: numbers == Numbers::GermanToo,
+            scale: None,
+            note: None,
         }
     }
 
@@ -144,6 +253,8 @@ impl Inferred {
         Self {
             column_type,
             german: false,
+            scale: None,
+            note: None,
         }
     }
 
@@ -151,11 +262,27 @@ impl Inferred {
         Self {
             column_type,
             german: true,
+            scale: None,
+            note: None,
         }
+    }
+
+    /// The same type with a decimal scale.
+    pub fn with_scale(self, scale: Option<u16>) -> Self {
+        Self { scale, ..self }
+    }
+
+    /// Reads one cell like [`Inferred::parse`], and adds a decimal's fraction digits to `scales`.
+    pub fn parse_counting(self, raw: &str, scales: &mut Scales) -> Result<Option<Cell>, String> {
+        self.read(raw, Some(scales))
     }
 
     /// Reads one cell: `None` for a blank cell, an error message naming what was expected.
     pub fn parse(self, raw: &str) -> Result<Option<Cell>, String> {
+        self.read(raw, None)
+    }
+
+    fn read(self, raw: &str, scales: Option<&mut Scales>) -> Result<Option<Cell>, String> {
         let value = raw.trim();
         if value.is_empty() {
             return Ok(None);
@@ -171,14 +298,19 @@ impl Inferred {
                     .or_else(|| parse_integer(value))
                     .ok_or_else(|| expected("an integer (1.234)"))?,
             ),
-            (ColumnType::Decimal, false) => {
-                Cell::Decimal(parse_decimal(value).ok_or_else(|| expected("a number"))?)
+            (ColumnType::Decimal, german) => {
+                let (x, written) = if german {
+                    parse_german_decimal(value)
+                        .or_else(|| parse_decimal(value))
+                        .ok_or_else(|| expected("a number (1.234,56)"))?
+                } else {
+                    parse_decimal(value).ok_or_else(|| expected("a number"))?
+                };
+                if let Some(scales) = scales {
+                    scales.observe(written);
+                }
+                Cell::Decimal(x)
             }
-            (ColumnType::Decimal, true) => Cell::Decimal(
-                parse_german_decimal(value)
-                    .or_else(|| parse_decimal(value))
-                    .ok_or_else(|| expected("a number (1.234,56)"))?,
-            ),
             (ColumnType::Boolean, _) => Cell::Boolean(
                 parse_boolean(value).ok_or_else(|| expected("true/false or ja/nein"))?,
             ),
@@ -262,27 +394,43 @@ fn fits_double(int: &str, frac: &str) -> bool {
     significant.len() - trailing <= MAX_SIGNIFICANT
 }
 
-fn parse_decimal(value: &str) -> Option<f64> {
-    let (_, rest) = unsigned(value)?;
-    let (int, frac) = rest.split_once('.').unwrap_or((rest, "0"));
-    if !digits(int) || !digits(frac) || !fits_double(int, frac) {
-        return None;
-    }
-    value.parse().ok()
+/// A double that is the number written: finite, and not a non-zero value rounded to zero or into
+/// the subnormal range (where fewer digits are kept).
+fn kept(x: f64, int: &str, frac: &str) -> Option<f64> {
+    let zero = int.bytes().chain(frac.bytes()).all(|b| b == b'0');
+    (x.is_finite() && (zero || x.abs() >= f64::MIN_POSITIVE)).then_some(x)
 }
 
-fn parse_german_decimal(value: &str) -> Option<f64> {
+fn parse_decimal(value: &str) -> Option<(f64, Written)> {
+    let (_, rest) = unsigned(value)?;
+    let (int, frac) = match rest.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (rest, None),
+    };
+    let fraction = frac.unwrap_or("0");
+    if !digits(int) || !digits(fraction) || !fits_double(int, fraction) {
+        return None;
+    }
+    let x = kept(value.parse().ok()?, int, fraction)?;
+    Some((x, Written::of(int, frac)))
+}
+
+fn parse_german_decimal(value: &str) -> Option<(f64, Written)> {
     let (negative, rest) = unsigned(value)?;
-    let (int, frac) = rest.split_once(',').unwrap_or((rest, "0"));
-    if !digits(frac) {
+    let (int, frac) = match rest.split_once(',') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (rest, None),
+    };
+    let fraction = frac.unwrap_or("0");
+    if !digits(fraction) {
         return None;
     }
     let int = strip_thousands(int)?;
-    if !fits_double(&int, frac) {
+    if !fits_double(&int, fraction) {
         return None;
     }
-    let n: f64 = format!("{int}.{frac}").parse().ok()?;
-    Some(if negative { -n } else { n })
+    let n: f64 = kept(format!("{int}.{fraction}").parse().ok()?, &int, fraction)?;
+    Some((if negative { -n } else { n }, Written::of(&int, frac)))
 }
 
 fn parse_boolean(value: &str) -> Option<bool> {
@@ -474,9 +622,70 @@ mod tests {
             Integer
         );
         assert_eq!(
-            t(Numbers::PointOnly, &["0.000000000000001", "1.50"]).column_type,
+            t(Numbers::PointOnly, &["0.000000000000001", "1.5"]).column_type,
             Decimal
         );
+        // `1.50` next to 15 decimal places: no number column writes both back as written.
+        assert_eq!(
+            t(Numbers::PointOnly, &["0.000000000000001", "1.50"]).column_type,
+            Text
+        );
+    }
+
+    #[test]
+    fn decimal_columns_keep_the_scale_they_were_written_with() {
+        use ColumnType::*;
+        let t = |numbers, cells: &[&str]| infer(numbers, cells);
+        // One scale: recorded, trailing zeros and all.
+        let fractions = t(Numbers::GermanToo, &["0.125", "0.250", "0.005"]);
+        assert_eq!((fractions.column_type, fractions.scale), (Decimal, Some(3)));
+        let money = t(Numbers::GermanToo, &["1.234,50", "0,10", "-7,00"]);
+        assert_eq!(
+            (money.column_type, money.german, money.scale),
+            (Decimal, true, Some(2))
+        );
+        let point = t(Numbers::PointOnly, &["0.50", "12.10", "", "3.00"]);
+        assert_eq!((point.column_type, point.scale), (Decimal, Some(2)));
+        // Different scales without trailing zeros: the shortest form writes each as written.
+        let shortest = t(Numbers::PointOnly, &["1.5", "2.125", "3"]);
+        assert_eq!((shortest.column_type, shortest.scale), (Decimal, None));
+        assert_eq!(shortest.note, None);
+        // Different scales and a trailing zero: no number column keeps both, so text.
+        for (numbers, cells) in [
+            (Numbers::PointOnly, &["1.50", "2.125"][..]),
+            (Numbers::GermanToo, &["1,50", "2,125"][..]),
+            (Numbers::GermanToo, &["0.125", "0.250", "1.5"][..]),
+            (Numbers::PointOnly, &["3.0", "2.25"][..]),
+        ] {
+            let mixed = t(numbers, cells);
+            assert_eq!(mixed.column_type, Text, "{cells:?}");
+            assert_eq!(mixed.note, Some(MIXED_SCALES));
+            assert_eq!(mixed.parse("1.50"), Ok(Some(Cell::Text("1.50".into()))));
+        }
+        // One scale, but more digits at that scale than a double keeps: a trailing zero cannot be
+        // written back exactly, so text; without one, the shortest form.
+        assert_eq!(
+            t(Numbers::PointOnly, &["0.10000000000000000000"]).column_type,
+            Text
+        );
+        let long = t(Numbers::PointOnly, &["100000000000000000000000", "2"]);
+        assert_eq!((long.column_type, long.scale), (Decimal, None));
+        // A number a double cannot hold (overflow, underflow) is no decimal.
+        let huge = format!("1{}.5", "0".repeat(400));
+        assert_eq!(t(Numbers::PointOnly, &[huge.as_str()]).column_type, Text);
+        assert_eq!(t(Numbers::PointOnly, &["1e400"]).column_type, Text);
+        let tiny = format!("0.{}1", "0".repeat(400));
+        assert_eq!(t(Numbers::PointOnly, &[tiny.as_str()]).column_type, Text);
+        assert!(parse_decimal(&format!("1{}", "0".repeat(400))).is_none());
+        // A declared number column counts the scales of the values it reads.
+        let given = Inferred::given(Decimal, Numbers::GermanToo);
+        let mut scales = Scales::default();
+        for cell in ["1.234,50", "0,25", ""] {
+            given.parse_counting(cell, &mut scales).unwrap();
+        }
+        assert_eq!(scales.declared(), Some(2));
+        given.parse_counting("2,125", &mut scales).unwrap();
+        assert_eq!(scales.declared(), None);
     }
 
     #[test]

@@ -172,6 +172,7 @@ fn column_specs(analysis: &Analysis) -> Vec<ColumnSpec> {
         .map(|(name, inferred)| ColumnSpec {
             name: name.clone(),
             column_type: inferred.column_type,
+            scale: inferred.scale,
         })
         .collect()
 }

@@ -538,6 +538,7 @@ mod tests {
             name: name.into(),
             column: column.into(),
             column_type,
+            scale: None,
         };
         StoredTable {
             distribution_id: uuid::Uuid::nil(),

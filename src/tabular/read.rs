@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::infer::{ColumnInference, Inferred, Numbers};
+use super::infer::{ColumnInference, Inferred, Numbers, Scales};
 use super::quotes::{QuoteError, Watch, Watched};
 use super::sniff::{Encoding, EncodingError, detect_delimiter};
 use crate::catalog::table::{Cell, ColumnType};
@@ -245,6 +245,7 @@ pub fn analyse(
             .map(|(_, t)| Inferred::given(*t, numbers))
             .collect()
     });
+    let mut scales = vec![Scales::default(); names.len()];
     let mut rows = 0;
     for record in records {
         let record = record.map_err(|e| csv_error(&watch, &e))?;
@@ -268,11 +269,13 @@ pub fn analyse(
             }
             match &given {
                 Some(types) => {
-                    types[i].parse(field).map_err(|message| ReadError::Cell {
-                        line,
-                        column: names[i].clone(),
-                        message,
-                    })?;
+                    types[i]
+                        .parse_counting(field, &mut scales[i])
+                        .map_err(|message| ReadError::Cell {
+                            line,
+                            column: names[i].clone(),
+                            message,
+                        })?;
                 }
                 None => columns[i].observe(field),
             }
@@ -282,7 +285,15 @@ pub fn analyse(
     if rows == 0 {
         return Err(ReadError::NoRows);
     }
-    let types = given.unwrap_or_else(|| columns.iter().map(ColumnInference::result).collect());
+    // A declared number column keeps one scale where its values share it, else the shortest form.
+    let types = match given {
+        Some(types) => types
+            .into_iter()
+            .zip(&scales)
+            .map(|(t, s)| t.with_scale(s.declared()))
+            .collect::<Vec<_>>(),
+        None => columns.iter().map(ColumnInference::result).collect(),
+    };
     Ok(Analysis {
         encoding,
         delimiter,

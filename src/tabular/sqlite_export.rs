@@ -16,9 +16,9 @@ use sea_orm::DbErr;
 use sea_orm::sea_query::{SqliteQueryBuilder, Value};
 use tokio::sync::mpsc;
 
-use super::export::{CsvOptions, DownloadFormat, Selection, csv_text, head, json_fields, tail};
+use super::export::{CsvOptions, DownloadFormat, Selection, head, json_fields, tail};
 use crate::catalog::CatalogError;
-use crate::catalog::table::{Cell, ColumnType, StoredTable};
+use crate::catalog::table::{Cell, ColumnType, StoredTable, write_decimal};
 
 /// Bytes gathered before a chunk is handed to the response.
 const CHUNK: usize = 128 * 1024;
@@ -132,11 +132,11 @@ fn produce(
     if !send(head(table, selection, format, csv)) {
         return Ok(());
     }
-    let columns: Vec<(usize, ColumnType)> = selection
+    let columns: Vec<(usize, ColumnType, Option<u16>)> = selection
         .query
         .columns
         .iter()
-        .map(|i| (*i, table.columns[*i].column_type))
+        .map(|i| (*i, table.columns[*i].column_type, table.columns[*i].scale))
         .collect();
     let new_writer = || {
         csv::WriterBuilder::new()
@@ -148,13 +148,18 @@ fn produce(
     let mut out: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
     let mut written: u64 = 0;
     let mut number = itoa::Buffer::new();
+    let mut decimal = String::with_capacity(32);
     while let Some(row) = rows.next().map_err(failed)? {
         match format {
             DownloadFormat::Csv => {
-                for (i, column_type) in &columns {
+                for (i, column_type, scale) in &columns {
                     // Column 0 is the row number.
                     let value = row.get_ref(i + 1).map_err(failed)?;
-                    write_csv_value(&mut writer, *column_type, value, csv, &mut number)
+                    let buffers = Buffers {
+                        number: &mut number,
+                        decimal: &mut decimal,
+                    };
+                    write_csv_value(&mut writer, (*column_type, *scale), value, csv, buffers)
                         .map_err(failed)?;
                 }
                 writer.write_record(None::<&[u8]>).map_err(failed)?;
@@ -168,7 +173,7 @@ fn produce(
             }
             DownloadFormat::Json | DownloadFormat::Ndjson => {
                 let mut cells = vec![None; table.columns.len()];
-                for (i, column_type) in &columns {
+                for (i, column_type, _) in &columns {
                     cells[*i] = cell(*column_type, row.get_ref(i + 1).map_err(failed)?)?;
                 }
                 if format == DownloadFormat::Json && written > 0 {
@@ -195,20 +200,36 @@ fn produce(
     Ok(())
 }
 
+/// Buffers reused for every cell, so writing numbers allocates nothing.
+struct Buffers<'a> {
+    number: &'a mut itoa::Buffer,
+    decimal: &'a mut String,
+}
+
+/// Writes one stored value of a column (its type and decimal scale) as a CSV field.
 fn write_csv_value(
     writer: &mut csv::Writer<Vec<u8>>,
-    column_type: ColumnType,
+    (column_type, scale): (ColumnType, Option<u16>),
     value: ValueRef<'_>,
     options: CsvOptions,
-    number: &mut itoa::Buffer,
+    buffers: Buffers<'_>,
 ) -> csv::Result<()> {
+    let comma = options.delimiter == b';';
+    let mut decimal = |writer: &mut csv::Writer<Vec<u8>>, x: f64| {
+        buffers.decimal.clear();
+        write_decimal(buffers.decimal, x, scale, comma);
+        writer.write_field(buffers.decimal.as_bytes())
+    };
     match (column_type, value) {
         (_, ValueRef::Null) => writer.write_field(b""),
         (ColumnType::Boolean, ValueRef::Integer(b)) => {
             writer.write_field(if b != 0 { "true" } else { "false" })
         }
-        (_, ValueRef::Integer(n)) => writer.write_field(number.format(n)),
-        (_, ValueRef::Real(x)) => writer.write_field(csv_text(&Cell::Decimal(x), options)),
+        // An integer in a decimal column (SQLite's column affinity lets one in) is the double it
+        // stands for.
+        (ColumnType::Decimal, ValueRef::Integer(n)) => decimal(writer, n as f64),
+        (_, ValueRef::Integer(n)) => writer.write_field(buffers.number.format(n)),
+        (_, ValueRef::Real(x)) => decimal(writer, x),
         (ColumnType::Text, ValueRef::Text(text)) => {
             let risky = options.escape_formulas
                 && text
@@ -283,6 +304,7 @@ mod tests {
                 name: "Text".into(),
                 column: "c1".into(),
                 column_type: ColumnType::Text,
+                scale: None,
             }],
             row_count: 50_000,
         };

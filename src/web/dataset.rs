@@ -357,7 +357,13 @@ async fn distribution_view(
                     .collect(),
                 rows: rows
                     .iter()
-                    .map(|(_, cells)| cells.iter().map(|c| cell_view(c.as_ref(), lang)).collect())
+                    .map(|(_, cells)| {
+                        cells
+                            .iter()
+                            .zip(&table.columns)
+                            .map(|(c, column)| cell_view(c.as_ref(), column.scale, lang))
+                            .collect()
+                    })
                     .collect(),
             });
             if let Some(data) = chart::chart_data(db, &table).await? {
@@ -412,7 +418,7 @@ fn type_label(column_type: ColumnType, t: &Texts) -> &'static str {
     }
 }
 
-fn cell_view(cell: Option<&Cell>, lang: Lang) -> PreviewCell {
+fn cell_view(cell: Option<&Cell>, scale: Option<u16>, lang: Lang) -> PreviewCell {
     let t = lang.texts();
     let (text, class) = match cell {
         None => {
@@ -425,15 +431,9 @@ fn cell_view(cell: Option<&Cell>, lang: Lang) -> PreviewCell {
         Some(Cell::Text(s)) => (s.clone(), ""),
         Some(Cell::Integer(i)) => (i.to_string(), "num"),
         Some(Cell::Decimal(x)) => {
-            let s = x.to_string();
-            (
-                if lang == Lang::De {
-                    s.replace('.', ",")
-                } else {
-                    s
-                },
-                "num",
-            )
+            let mut s = String::new();
+            crate::catalog::table::write_decimal(&mut s, *x, scale, lang == Lang::De);
+            (s, "num")
         }
         Some(Cell::Boolean(b)) => ((if *b { t.yes } else { t.no }).to_owned(), "nowrap"),
         Some(Cell::Date(d)) => (day_text(*d, lang), "nowrap"),
@@ -677,10 +677,26 @@ mod tests {
     #[test]
     fn cells_follow_the_language() {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-        assert_eq!(cell_view(Some(&Cell::Date(d)), Lang::De).text, "01.03.2026");
-        assert_eq!(cell_view(Some(&Cell::Date(d)), Lang::En).text, "1 Mar 2026");
-        assert_eq!(cell_view(Some(&Cell::Decimal(7.5)), Lang::De).text, "7,5");
-        assert_eq!(cell_view(Some(&Cell::Boolean(true)), Lang::De).text, "ja");
-        assert!(cell_view(None, Lang::De).empty);
+        assert_eq!(
+            cell_view(Some(&Cell::Date(d)), None, Lang::De).text,
+            "01.03.2026"
+        );
+        assert_eq!(
+            cell_view(Some(&Cell::Date(d)), None, Lang::En).text,
+            "1 Mar 2026"
+        );
+        assert_eq!(
+            cell_view(Some(&Cell::Decimal(7.5)), None, Lang::De).text,
+            "7,5"
+        );
+        assert_eq!(
+            cell_view(Some(&Cell::Decimal(7.5)), Some(2), Lang::De).text,
+            "7,50"
+        );
+        assert_eq!(
+            cell_view(Some(&Cell::Boolean(true)), None, Lang::De).text,
+            "ja"
+        );
+        assert!(cell_view(None, None, Lang::De).empty);
     }
 }

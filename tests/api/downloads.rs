@@ -74,8 +74,8 @@ async fn fields_windows_and_german_excel_options_shape_the_download() {
     assert!(text.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
     let text = String::from_utf8(text[3..].to_vec()).unwrap();
     assert_eq!(
-        text,
-        "budget_eur;projekt_id\r\n2000000;DT-02\r\n2000000;DT-03\r\n"
+        text, "budget_eur;projekt_id\r\n2000000,00;DT-02\r\n2000000,00;DT-03\r\n",
+        "decimals keep the places the file wrote (2000000.00), with a decimal comma"
     );
     let json: Value = app
         .get_json(&format!("{base}.json?fields=projekt_id&limit=1&offset=10"))

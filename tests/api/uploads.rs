@@ -105,7 +105,7 @@ async fn numbers_dates_and_long_ids_come_back_as_written_in_every_output() {
     );
     assert_eq!(lines[3], "3,0.005,04.02.21,7,2");
     assert!(
-        lines[2].starts_with("2,0.25,03.02.21,12345678901234567891,"),
+        lines[2].starts_with("2,0.250,03.02.21,12345678901234567891,"),
         "{csv}"
     );
 
@@ -134,6 +134,208 @@ async fn numbers_dates_and_long_ids_come_back_as_written_in_every_output() {
                 ?key \"12345678901234567890\" ; ?sum \"123456789012345678901234567890\" }} }}"
     );
     assert!(app.ask(&ask).await, "{ask}");
+}
+
+/// The cells of column `name` in the table's data graph, in row order: (lexical form, datatype).
+async fn sparql_cells(app: &TestApp, id: Uuid, name: &str) -> Vec<(String, String)> {
+    let query = format!(
+        "PREFIX csvw: <http://www.w3.org/ns/csvw#>
+         SELECT ?v WHERE {{ GRAPH <http://odcat.test/distribution/{id}/data> {{
+           ?r <http://odcat.test/distribution/{id}/column/{name}> ?v ; csvw:rownum ?n }} }} ORDER BY ?n"
+    );
+    let response = app
+        .client
+        .get(app.url("/sparql"))
+        .query(&[("query", query.as_str())])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{query}");
+    let body: Value = response.json().await.unwrap();
+    body["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let v = &b["v"];
+            let datatype = v["datatype"]
+                .as_str()
+                .unwrap_or(v["type"].as_str().unwrap());
+            (v["value"].as_str().unwrap().to_owned(), datatype.to_owned())
+        })
+        .collect()
+}
+
+/// Whether two decimal lexical forms are the same number (`0.250` and `0.25`).
+fn same_decimal(a: &str, b: &str) -> bool {
+    let canonical = |s: &str| {
+        let s = s.replace(',', ".");
+        match s.split_once('.') {
+            Some((int, frac)) => format!("{int}.{}", frac.trim_end_matches('0')),
+            None => format!("{s}."),
+        }
+    };
+    canonical(a) == canonical(b)
+}
+
+#[tokio::test]
+async fn decimals_come_back_with_the_decimal_places_they_were_written_with() {
+    let app = spawn_app().await;
+    const XSD_DECIMAL: &str = "http://www.w3.org/2001/XMLSchema#decimal";
+    // A German export: fractions and money with a decimal comma, and a column whose numbers have
+    // different decimal places with trailing zeros, which no number column writes back as written.
+    let german = "Nr;Anteil;Betrag;Gemischt\r\n\
+                  1;0,125;1.234,50;1,50\r\n\
+                  2;0,250;980,00;2,125\r\n\
+                  3;0,005;-7,10;3\r\n";
+    let (id, body) = loaded(&app, german).await;
+    let columns = body["columns"].as_array().unwrap();
+    let described: Vec<(&str, Option<u64>)> = columns
+        .iter()
+        .map(|c| (c["type"].as_str().unwrap(), c["scale"].as_u64()))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("integer", None),
+            ("decimal", Some(3)),
+            ("decimal", Some(2)),
+            ("text", None)
+        ]
+    );
+    assert!(
+        columns[3]["note"].as_str().unwrap().contains("1.50"),
+        "{body}"
+    );
+
+    let (status, csv) = text(&app, &data(id, "csv"), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        csv,
+        "Nr,Anteil,Betrag,Gemischt\r\n1,0.125,1234.50,\"1,50\"\r\n\
+         2,0.250,980.00,\"2,125\"\r\n3,0.005,-7.10,3\r\n"
+    );
+    let (_, excel) = text(&app, &data(id, "csv"), &[("sep", ";")]).await;
+    assert_eq!(
+        excel,
+        "Nr;Anteil;Betrag;Gemischt\r\n1;0,125;1234,50;1,50\r\n\
+         2;0,250;980,00;2,125\r\n3;0,005;-7,10;3\r\n"
+    );
+    // Filtered and sorted downloads write the same.
+    let (_, sorted) = text(
+        &app,
+        &data(id, "csv"),
+        &[("sort", "-Betrag"), ("fields", "Betrag,Anteil")],
+    )
+    .await;
+    assert_eq!(
+        sorted,
+        "Betrag,Anteil\r\n1234.50,0.125\r\n980.00,0.250\r\n-7.10,0.005\r\n"
+    );
+
+    // JSON numbers carry the value (0.250 is the JSON number 0.25); the rows API names the scale.
+    let api = app.get_json(&rows_api(id)).await;
+    assert_eq!(api["columns"][1]["scale"], 3, "{api}");
+    assert_eq!(api["columns"][2]["scale"], 2, "{api}");
+    let json: Value = app.get_json(&data(id, "json")).await;
+    let ndjson: Vec<Value> = text(&app, &data(id, "ndjson"), &[])
+        .await
+        .1
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (what, rows) in [
+        ("json", json.as_array().unwrap().clone()),
+        ("rows api", api["rows"].as_array().unwrap().clone()),
+        ("ndjson", ndjson),
+    ] {
+        let column = |name: &str| rows.iter().map(|r| r[name].clone()).collect::<Vec<_>>();
+        assert_eq!(column("Anteil"), [0.125, 0.25, 0.005], "{what}");
+        assert_eq!(column("Betrag"), [1234.5, 980.0, -7.1], "{what}");
+        assert_eq!(column("Gemischt"), ["1,50", "2,125", "3"], "{what}");
+    }
+
+    // SPARQL: typed decimals of the same value (Oxigraph answers an xsd:decimal in its canonical
+    // form), the text column as written.
+    app.projected().await;
+    for (name, written) in [
+        ("Anteil", ["0.125", "0.250", "0.005"]),
+        ("Betrag", ["1234.50", "980.00", "-7.10"]),
+    ] {
+        let cells = sparql_cells(&app, id, name).await;
+        assert_eq!(cells.len(), 3, "{name}: {cells:?}");
+        for ((lexical, datatype), written) in cells.iter().zip(written) {
+            assert_eq!(datatype, XSD_DECIMAL, "{name}");
+            assert!(
+                same_decimal(lexical, written),
+                "{name}: {lexical} vs {written}"
+            );
+        }
+    }
+    let mixed: Vec<String> = sparql_cells(&app, id, "Gemischt")
+        .await
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(mixed, ["1,50", "2,125", "3"]);
+
+    // A comma-separated file: point decimals, each column with its own scale; mixed scales with a
+    // trailing zero stay text there too.
+    let plain = "Nr,Wert,Preis,Mix\n1,0.250,12.10,1.50\n2,1.000,3.00,2.125\n";
+    let (_, body) = loaded(&app, plain).await;
+    let types: Vec<&str> = body["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["integer", "decimal", "decimal", "text"]);
+    let (_, csv) = text(&app, &data(id, "csv"), &[]).await;
+    assert_eq!(
+        csv,
+        "Nr,Wert,Preis,Mix\r\n1,0.250,12.10,1.50\r\n2,1.000,3.00,2.125\r\n"
+    );
+    let (_, excel) = text(&app, &data(id, "csv"), &[("sep", ";")]).await;
+    assert_eq!(
+        excel,
+        "Nr;Wert;Preis;Mix\r\n1;0,250;12,10;1.50\r\n2;1,000;3,00;2.125\r\n"
+    );
+    app.projected().await;
+    let wert = sparql_cells(&app, id, "Wert").await;
+    assert!(same_decimal(&wert[0].0, "0.250") && same_decimal(&wert[1].0, "1.000"));
+    let mix: Vec<String> = sparql_cells(&app, id, "Mix")
+        .await
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(mix, ["1.50", "2.125"]);
+}
+
+#[tokio::test]
+async fn a_declared_number_column_keeps_one_scale_where_its_values_share_it() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let url = format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/schema");
+    let schema = serde_json::json!({"fields": [
+        {"name": "Betrag", "type": "number"}, {"name": "Mix", "type": "number"}
+    ]});
+    let response = app
+        .client
+        .put(app.url(&url))
+        .bearer_auth(&token)
+        .json(&schema)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let (_, body) = loaded(&app, "Betrag;Mix\r\n1.234,50;1,50\r\n0,10;2,125\r\n").await;
+    assert_eq!(body["columns"][0]["scale"], 2, "{body}");
+    assert!(body["columns"][1].get("scale").is_none(), "{body}");
+    // The declared number column with different scales is written in the shortest form.
+    let (_, excel) = text(&app, &data(id, "csv"), &[("sep", ";")]).await;
+    assert_eq!(excel, "Betrag;Mix\r\n1234,50;1,5\r\n0,10;2,125\r\n");
 }
 
 #[tokio::test]
@@ -204,7 +406,7 @@ async fn commas_in_column_names_neither_split_the_file_nor_break_fields_and_sort
     )
     .await;
     assert_eq!(status, 200, "{csv}");
-    assert_eq!(csv, "\"Betrag (netto, EUR)\"\r\n980\r\n1234.56\r\n");
+    assert_eq!(csv, "\"Betrag (netto, EUR)\"\r\n980.00\r\n1234.56\r\n");
     let (status, error) = text(&app, &rows_api(id), &[("fields", "\"Betrag (netto")]).await;
     assert_eq!(status, 400, "{error}");
 }
