@@ -11,6 +11,7 @@ mod fixtures;
 mod hardening;
 mod health;
 mod helpers;
+mod openapi;
 mod portal;
 mod rdf;
 mod refusals;
