@@ -7,7 +7,7 @@ use odcat::http::tables::ROWS_PAGE_MAX;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{assert_error, new_dataset, spawn_app};
 
 #[tokio::test]
 async fn a_wrong_method_answers_405_with_an_allow_header_naming_the_methods() {
@@ -235,4 +235,35 @@ async fn a_page_beyond_the_documented_maximum_is_refused_whatever_the_page_size(
         let message = assert_error(beyond, 400, "invalid_parameter").await;
         assert!(message.starts_with("page:"), "{path}: {message}");
     }
+}
+
+#[tokio::test]
+async fn a_dataset_with_the_most_distributions_refuses_another_and_can_still_be_withdrawn() {
+    // Arrange: a dataset with 200 distributions, the most a dataset may have.
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut body = new_dataset("many-distributions");
+    let one = body["distributions"][1].clone();
+    body["distributions"] = Value::Array(vec![one.clone(); 200]);
+    let created = app.post_dataset(&token, &body).await;
+    assert_eq!(created.status().as_u16(), 201);
+    // Act: one more (found by schemathesis: it was accepted, and then every update of the dataset,
+    // its withdrawal included, was refused with 422).
+    let added = app
+        .client
+        .post(app.url("/api/v1/datasets/many-distributions/distributions"))
+        .bearer_auth(&token)
+        .json(&one)
+        .send()
+        .await
+        .unwrap();
+    // Assert
+    let message = assert_error(added, 422, "invalid_field").await;
+    assert!(message.starts_with("distributions:"), "{message}");
+    let (doc, etag) = app.dataset_with_etag("many-distributions").await;
+    assert_eq!(doc["distributions"].as_array().unwrap().len(), 200);
+    let withdrawn = app
+        .delete_with("/api/v1/datasets/many-distributions", &token, &etag)
+        .await;
+    assert_eq!(withdrawn.status().as_u16(), 200);
 }
