@@ -16,7 +16,7 @@ const TITLE_MAX: usize = 500;
 const DESCRIPTION_MAX: usize = 20_000;
 const KEYWORD_MAX: usize = 100;
 const KEYWORDS_MAX: usize = 100;
-const DISTRIBUTIONS_MAX: usize = 200;
+pub(crate) const DISTRIBUTIONS_MAX: usize = 200;
 
 /// A dataset ready to be written.
 #[derive(Clone, Debug, PartialEq)]

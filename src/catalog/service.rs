@@ -271,6 +271,17 @@ impl Catalog {
             .update(actor, key, &Precondition::Any, |current| {
                 known = current.distributions.iter().filter_map(|d| d.id).collect();
                 let mut new = NewDataset::try_from(current)?;
+                // Checked here too: a dataset pushed past the limit would refuse every later
+                // update, its withdrawal included.
+                if new.distributions.len() >= super::dataset::DISTRIBUTIONS_MAX {
+                    return Err(CatalogError::invalid(
+                        "distributions",
+                        format!(
+                            "the dataset already has {} entries, the most it may have",
+                            super::dataset::DISTRIBUTIONS_MAX
+                        ),
+                    ));
+                }
                 new.distributions.push(new_dist);
                 Ok(new)
             })

@@ -36,7 +36,9 @@ pub struct DatasetPage {
     reason = "documents the query string, which is parsed by hand to name bad values"
 )]
 pub struct DatasetListQuery {
-    /// Words that must all occur in the title, description or keywords (case-insensitive).
+    /// Words that must all occur in the title, description or keywords (case-insensitive); at most
+    /// 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// EU data-theme IRI or code (`GOVE`); repeat for any of several.
     theme: Option<Vec<String>>,
@@ -47,17 +49,22 @@ pub struct DatasetListQuery {
     /// EU file-type IRI or code (`CSV`) of an active distribution; repeat for any of several.
     format: Option<Vec<String>>,
     /// `published` (default), `withdrawn`, `draft` or `all`; drafts need a token.
+    #[param(pattern = "^(published|withdrawn|draft|all)$")]
     status: Option<String>,
     /// `-modified` (default), `modified`, `title`, `-title`, `issued`, `-issued` or `slug`.
+    #[param(pattern = "^(-?modified|-?title|-?issued|slug)$")]
     sort: Option<String>,
-    /// Page, from 1.
+    /// Page, from 1 to 46116860184273879.
+    #[param(minimum = 1, maximum = 46_116_860_184_273_879_u64)]
     page: Option<u64>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u64>,
 }
 
 /// Lists datasets.
 #[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", params(DatasetListQuery),
+    security((), ("bearer" = [])),
     responses((status = 200, body = DatasetPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_datasets(
     req: HttpRequest,
@@ -107,6 +114,7 @@ pub fn dataset_response(
 /// Reads one dataset by id or slug.
 #[utoipa::path(get, path = "/api/v1/datasets/{dataset}", tag = "datasets",
     params(("dataset" = String, Path, description = "dataset id or slug")),
+    security((), ("bearer" = [])),
     responses((status = 200, body = DatasetDocument, headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304), (status = 404, body = ErrorBody)))]
 pub async fn get_dataset(
@@ -142,7 +150,7 @@ pub async fn create_dataset(
         ("If-Match" = String, Header, description = "ETag of the current revision")),
     security(("bearer" = [])),
     responses((status = 200, body = DatasetDocument), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the slug, or a distribution id, belongs to another dataset"), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 428, body = ErrorBody)))]
 pub async fn replace_dataset(
     req: HttpRequest,
@@ -161,12 +169,12 @@ pub async fn replace_dataset(
 
 /// Changes a dataset with a JSON Merge Patch (RFC 7396) of its document.
 #[utoipa::path(patch, path = "/api/v1/datasets/{dataset}", tag = "datasets",
-    request_body(content = serde_json::Value, content_type = "application/merge-patch+json"),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "a JSON Merge Patch: an object whose members replace, or with `null` remove, the document's"),
     params(("dataset" = String, Path, description = "dataset id or slug"),
         ("If-Match" = String, Header, description = "ETag of the current revision")),
     security(("bearer" = [])),
     responses((status = 200, body = DatasetDocument), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the slug, or a distribution id, belongs to another dataset"), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 428, body = ErrorBody)))]
 pub async fn patch_dataset(
     req: HttpRequest,

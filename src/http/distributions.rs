@@ -26,6 +26,7 @@ pub(super) fn parse_id(dataset: &str, id: &str) -> Result<Uuid, ApiError> {
 /// Reads one distribution.
 #[utoipa::path(get, path = "/api/v1/datasets/{dataset}/distributions/{id}", tag = "distributions",
     params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id")),
+    security((), ("bearer" = [])),
     responses((status = 200, body = DistributionDocument), (status = 404, body = ErrorBody)))]
 pub async fn get_distribution(
     req: HttpRequest,
@@ -54,7 +55,7 @@ pub async fn get_distribution(
     params(("dataset" = String, Path, description = "dataset id or slug")),
     security(("bearer" = [])),
     responses((status = 201, body = DatasetDocument), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the slug, or a distribution id, belongs to another dataset"), (status = 422, body = ErrorBody)))]
 pub async fn create_distribution(
     req: HttpRequest,
     catalog: web::Data<Catalog>,
@@ -83,7 +84,7 @@ pub async fn create_distribution(
         ("If-Match" = String, Header, description = "ETag of the dataset's current revision")),
     security(("bearer" = [])),
     responses((status = 200, body = DatasetDocument), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the slug, or a distribution id, belongs to another dataset"), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 428, body = ErrorBody)))]
 pub async fn replace_distribution(
     req: HttpRequest,
@@ -102,7 +103,7 @@ pub async fn replace_distribution(
     dataset_response(&req, &doc, StatusCode::OK)
 }
 
-/// Withdraws one distribution.
+/// Withdraws one distribution; it stays readable with status `withdrawn`.
 #[utoipa::path(delete, path = "/api/v1/datasets/{dataset}/distributions/{id}", tag = "distributions",
     params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id"),
         ("If-Match" = String, Header, description = "ETag of the dataset's current revision")),

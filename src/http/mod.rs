@@ -22,8 +22,16 @@ use crate::error::{ApiError, ErrorCode};
 /// Registers every route; `max_body_bytes` bounds JSON bodies.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(extract::BodyLimit(max_body_bytes))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(health::healthz))
+                .default_service(allow("GET")),
+        )
+        .service(
+            web::resource("/readyz")
+                .route(web::get().to(health::readyz))
+                .default_service(allow("GET")),
+        )
         .service(
             web::resource("/sparql")
                 .wrap(rdf::vary_accept())
@@ -31,44 +39,44 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .route(web::get().to(sparql::get_sparql))
                 .route(web::head().to(sparql::get_sparql))
                 .route(web::post().to(sparql::post_sparql))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD, POST")),
         )
         .service(
             web::resource("/catalog")
                 .wrap(rdf::vary_accept())
                 .route(web::get().to(rdf::catalog_negotiated))
                 .route(web::head().to(rdf::catalog_negotiated))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/catalog.{ext}")
                 .route(web::get().to(rdf::catalog_with_extension))
                 .route(web::head().to(rdf::catalog_with_extension))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/dataset/{dataset}/distribution/{id}/data.csv-metadata.json")
                 .route(web::get().to(downloads::csvw_metadata))
                 .route(web::head().to(downloads::csvw_metadata))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/dataset/{dataset}/distribution/{id}/datapackage.json")
                 .route(web::get().to(downloads::datapackage))
                 .route(web::head().to(downloads::datapackage))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/dataset/{dataset}/distribution/{id}/data.{ext}")
                 .route(web::get().to(downloads::download_table))
                 .route(web::head().to(downloads::download_table))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/dataset/{dataset:[^/.]+}.{ext}")
                 .route(web::get().to(rdf::dataset_with_extension))
                 .route(web::head().to(rdf::dataset_with_extension))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::resource("/dataset/{dataset}")
@@ -76,17 +84,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .wrap(crate::web::errors::html_errors())
                 .route(web::get().to(crate::web::dataset::dataset))
                 .route(web::head().to(crate::web::dataset::dataset))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(allow("GET, HEAD")),
         )
         .service(
             web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(openapi::openapi_json))
+                .service(
+                    web::resource("/openapi.json")
+                        .route(web::get().to(openapi::openapi_json))
+                        .default_service(allow("GET")),
+                )
                 .service(
                     web::resource("/datasets")
                         .route(web::get().to(datasets::list_datasets))
                         .route(web::head().to(datasets::list_datasets))
                         .route(web::post().to(datasets::create_dataset))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("GET, HEAD, POST")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}")
@@ -95,18 +107,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route(web::put().to(datasets::replace_dataset))
                         .route(web::patch().to(datasets::patch_dataset))
                         .route(web::delete().to(datasets::withdraw_dataset))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("GET, HEAD, PUT, PATCH, DELETE")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}/distributions")
                         .route(web::post().to(distributions::create_distribution))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("POST")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}/distributions/{id}/rows")
                         .route(web::get().to(tables::get_table_rows))
                         .route(web::head().to(tables::get_table_rows))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("GET, HEAD")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}/distributions/{id}/schema")
@@ -114,12 +126,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route(web::head().to(tables::get_table_schema))
                         .route(web::put().to(tables::put_table_schema))
                         .route(web::delete().to(tables::delete_table_schema))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("GET, HEAD, PUT, DELETE")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}/distributions/{id}/data")
                         .route(web::put().to(tables::put_table_data))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("PUT")),
                 )
                 .service(
                     web::resource("/datasets/{dataset}/distributions/{id}")
@@ -127,12 +139,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route(web::head().to(distributions::get_distribution))
                         .route(web::put().to(distributions::replace_distribution))
                         .route(web::delete().to(distributions::withdraw_distribution))
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(allow("GET, HEAD, PUT, DELETE")),
                 )
-                .route("/publishers", web::get().to(publishers::list_publishers))
-                .route(
-                    "/publishers/{publisher}",
-                    web::get().to(publishers::get_publisher),
+                .service(
+                    web::resource("/publishers")
+                        .route(web::get().to(publishers::list_publishers))
+                        .default_service(allow("GET")),
+                )
+                .service(
+                    web::resource("/publishers/{publisher}")
+                        .route(web::get().to(publishers::get_publisher))
+                        .default_service(allow("GET")),
                 ),
         )
         .configure(crate::web::configure)
@@ -157,6 +174,22 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
         ErrorCode::NotFound,
         "no resource at this URL",
     ))
+}
+
+/// A resource's other methods: 405 with the problem body and an `Allow` header listing `methods`
+/// (RFC 9110 §15.5.6).
+fn allow(methods: &'static str) -> actix_web::Route {
+    web::to(move || async move {
+        let mut response = match method_not_allowed().await {
+            Ok(response) => response,
+            Err(err) => actix_web::ResponseError::error_response(&err),
+        };
+        response.headers_mut().insert(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_static(methods),
+        );
+        response
+    })
 }
 
 /// 405 with the problem body, for every resource's other methods.

@@ -10,6 +10,9 @@ use crate::error::{ApiError, ErrorCode};
 
 const PER_PAGE_DEFAULT: u64 = 20;
 const PER_PAGE_MAX: u64 = 100;
+/// The last page a client may ask for, whatever `per_page` is: offsets then stay below 2⁶², which
+/// every database accepts. A fixed bound, so the OpenAPI document can state it.
+pub const PAGE_MAX: u64 = (i64::MAX as u64 / 2) / PER_PAGE_MAX;
 
 /// Accepts a full IRI of `vocabulary` or its short code (`GOVE`, `CSV`, `cc-by/4.0`).
 fn vocabulary_value(param: &str, value: &str, vocabulary: Vocabulary) -> Result<String, ApiError> {
@@ -127,7 +130,15 @@ pub async fn parse_dataset_filter(
                     ApiError::bad_parameter("sort", format!("`{value}` is not one of -modified, modified, title, -title, issued, -issued, slug"))
                 })?;
             }
-            "page" => filter.page = positive("page", value)?,
+            "page" => {
+                filter.page = positive("page", value)?;
+                if filter.page > PAGE_MAX {
+                    return Err(ApiError::bad_parameter(
+                        "page",
+                        format!("`{value}` is more than {PAGE_MAX}"),
+                    ));
+                }
+            }
             "per_page" => {
                 let n = positive("per_page", value)?;
                 if n > PER_PAGE_MAX {

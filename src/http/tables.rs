@@ -75,7 +75,8 @@ pub struct LoadedColumn {
 /// dataset's ETag is checked when given.
 #[utoipa::path(put, path = "/api/v1/datasets/{dataset}/distributions/{id}/data", tag = "distributions",
     request_body(content = String, content_type = "text/csv"),
-    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the dataset's current revision (optional: without it the change applies to any revision)")),
     security(("bearer" = [])),
     responses((status = 200, body = TableLoaded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "over the upload limit, refused by `Content-Length` before the body is read"), (status = 415, body = ErrorBody),
@@ -191,7 +192,7 @@ pub struct RowsPage {
 /// `col__eq|gt|gte|lt|lte|contains|in=…`; `total` counts the matching rows.
 #[utoipa::path(get, path = "/api/v1/datasets/{dataset}/distributions/{id}/rows", tag = "distributions",
     params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
-        ("page" = Option<u64>, Query, description = "page, 1-based (default 1)"), ("per_page" = Option<u64>, Query, description = "rows per page, 1–1000 (default 50)"),
+        ("page" = Option<u64>, Query, minimum = 1, maximum = 4_611_686_018_427_387_u64, description = "page, 1-based (default 1), at most 4611686018427387"), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "rows per page, 1–1000 (default 50)"),
         ("fields" = Option<String>, Query, description = "columns wanted, comma-separated, as named in the header"),
         ("q" = Option<String>, Query, description = "words that must each occur in some text column"),
         ("sort" = Option<String>, Query, description = "`col,-col`: columns to sort by, `-` for descending; empty cells last")),
@@ -220,6 +221,12 @@ pub async fn get_table_rows(
         return Err(ApiError::bad_parameter(
             "per_page",
             format!("`{per_page}` is more than 1000"),
+        ));
+    }
+    if page > ROWS_PAGE_MAX {
+        return Err(ApiError::bad_parameter(
+            "page",
+            format!("`{page}` is more than {ROWS_PAGE_MAX}"),
         ));
     }
     let backend = catalog.db().get_database_backend();
@@ -258,13 +265,18 @@ pub async fn get_table_rows(
     }))
 }
 
+/// The last page of rows a client may ask for, whatever `per_page` is: offsets then stay below 2⁶²,
+/// which every database accepts, and the OpenAPI document can state the bound.
+pub const ROWS_PAGE_MAX: u64 = (i64::MAX as u64 / 2) / 1000;
+
 /// Declares the Frictionless Table Schema of a hosted table: later uploads are read with its column
 /// names and types instead of inferring them, and a cell that does not fit is refused with its line
 /// and column. The rows already loaded stay as they are.
 #[utoipa::path(put, path = "/api/v1/datasets/{dataset}/distributions/{id}/schema", tag = "distributions",
     request_body(content = Object, content_type = "application/json",
         description = "a Table Schema: `{\"fields\": [{\"name\": \"Stadtbezirk\", \"type\": \"string\"}, …]}` with types string, integer, number, boolean, date, datetime"),
-    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the dataset's current revision (optional: without it the change applies to any revision)")),
     security(("bearer" = [])),
     responses((status = 200, body = Object, description = "the schema as stored"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -286,7 +298,8 @@ pub async fn put_table_schema(
 
 /// Removes the declared Table Schema: later uploads infer their types again.
 #[utoipa::path(delete, path = "/api/v1/datasets/{dataset}/distributions/{id}/schema", tag = "distributions",
-    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)")),
+    params(("dataset" = String, Path, description = "dataset id or slug"), ("id" = Uuid, Path, description = "distribution id (a hosted table)"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the dataset's current revision (optional: without it the change applies to any revision)")),
     security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]

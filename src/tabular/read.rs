@@ -403,14 +403,16 @@ mod tests {
         assert_eq!(rows[1][3], Some(Cell::Boolean(false)));
     }
 
+    /// The refusal `analyse` gives for a file of `bytes`.
+    fn error(bytes: &[u8]) -> String {
+        let (file, encoding) = spool(bytes);
+        analyse(file.path(), encoding, None)
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn bad_files_get_errors_naming_line_and_column() {
-        let error = |bytes: &[u8]| {
-            let (file, encoding) = spool(bytes);
-            analyse(file.path(), encoding, None)
-                .unwrap_err()
-                .to_string()
-        };
         assert_eq!(
             error(b""),
             "line 1: the file is empty; a header row naming the columns is required"
@@ -442,12 +444,6 @@ mod tests {
 
     #[test]
     fn crlf_files_name_the_lines_a_person_counts_and_broken_quotes_are_refused() {
-        let error = |bytes: &[u8]| {
-            let (file, encoding) = spool(bytes);
-            analyse(file.path(), encoding, None)
-                .unwrap_err()
-                .to_string()
-        };
         assert_eq!(
             error(b"a;b\r\n1;2\r\n3;4;5\r\n"),
             "line 3: 3 fields where the header has 2"

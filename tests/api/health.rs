@@ -40,7 +40,8 @@ async fn unknown_urls_and_methods_answer_the_envelope() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 404);
+    // A known path with another method: 405, not 404 (RFC 9110 §15.5.6).
+    assert_error(response, 405, "method_not_allowed").await;
     let response = app
         .client
         .patch(app.url("/api/v1/datasets"))

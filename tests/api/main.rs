@@ -13,6 +13,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod hostile;
+mod openapi;
 mod portal;
 mod rdf;
 mod refusals;
