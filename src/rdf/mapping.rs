@@ -71,6 +71,22 @@ impl Mapping {
         NamedNode::new_unchecked(format!("{}/distribution/{distribution}/data", self.base))
     }
 
+    /// The version a projection made with this mapping records with its position: the code's
+    /// [`MAPPING`](super::store::MAPPING) and every setting that changes the quads (the contributor ID,
+    /// the row cap). A store recorded under another version is rebuilt at start-up.
+    pub fn version(&self) -> String {
+        let mut version = super::store::MAPPING.to_owned();
+        if let Some(contributor) = &self.contributor_id {
+            version.push_str(" contributor=");
+            version.push_str(contributor);
+        }
+        if let Some(cap) = self.row_cap {
+            version.push_str(" row-cap=");
+            version.push_str(&cap.to_string());
+        }
+        version
+    }
+
     /// The public base URL.
     pub fn base(&self) -> &str {
         &self.base

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::listing::ListingTotals;
 use super::mapping::{Mapping, RecordDates};
-use super::store::{Change, MAPPING, Position, RdfStore};
+use super::store::{Change, Position, RdfStore};
 use crate::catalog::change::EntityKind;
 use crate::catalog::document::DatasetDocument;
 use crate::catalog::repo::{self, TableFilter};
@@ -114,8 +114,9 @@ impl Projector {
         let probe = store.clone();
         let position = blocking(move || probe.position()).await?;
         let recorded = max_seq(&db).await?;
-        let resumable = position
-            .filter(|p| p.base_url == mapping.base() && p.mapping == MAPPING && p.seq <= recorded);
+        let resumable = position.filter(|p| {
+            p.base_url == mapping.base() && p.mapping == mapping.version() && p.seq <= recorded
+        });
         let (projector, report) = match resumable {
             Some(p) => {
                 tracing::info!(rdf.seq = p.seq, "resuming the RDF projection");
@@ -148,7 +149,7 @@ impl Projector {
         let position = Position {
             seq,
             base_url: self.mapping.base().to_owned(),
-            mapping: MAPPING.to_owned(),
+            mapping: self.mapping.version(),
         };
         let loader = tokio::task::spawn_blocking(move || {
             let mut count = 0_u64;
@@ -361,7 +362,7 @@ impl Projector {
         let position = Position {
             seq: last,
             base_url: self.mapping.base().to_owned(),
-            mapping: MAPPING.to_owned(),
+            mapping: self.mapping.version(),
         };
         let (tx, mut rx) = mpsc::channel::<Change>(4);
         let store = self.store.clone();

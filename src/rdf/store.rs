@@ -18,7 +18,7 @@ use url::form_urlencoded;
 pub const POSITION_PREFIX: &str = "urn:odcat:projection?";
 
 /// Version of the mapping; a store written by another version is rebuilt at start-up.
-pub const MAPPING: &str = "5";
+pub const MAPPING: &str = "6";
 
 /// Where the projection stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
-use odcat::startup::Application;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{Term, Triple};
 use serde_json::{Value, json};
@@ -377,24 +376,22 @@ fn header(response: &reqwest::Response, name: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn start(
-    db: &TestDatabase,
-    contributor: Option<&str>,
-) -> (String, actix_web::dev::ServerHandle) {
-    let mut settings = db.settings();
-    settings.contributor_id = contributor.map(str::to_owned);
-    let app = Application::build(&settings).await.expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    (address, handle)
+/// The real binary on `db`, with the contributor ID set or not: restarting it on the same data
+/// directory also restarts (with feature `rocksdb`) the on-disk RDF store from its recorded position.
+async fn start(db: &TestDatabase, contributor: Option<&str>) -> (String, std::process::Child) {
+    let env: Vec<(&str, &str)> = contributor
+        .map(|c| ("ODCAT_CONTRIBUTOR_ID", c))
+        .into_iter()
+        .collect();
+    let (child, address) = crate::crash::serve_with(db, &env).await;
+    (address, child)
 }
 
 #[tokio::test]
 async fn validators_change_when_a_setting_changes_the_body() {
     let db = TestDatabase::new().await;
     let client = reqwest::Client::new();
-    let (address, server) = start(&db, None).await;
+    let (address, mut server) = start(&db, None).await;
     let mut cached = Vec::new();
     for path in [
         "/catalog.ttl",
@@ -408,11 +405,17 @@ async fn validators_change_when_a_setting_changes_the_body() {
             header(&response, "last-modified"),
         ));
     }
-    server.stop(true).await;
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    server.wait().unwrap();
     // Last-Modified has whole seconds.
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
-    let (address, _server) = start(&db, Some("http://dcat-ap.de/def/contributors/openNRW")).await;
+    let (address, mut server) =
+        start(&db, Some("http://dcat-ap.de/def/contributors/openNRW")).await;
     for (path, etag, last_modified) in cached {
         let url = format!("{address}{path}");
         let response = client
@@ -439,6 +442,8 @@ async fn validators_change_when_a_setting_changes_the_body() {
             "{path}: If-Modified-Since of the old body"
         );
     }
+    server.kill().unwrap();
+    server.wait().unwrap();
 }
 
 #[tokio::test]

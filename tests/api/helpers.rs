@@ -112,6 +112,21 @@ impl TestDatabase {
         settings.fixtures = true;
         settings
     }
+
+    /// Settings for a second server on the same record whose data directory (RDF store, spool) is
+    /// `data_dir`: the on-disk store of feature `rocksdb` admits one opener at a time, and a stopped
+    /// server's projector keeps its store open until the test ends.
+    pub fn settings_beside(&self, data_dir: &std::path::Path) -> Settings {
+        let url = self.url().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.dir.path().join("odcat.db").display()
+            )
+        });
+        let mut settings = Settings::for_tests(data_dir.to_path_buf(), Some(url));
+        settings.fixtures = true;
+        settings
+    }
 }
 
 pub struct TestApp {

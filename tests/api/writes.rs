@@ -408,7 +408,8 @@ async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
     app.projected().await;
 
     // The same record served under a new base URL.
-    let mut settings = app._db.settings();
+    let beside = tempfile::tempdir().unwrap();
+    let mut settings = app._db.settings_beside(beside.path());
     settings.base_url = "https://daten.example.org".into();
     let moved = odcat::startup::Application::build(&settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", moved.port());
