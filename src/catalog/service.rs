@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::{contact_point, data_table, dataset, dataset_theme, distribution, publisher};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr, SqliteTransactionMode, TransactionOptions,
@@ -248,12 +249,35 @@ impl Catalog {
         key: &str,
         precondition: &Precondition,
     ) -> Result<DatasetDocument, CatalogError> {
-        self.update(actor, key, precondition, |current| {
-            let mut new = NewDataset::try_from(current)?;
-            new.status = Some(DatasetStatus::Withdrawn);
-            Ok(new)
-        })
-        .await
+        // Only the status changes: the stored document is not checked again, so a record stored
+        // before a rule it breaks was introduced can always be withdrawn.
+        let (_guard, txn) = self.begin_write().await?;
+        let current = writable_dataset(&txn, actor, key, precondition).await?;
+        let id = current.id;
+        let now = now();
+        let result = dataset::Entity::update_many()
+            .col_expr(
+                dataset::Column::Status,
+                Expr::value(DatasetStatus::Withdrawn.as_str()),
+            )
+            .col_expr(dataset::Column::Revision, Expr::value(current.revision + 1))
+            .col_expr(dataset::Column::Modified, Expr::value(now))
+            .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
+            .filter(dataset::Column::Id.eq(id))
+            .filter(dataset::Column::Revision.eq(current.revision))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(CatalogError::StaleRevision {
+                slug: current.slug,
+                current: "a newer revision".into(),
+            });
+        }
+        change::record(&txn, EntityKind::Dataset, id, Operation::Withdraw).await?;
+        repo::stamp_listing(&txn, id, false).await?;
+        let doc = self.reload(&txn, id).await?;
+        txn.commit().await?;
+        Ok(doc)
     }
 
     /// Adds a distribution to a dataset; returns the dataset and the new distribution's id.

@@ -455,3 +455,45 @@ async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
     );
     handle.stop(true).await;
 }
+
+#[tokio::test]
+async fn a_record_stored_before_a_rule_it_breaks_can_still_be_withdrawn() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let created = app.post_dataset(&token, &new_dataset("alte-regeln")).await;
+    assert_eq!(created.status().as_u16(), 201);
+    // As a record stored before contact points needed a valid address would hold it.
+    app.catalog
+        .db()
+        .execute_unprepared(
+            "UPDATE contact_point SET email = 'a\"b@example.org', url = NULL, telephone = NULL",
+        )
+        .await
+        .unwrap();
+    let (_, etag) = app.dataset_with_etag("alte-regeln").await;
+    // An edit must fix the address first ...
+    let edit = app
+        .client
+        .patch(app.url("/api/v1/datasets/alte-regeln"))
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"version": "2"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status().as_u16(), 422);
+    // ... but a withdrawal only changes the status.
+    let withdrawn = app
+        .delete_with("/api/v1/datasets/alte-regeln", &token, &etag)
+        .await;
+    assert_eq!(withdrawn.status().as_u16(), 200);
+    let (doc, _) = app.dataset_with_etag("alte-regeln").await;
+    assert_eq!(doc["status"], "withdrawn");
+    app.projected().await;
+    assert_eq!(
+        app.get("/dataset/alte-regeln.ttl").await.status().as_u16(),
+        410
+    );
+}
