@@ -178,7 +178,7 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 
 /// A resource's other methods: 405 with the problem body and an `Allow` header listing `methods`
 /// (RFC 9110 §15.5.6).
-fn allow(methods: &'static str) -> actix_web::Route {
+pub fn allow(methods: &'static str) -> actix_web::Route {
     web::to(move || async move {
         let mut response = match method_not_allowed().await {
             Ok(response) => response,

@@ -26,7 +26,7 @@ use askama::Template;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::http::method_not_allowed;
+use crate::http::allow;
 use i18n::{Lang, Negotiated, Texts};
 use index::{PortalIndex, Snapshot};
 
@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(errors::html_errors())
             .route(web::get().to(pages::home))
             .route(web::head().to(pages::home))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/datasets")
@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(errors::html_errors())
             .route(web::get().to(pages::search))
             .route(web::head().to(pages::search))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/organization/{slug}")
@@ -75,42 +75,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(errors::html_errors())
             .route(web::get().to(pages::publisher))
             .route(web::head().to(pages::publisher))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/api")
             .wrap(errors::html_errors())
             .route(web::get().to(pages::api))
             .route(web::head().to(pages::api))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/impressum")
             .wrap(errors::html_errors())
             .route(web::get().to(pages::imprint))
             .route(web::head().to(pages::imprint))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/barrierefreiheit")
             .wrap(errors::html_errors())
             .route(web::get().to(pages::accessibility))
             .route(web::head().to(pages::accessibility))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/sitemap.xml")
             .wrap(errors::html_errors())
             .route(web::get().to(feeds::sitemap))
             .route(web::head().to(feeds::sitemap))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/feed.atom")
             .wrap(errors::html_errors())
             .route(web::get().to(feeds::atom))
             .route(web::head().to(feeds::atom))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(allow("GET, HEAD")),
     )
     .route("/static/odcat.css", web::get().to(stylesheet))
     .route("/static/favicon.svg", web::get().to(favicon))

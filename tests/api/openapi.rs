@@ -38,6 +38,11 @@ async fn a_wrong_method_answers_405_with_an_allow_header_naming_the_methods() {
         ),
         ("PUT", "/sparql", "GET, HEAD, POST"),
         ("DELETE", "/catalog", "GET, HEAD"),
+        ("POST", "/", "GET, HEAD"),
+        ("PUT", "/datasets", "GET, HEAD"),
+        ("DELETE", "/organization/stadt-wuppertal-402", "GET, HEAD"),
+        ("POST", "/impressum", "GET, HEAD"),
+        ("POST", "/feed.atom", "GET, HEAD"),
     ];
     for (method, path, allow) in cases {
         // Act
