@@ -188,6 +188,61 @@ pub fn scan(text: &str) -> Result<(), TooComplex> {
     Ok(())
 }
 
+/// Runs `$on_operand` for each operand of an expression (bound to the given name) and
+/// `$on_pattern` for the pattern of an `EXISTS`; works on `&Expression` and `&mut Expression` alike.
+/// The one list of expression variants for the walker here and the rewrite in `query.rs`.
+macro_rules! for_each_operand {
+    ($expression:expr, |$operand:ident| $on_operand:expr, |$pattern:ident| $on_pattern:expr) => {
+        match $expression {
+            Expression::Exists($pattern) => $on_pattern,
+            Expression::Or(a, b)
+            | Expression::And(a, b)
+            | Expression::Equal(a, b)
+            | Expression::SameTerm(a, b)
+            | Expression::Greater(a, b)
+            | Expression::GreaterOrEqual(a, b)
+            | Expression::Less(a, b)
+            | Expression::LessOrEqual(a, b)
+            | Expression::Add(a, b)
+            | Expression::Subtract(a, b)
+            | Expression::Multiply(a, b)
+            | Expression::Divide(a, b) => {
+                for $operand in [a, b] {
+                    $on_operand;
+                }
+            }
+            Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
+                let $operand = a;
+                $on_operand;
+            }
+            Expression::If(a, b, c) => {
+                for $operand in [a, b, c] {
+                    $on_operand;
+                }
+            }
+            Expression::In(a, list) => {
+                {
+                    let $operand = a;
+                    $on_operand;
+                }
+                for $operand in list {
+                    $on_operand;
+                }
+            }
+            Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
+                for $operand in list {
+                    $on_operand;
+                }
+            }
+            Expression::NamedNode(_)
+            | Expression::Literal(_)
+            | Expression::Variable(_)
+            | Expression::Bound(_) => {}
+        }
+    };
+}
+pub(crate) use for_each_operand;
+
 /// A node of the parsed query, for the iterative walk.
 enum Node<'a> {
     Pattern(&'a GraphPattern),
@@ -326,43 +381,11 @@ fn walk<'a, B>(
                 | GraphPattern::Reduced { inner }
                 | GraphPattern::Slice { inner, .. } => stack.push((Node::Pattern(inner), next)),
             },
-            Node::Expression(expression) => match expression {
-                Expression::Exists(pattern) => stack.push((Node::Pattern(pattern), next)),
-                Expression::Or(a, b)
-                | Expression::And(a, b)
-                | Expression::Equal(a, b)
-                | Expression::SameTerm(a, b)
-                | Expression::Greater(a, b)
-                | Expression::GreaterOrEqual(a, b)
-                | Expression::Less(a, b)
-                | Expression::LessOrEqual(a, b)
-                | Expression::Add(a, b)
-                | Expression::Subtract(a, b)
-                | Expression::Multiply(a, b)
-                | Expression::Divide(a, b) => {
-                    stack.push((Node::Expression(a), next));
-                    stack.push((Node::Expression(b), next));
-                }
-                Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-                    stack.push((Node::Expression(a), next));
-                }
-                Expression::If(a, b, c) => {
-                    for e in [a, b, c] {
-                        stack.push((Node::Expression(e), next));
-                    }
-                }
-                Expression::In(a, list) => {
-                    stack.push((Node::Expression(a), next));
-                    stack.extend(list.iter().map(|e| (Node::Expression(e), next)));
-                }
-                Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
-                    stack.extend(list.iter().map(|e| (Node::Expression(e), next)));
-                }
-                Expression::NamedNode(_)
-                | Expression::Literal(_)
-                | Expression::Variable(_)
-                | Expression::Bound(_) => {}
-            },
+            Node::Expression(expression) => for_each_operand!(
+                expression,
+                |operand| stack.push((Node::Expression(operand), next)),
+                |pattern| stack.push((Node::Pattern(pattern), next))
+            ),
             Node::Path(path) => match path {
                 PropertyPathExpression::NamedNode(_)
                 | PropertyPathExpression::NegatedPropertySet(_) => {}

@@ -242,43 +242,11 @@ fn hide_bookkeeping(pattern: &mut GraphPattern) {
 }
 
 fn hide_in_expression(expression: &mut Expression) {
-    match expression {
-        Expression::Exists(pattern) => hide_bookkeeping(pattern),
-        Expression::Or(a, b)
-        | Expression::And(a, b)
-        | Expression::Equal(a, b)
-        | Expression::SameTerm(a, b)
-        | Expression::Greater(a, b)
-        | Expression::GreaterOrEqual(a, b)
-        | Expression::Less(a, b)
-        | Expression::LessOrEqual(a, b)
-        | Expression::Add(a, b)
-        | Expression::Subtract(a, b)
-        | Expression::Multiply(a, b)
-        | Expression::Divide(a, b) => {
-            hide_in_expression(a);
-            hide_in_expression(b);
-        }
-        Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-            hide_in_expression(a)
-        }
-        Expression::If(a, b, c) => {
-            hide_in_expression(a);
-            hide_in_expression(b);
-            hide_in_expression(c);
-        }
-        Expression::In(a, list) => {
-            hide_in_expression(a);
-            list.iter_mut().for_each(hide_in_expression);
-        }
-        Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
-            list.iter_mut().for_each(hide_in_expression)
-        }
-        Expression::NamedNode(_)
-        | Expression::Literal(_)
-        | Expression::Variable(_)
-        | Expression::Bound(_) => {}
-    }
+    guard::for_each_operand!(
+        expression,
+        |operand| hide_in_expression(operand),
+        |pattern| hide_bookkeeping(pattern)
+    )
 }
 
 #[cfg(test)]
