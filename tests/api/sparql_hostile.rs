@@ -57,6 +57,16 @@ fn corpus() -> Vec<(&'static str, String)> {
             format!("ASK {{ ?s ?p ?o FILTER({}) }}", n(10_000, "?o = 1", " || ")),
         ),
         (
+            // Deep enough to overflow even the query threads' stack when the scan takes the
+            // brackets for an IRI's characters.
+            "150 000 parentheses between < and >",
+            format!(
+                "ASK {{ FILTER(1 <{}1{}> 2) }}",
+                "(".repeat(150_000),
+                ")".repeat(150_000)
+            ),
+        ),
+        (
             "5 000 !",
             format!("ASK {{ ?s ?p ?o FILTER({}true) }}", "!".repeat(5000)),
         ),
