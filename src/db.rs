@@ -62,6 +62,20 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
         .context("failed to connect to the database")
 }
 
+/// A migrated private in-memory SQLite database (one connection), for unit tests and tools.
+pub async fn connect_memory() -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("failed to open an in-memory database")?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod rdf;
 pub mod sparql;

@@ -28,6 +28,18 @@ impl EntityKind {
             Self::DataTable => "data_table",
         }
     }
+
+    /// The kind stored as `value`.
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Catalog,
+            Self::Publisher,
+            Self::Dataset,
+            Self::DataTable,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == value)
+    }
 }
 
 /// What happened to it.

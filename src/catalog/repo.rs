@@ -683,3 +683,45 @@ pub async fn stamp_listing(
     update.exec(txn).await?;
     Ok(())
 }
+
+/// The record's position: the last `change_log` sequence number (0 before the first).
+pub async fn max_seq(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    use entities::change_log;
+    let last = change_log::Entity::find()
+        .select_only()
+        .column_as(change_log::Column::Seq.max(), "seq")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}
+
+/// Up to `limit` `change_log` entries after position `after`, in sequence order, and the number of
+/// the last one read. Entries of a kind this build does not know are skipped (but counted as read).
+pub async fn changes_after(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+) -> Result<(Vec<crate::feed::Entry>, Option<i64>), DbErr> {
+    use super::change::EntityKind;
+    use entities::change_log;
+    let rows = change_log::Entity::find()
+        .filter(change_log::Column::Seq.gt(after))
+        .order_by_asc(change_log::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let last = rows.last().map(|row| row.seq);
+    let entries = rows
+        .into_iter()
+        .filter_map(|row| {
+            let kind = EntityKind::parse(&row.entity_kind)?;
+            Some(crate::feed::Entry {
+                seq: row.seq,
+                kind,
+                id: row.entity_id,
+            })
+        })
+        .collect();
+    Ok((entries, last))
+}

@@ -112,6 +112,21 @@ impl Catalog {
         &self.base_url
     }
 
+    /// The record's position: the last `change_log` sequence number (0 before the first).
+    pub async fn max_seq(&self) -> Result<i64, CatalogError> {
+        Ok(repo::max_seq(&self.db).await?)
+    }
+
+    /// Up to `limit` `change_log` entries after position `after`, in sequence order, and the number
+    /// of the last one read (entries of unknown kinds are read but not returned).
+    pub async fn changes_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> Result<(Vec<crate::feed::Entry>, Option<i64>), CatalogError> {
+        Ok(repo::changes_after(&self.db, after, limit).await?)
+    }
+
     /// Starts a write transaction (queued behind other writers on SQLite).
     pub async fn begin_write(
         &self,
