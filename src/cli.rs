@@ -337,9 +337,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         projector.rebuild().await?;
                         projector
                     } else {
-                        Projector::open(db.clone(), &settings.data_dir, mapping)
-                            .await?
-                            .0
+                        let projector =
+                            Projector::open(db.clone(), &settings.data_dir, mapping).await?;
+                        crate::feed::Feed::new(
+                            catalog.clone(),
+                            vec![std::sync::Arc::new(projector.clone())],
+                        )
+                        .start()
+                        .await?;
+                        projector
                     };
                     let store = projector.store().clone();
                     tokio::task::spawn_blocking(move || store.dump_nquads(out))

@@ -10,6 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
+use crate::feed::{Consumer, Feed};
 use crate::http::rdf::CatalogPageSize;
 use crate::http::tables::Uploads;
 use crate::rdf::{Mapping, Projector};
@@ -22,6 +23,7 @@ pub struct Application {
     server: Server,
     catalog: Catalog,
     projector: Projector,
+    feed: Feed,
     sparql: SparqlService,
 }
 
@@ -58,13 +60,25 @@ impl Application {
             ),
             Err(error) => tracing::warn!(error = %error, "could not look for orphan hosted tables"),
         }
-        let projector = start_projection(settings, &catalog).await?;
-        tokio::spawn(projector.clone().run());
+        let projector = open_projection(settings, &catalog).await?;
+        // One change feed for the process: every consumer is brought up to the record before the
+        // server binds, then follows it.
+        let consumers: Vec<std::sync::Arc<dyn Consumer>> =
+            vec![std::sync::Arc::new(projector.clone())];
+        let feed = Feed::new(catalog.clone(), consumers);
+        feed.start().await.with_context(|| {
+            format!(
+                "failed to bring the RDF store (with feature rocksdb under {}) up to date",
+                settings.data_dir.join("rdf").display()
+            )
+        })?;
+        tokio::spawn(feed.clone().run());
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
         let rdf = web::Data::new(projector.clone());
+        let feed_data = web::Data::new(feed.clone());
         let sparql = SparqlService::new(
             projector.store().clone(),
             settings.base_url(),
@@ -121,6 +135,7 @@ impl Application {
                 .app_data(hardening.clone())
                 .app_data(data.clone())
                 .app_data(rdf.clone())
+                .app_data(feed_data.clone())
                 .app_data(sparql_data.clone())
                 .app_data(uploads.clone())
                 .app_data(table_files.clone())
@@ -146,6 +161,7 @@ impl Application {
             server,
             catalog,
             projector,
+            feed,
             sparql,
         })
     }
@@ -163,6 +179,11 @@ impl Application {
     /// The RDF projection behind the DCAT-AP endpoints.
     pub fn projector(&self) -> &Projector {
         &self.projector
+    }
+
+    /// The change feed that keeps the projections in step with the record.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
     }
 
     /// The SPARQL service behind `/sparql`.
@@ -215,21 +236,17 @@ async fn stop_signal() -> std::io::Result<()> {
     }
 }
 
-/// Opens the RDF store of this build and brings it up to date with the record.
-pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Projector> {
-    let (projector, _) = Projector::open(
-        catalog.db().clone(),
-        &settings.data_dir,
-        mapping(settings)?,
-    )
-    .await
-    .with_context(|| {
-        format!(
-            "failed to open the RDF store (with feature rocksdb under {}) and bring it up to date",
-            settings.data_dir.join("rdf").display()
-        )
-    })?;
-    Ok(projector)
+/// Opens the RDF store of this build (resuming from its recorded position, or empty at position
+/// `-1`); a [`Feed`] brings it up to date.
+pub async fn open_projection(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Projector> {
+    Projector::open(catalog.db().clone(), &settings.data_dir, mapping(settings)?)
+        .await
+        .with_context(|| {
+            format!(
+                "failed to open the RDF store (with feature rocksdb under {})",
+                settings.data_dir.join("rdf").display()
+            )
+        })
 }
 
 /// What shapes the published DCAT-AP documents besides the record: when it changes, their

@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod document;
 pub mod error;
 pub mod fixtures;
+pub mod record;
 pub mod repo;
 pub mod service;
 pub mod table;
@@ -15,3 +16,7 @@ pub mod vocab;
 
 pub use error::CatalogError;
 pub use service::Catalog;
+
+/// The record's connection pool: an opaque handle that callers outside the catalogue only pass
+/// back to its functions.
+pub use sea_orm::DatabaseConnection as Db;

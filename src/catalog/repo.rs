@@ -19,6 +19,9 @@ use super::error::CatalogError;
 use super::table::StoredTable;
 use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus};
 
+pub mod listing;
+pub mod projection;
+
 /// Up to `limit` published datasets with an id after `after`, in id order: one step of a walk over
 /// the whole published catalogue (served by the `(status, id)` index).
 pub async fn published_after(

@@ -1,66 +1,28 @@
 //! The catalogue's listings: which datasets a `/catalog` page holds. Pages are ranges of stable slots,
 //! never offsets, so a crawl stays exact while the catalogue changes: the full listing pages over
 //! `dataset.listing_position` (drawn once, at first publication), a `modified_since` listing over the
-//! `change_log` number of each dataset's last write. Also the facts every page states (totals, last
-//! slot, the last change of the catalogue's contents), remembered per position of the record, and
-//! the epoch of the publication settings.
+//! `change_log` number of each dataset's last write (the SQL is the catalogue's, in
+//! [`crate::catalog::repo::listing`]). Also the facts every page states (totals, last slot, the last
+//! change of the catalogue's contents), remembered per position of the change feed, and the epoch
+//! of the publication settings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use entities::{change_log, dataset, publisher};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
-use uuid::Uuid;
 
-use super::projector::max_seq;
 use super::publish::PageRequest;
-use crate::catalog::repo;
-use crate::catalog::values::DatasetStatus;
-
-/// What a listing holds, for the Hydra description of its pages.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct ListingFacts {
-    /// The number of entries (published datasets, plus withdrawn ones in a `modified_since` listing).
-    pub(crate) total: u64,
-    /// The last slot in use (0: none).
-    last_slot: i64,
-}
-
-/// Which slots a listing pages over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Listing {
-    /// Every published dataset, by listing position (slots from 1).
-    All,
-    /// Every dataset that is or was public and changed at or after the `change_log` entry `from`,
-    /// by the number of its last change (slots from `from`).
-    Since { from: i64 },
-}
-
-impl Listing {
-    pub(crate) fn first_slot(self) -> i64 {
-        match self {
-            Self::All => 1,
-            Self::Since { from } => from,
-        }
-    }
-
-    pub(crate) fn last_page(self, facts: ListingFacts, per_page: u64) -> u64 {
-        let used = facts.last_slot - self.first_slot() + 1;
-        u64::try_from(used)
-            .unwrap_or(0)
-            .div_ceil(per_page.max(1))
-            .max(1)
-    }
-}
+use crate::catalog::record::ListedDataset;
+pub(crate) use crate::catalog::repo::listing::{Listing, ListingFacts};
+use crate::catalog::{Db, repo};
 
 /// Facts of the catalogue's listings (totals and last slots, the last change of its contents),
-/// remembered for one position of the record: counting 100k rows costs a few milliseconds, reading
-/// the record's position a fraction of one. Any write moves the position (it adds a `change_log`
-/// entry in its own transaction), which drops everything remembered.
+/// remembered for one position of the change feed: counting 100k rows costs a few milliseconds,
+/// reading the record's position a fraction of one. The feed moves the position (the RDF
+/// projector's consumer calls [`advance`](Self::advance) with every batch it applies), which drops
+/// everything remembered. A request that finds the record ahead of the feed (a write committed
+/// and not handed over yet) counts from SQL without remembering, so every page states the totals
+/// of the record it lists.
 #[derive(Clone, Debug, Default)]
 pub struct ListingTotals {
     inner: Arc<Mutex<TotalsAt>>,
@@ -69,7 +31,7 @@ pub struct ListingTotals {
 #[derive(Debug, Default)]
 struct TotalsAt {
     seq: i64,
-    listings: HashMap<Option<i64>, ListingFacts>,
+    listings: HashMap<Listing, ListingFacts>,
     starts: HashMap<DateTime<Utc>, i64>,
     contents_modified: Option<Option<DateTime<FixedOffset>>>,
 }
@@ -78,54 +40,57 @@ impl ListingTotals {
     /// Listings remembered at most (`modified_since` values vary per harvester).
     const CAPACITY: usize = 1024;
 
-    /// Runs `f` on what is remembered for `seq` (dropping what belongs to an older position).
-    fn at<T>(&self, seq: i64, f: impl FnOnce(&mut TotalsAt) -> T) -> Option<T> {
+    /// The feed position the remembered facts belong to.
+    pub fn position(&self) -> i64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .seq
+    }
+
+    /// The feed has handed over every entry up to `seq`: forgets what belongs to an older position.
+    pub fn advance(&self, seq: i64) {
         let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if seq > at.seq {
+        if seq != at.seq {
             *at = TotalsAt {
                 seq,
                 ..TotalsAt::default()
             };
         }
+    }
+
+    /// Runs `f` on what is remembered when the record is at the feed's position `seq`.
+    fn at<T>(&self, seq: i64, f: impl FnOnce(&mut TotalsAt) -> T) -> Option<T> {
+        let mut at = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         (seq == at.seq).then(|| f(&mut at))
     }
 
-    pub(crate) async fn facts(
-        &self,
-        db: &DatabaseConnection,
-        listing: Listing,
-    ) -> anyhow::Result<ListingFacts> {
+    /// The facts of `listing`.
+    pub(crate) async fn facts(&self, db: &Db, listing: Listing) -> anyhow::Result<ListingFacts> {
         // The position is read before counting: a write that lands in between makes the count
-        // newer than the position it is remembered for, and the next request sees a new position.
-        let seq = max_seq(db).await?;
-        let key = match listing {
-            Listing::All => None,
-            Listing::Since { from } => Some(from),
-        };
-        if let Some(Some(facts)) = self.at(seq, |at| at.listings.get(&key).copied()) {
+        // newer than the position, and the feed's next batch drops it.
+        let seq = repo::max_seq(db).await?;
+        if let Some(Some(facts)) = self.at(seq, |at| at.listings.get(&listing).copied()) {
             return Ok(facts);
         }
-        let facts = listing_facts(db, listing).await?;
+        let facts = repo::listing::listing_facts(db, listing).await?;
         self.at(seq, |at| {
             if at.listings.len() >= Self::CAPACITY {
                 at.listings.clear();
             }
-            at.listings.insert(key, facts);
+            at.listings.insert(listing, facts);
         });
         Ok(facts)
     }
 
-    /// The first `change_log` entry of a `modified_since` listing (see [`first_change_since`]).
-    pub(crate) async fn start(
-        &self,
-        db: &DatabaseConnection,
-        since: DateTime<Utc>,
-    ) -> anyhow::Result<i64> {
-        let seq = max_seq(db).await?;
+    /// The first `change_log` entry of a `modified_since` listing (see
+    /// [`repo::listing::first_change_since`]).
+    pub(crate) async fn start(&self, db: &Db, since: DateTime<Utc>) -> anyhow::Result<i64> {
+        let seq = repo::max_seq(db).await?;
         if let Some(Some(from)) = self.at(seq, |at| at.starts.get(&since).copied()) {
             return Ok(from);
         }
-        let from = first_change_since(db, since).await?;
+        let from = repo::listing::first_change_since(db, since).await?;
         self.at(seq, |at| {
             if at.starts.len() >= Self::CAPACITY {
                 at.starts.clear();
@@ -139,9 +104,9 @@ impl ListingTotals {
     /// dataset that is or was public (a withdrawal is a change).
     pub async fn contents_modified(
         &self,
-        db: &DatabaseConnection,
+        db: &Db,
     ) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
-        let seq = max_seq(db).await?;
+        let seq = repo::max_seq(db).await?;
         if let Some(Some(known)) = self.at(seq, |at| at.contents_modified) {
             return Ok(known);
         }
@@ -153,122 +118,20 @@ impl ListingTotals {
 
 /// The last change of the catalogue's contents, read from SQL (see
 /// [`ListingTotals::contents_modified`]).
-pub async fn contents_modified(
-    db: &DatabaseConnection,
-) -> Result<Option<DateTime<FixedOffset>>, sea_orm::DbErr> {
-    let (catalog, publishers, datasets) = tokio::try_join!(
-        entities::catalog::Entity::find()
-            .select_only()
-            .column_as(entities::catalog::Column::Modified.max(), "m")
-            .into_tuple::<Option<DateTime<FixedOffset>>>()
-            .one(db),
-        publisher::Entity::find()
-            .select_only()
-            .column_as(publisher::Column::UpdatedAt.max(), "m")
-            .into_tuple::<Option<DateTime<FixedOffset>>>()
-            .one(db),
-        dataset::Entity::find()
-            .select_only()
-            .column_as(dataset::Column::UpdatedAt.max(), "m")
-            .filter(dataset::Column::PublishedAt.is_not_null())
-            .into_tuple::<Option<DateTime<FixedOffset>>>()
-            .one(db),
-    )?;
-    Ok([catalog, publishers, datasets]
-        .into_iter()
-        .flatten()
-        .flatten()
-        .max())
+pub async fn contents_modified(db: &Db) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
+    Ok(repo::listing::contents_modified(db).await?)
 }
 
-fn published() -> sea_orm::Select<dataset::Entity> {
-    dataset::Entity::find().filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-}
-
-/// The entries of a listing: published datasets by listing position, or (`modified_since`) the
-/// datasets that are or were public by the number of their last change.
-fn listed(listing: Listing) -> sea_orm::Select<dataset::Entity> {
-    match listing {
-        Listing::All => published().filter(sea_orm::sea_query::ExprTrait::is_not_null(
-            repo::listing_position(),
-        )),
-        Listing::Since { from } => dataset::Entity::find()
-            .filter(repo::was_public_condition())
-            .filter(sea_orm::sea_query::ExprTrait::gte(repo::change_seq(), from)),
-    }
-}
-
-fn slot_of(listing: Listing) -> sea_orm::sea_query::Expr {
-    match listing {
-        Listing::All => repo::listing_position(),
-        Listing::Since { .. } => repo::change_seq(),
-    }
-}
-
-async fn listing_facts(db: &DatabaseConnection, listing: Listing) -> anyhow::Result<ListingFacts> {
-    let (total, last) = tokio::try_join!(
-        listed(listing).count(db),
-        listed(listing)
-            .select_only()
-            .expr_as(sea_orm::sea_query::ExprTrait::max(slot_of(listing)), "last")
-            .into_tuple::<Option<i64>>()
-            .one(db),
-    )?;
-    Ok(ListingFacts {
-        total,
-        last_slot: last.flatten().unwrap_or(0),
-    })
-}
-
-/// The first `change_log` entry at or after `since` (one past the last when there is none): the
-/// start of a `modified_since` listing. The log only grows, so this stays put during a crawl.
-async fn first_change_since(db: &DatabaseConnection, since: DateTime<Utc>) -> anyhow::Result<i64> {
-    let first = change_log::Entity::find()
-        .select_only()
-        .column_as(change_log::Column::Seq.min(), "seq")
-        .filter(change_log::Column::CreatedAt.gte(since.fixed_offset()))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
-    match first {
-        Some(first) => Ok(first),
-        None => Ok(max_seq(db).await? + 1),
-    }
-}
-
-/// The datasets of one page, in listing order: those whose slot lies in the page's range. The
-/// page's ids are found first (the index on the slot covers the range), then their rows are read by
-/// id.
+/// The datasets of one page, in listing order: those whose slot lies in the page's range.
 pub(crate) async fn page_items(
-    db: &DatabaseConnection,
+    db: &Db,
     listing: Listing,
     req: &PageRequest,
-) -> Result<Vec<dataset::Model>, sea_orm::DbErr> {
-    let Some((lo, hi)) = req.slots(listing.first_slot()) else {
+) -> anyhow::Result<Vec<ListedDataset>> {
+    let Some(slots) = req.slots(listing.first_slot()) else {
         return Ok(Vec::new());
     };
-    let ids: Vec<Uuid> = listed(listing)
-        .filter(sea_orm::sea_query::ExprTrait::gte(slot_of(listing), lo))
-        .filter(sea_orm::sea_query::ExprTrait::lt(slot_of(listing), hi))
-        .select_only()
-        .column(dataset::Column::Id)
-        .order_by(slot_of(listing), sea_orm::Order::Asc)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: HashMap<Uuid, dataset::Model> = dataset::Entity::find()
-        .filter(dataset::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    // A dataset deleted between the two reads is left out.
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+    Ok(repo::listing::page_items(db, listing, slots).await?)
 }
 
 /// Since when the settings that shape the published documents (base URL, contributor id, page
@@ -282,50 +145,34 @@ impl PublicationEpoch {
     /// Reads the epoch of `fingerprint` from the record, starting a new one (now) when the stored
     /// fingerprint differs. (HTTP dates have whole seconds: within the second of a change only the
     /// ETag tells the bodies apart, as for any change.)
-    pub async fn load(db: &DatabaseConnection, fingerprint: &str) -> anyhow::Result<Self> {
-        use sea_orm::ConnectionTrait;
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-        let table = Alias::new("publication_settings");
-        let this_row = || ExprTrait::eq(Expr::col(Alias::new("id")), 1);
-        let row = db
-            .query_one(
-                Query::select()
-                    .columns([Alias::new("fingerprint"), Alias::new("changed_at")])
-                    .from(table.clone())
-                    .and_where(this_row()),
-            )
-            .await?;
-        if let Some(row) = &row {
-            let stored: String = row.try_get("", "fingerprint")?;
-            if stored == fingerprint {
-                return Ok(Self(row.try_get("", "changed_at")?));
-            }
-        }
-        let changed_at = Utc::now().fixed_offset();
-        if row.is_some() {
-            db.execute(
-                Query::update()
-                    .table(table)
-                    .values([
-                        (Alias::new("fingerprint"), fingerprint.into()),
-                        (Alias::new("changed_at"), changed_at.into()),
-                    ])
-                    .and_where(this_row()),
-            )
-            .await?;
-        } else {
-            db.execute(
-                Query::insert()
-                    .into_table(table)
-                    .columns([
-                        Alias::new("id"),
-                        Alias::new("fingerprint"),
-                        Alias::new("changed_at"),
-                    ])
-                    .values([1.into(), fingerprint.into(), changed_at.into()])?,
-            )
-            .await?;
-        }
-        Ok(Self(changed_at))
+    pub async fn load(db: &Db, fingerprint: &str) -> anyhow::Result<Self> {
+        Ok(Self(
+            repo::listing::publication_epoch(db, fingerprint).await?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_position_drops_what_is_remembered() {
+        let totals = ListingTotals::default();
+        totals.advance(5);
+        let facts = ListingFacts {
+            total: 3,
+            last_slot: 3,
+        };
+        totals.at(5, |at| at.listings.insert(Listing::All, facts));
+        // A request that finds the record ahead of the feed does not see (or fill) the memory.
+        assert_eq!(totals.at(6, |at| at.listings.len()), None);
+        assert_eq!(
+            totals.at(5, |at| at.listings.get(&Listing::All).copied()),
+            Some(Some(facts))
+        );
+        totals.advance(6);
+        assert_eq!(totals.position(), 6);
+        assert_eq!(totals.at(6, |at| at.listings.len()), Some(0));
     }
 }

@@ -9,9 +9,9 @@
 //!   the vocabulary IRIs it uses, and for each hosted table a VoID description of its graph of rows;
 //! - `{base}/distribution/{id}/data`: the rows of a hosted table (see [`super::rows`]).
 
+use crate::catalog::record::{CatalogRecord, PublisherRecord};
 use crate::catalog::values::DcatDate;
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
-use entities::{catalog, publisher};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use uuid::Uuid;
 
@@ -117,8 +117,9 @@ impl Mapping {
         NamedNode::new_unchecked(format!("{}/organization/{slug}", self.base))
     }
 
-    /// The catalogue graph.
-    pub fn catalog_quads(&self, c: &catalog::Model, publisher_slug: &str) -> Vec<Quad> {
+    /// The catalogue graph (of the catalogue's record, or a stored row of it).
+    pub fn catalog_quads(&self, c: impl Into<CatalogRecord>, publisher_slug: &str) -> Vec<Quad> {
+        let c: CatalogRecord = c.into();
         let me = self.catalog_iri();
         let mut g = Graph::new(me.clone());
         g.iri(&me, rdf::TYPE, dcat::CATALOG);
@@ -134,9 +135,7 @@ impl Mapping {
             dct::PUBLISHER,
             self.publisher_iri(publisher_slug).as_ref(),
         );
-        let languages: Vec<String> =
-            serde_json::from_value(c.languages.clone()).unwrap_or_default();
-        for language in &languages {
+        for language in &c.languages {
             g.typed_iri(&me, dct::LANGUAGE, language, dct::LINGUISTIC_SYSTEM);
         }
         if let Some(homepage) = &c.homepage {
@@ -211,8 +210,9 @@ impl Mapping {
         );
     }
 
-    /// A publisher's graph.
-    pub fn publisher_quads(&self, p: &publisher::Model) -> Vec<Quad> {
+    /// A publisher's graph (of its record, or a stored row of it).
+    pub fn publisher_quads(&self, p: impl Into<PublisherRecord>) -> Vec<Quad> {
+        let p: PublisherRecord = p.into();
         let me = self.publisher_iri(&p.slug);
         let mut g = Graph::new(me.clone());
         g.iri(&me, rdf::TYPE, foaf::AGENT);

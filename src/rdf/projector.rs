@@ -1,7 +1,10 @@
-//! The projector: applies `change_log` in sequence order to the Oxigraph store, rebuilding the named
-//! graphs each entry names from the current SQL record, and records the last applied sequence number
-//! in the same Oxigraph transaction. A full rebuild reads the record in batches and streams the quads
-//! into Oxigraph's bulk loader on a blocking thread.
+//! The projector: a consumer of the change feed ([`crate::feed`]) that applies `change_log` entries
+//! in sequence order to the Oxigraph store, rebuilding the named graphs each entry names from the
+//! current SQL record, and records the last applied sequence number in the same Oxigraph
+//! transaction (so the on-disk store resumes from it after a crash; the in-memory store starts
+//! empty and is rebuilt). A full rebuild reads the record in batches and streams the quads into
+//! Oxigraph's bulk loader on a blocking thread. It also moves the catalogue's
+//! [`ListingTotals`] with every batch.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -10,33 +13,30 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use entities::{catalog, change_log, dataset, publisher};
+use futures_util::future::BoxFuture;
 use oxigraph::model::{NamedNode, Quad};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::listing::ListingTotals;
 use super::mapping::{Mapping, RecordDates};
 use super::store::{Change, Position, RdfStore};
+use crate::catalog::Db;
 use crate::catalog::change::EntityKind;
-use crate::catalog::document::DatasetDocument;
+use crate::catalog::record::DatasetRecord;
+use crate::catalog::repo::projection::{self, ProjectedDataset};
 use crate::catalog::repo::{self, TableFilter};
 use crate::catalog::table::StoredTable;
-use crate::catalog::values::DatasetStatus;
+use crate::feed::{Consumer, Entry};
 
 /// Datasets read per SQL batch.
 const BATCH: u64 = 500;
 /// Table rows read per SQL batch.
 const ROW_BATCH: u64 = 5000;
-/// `change_log` entries applied per Oxigraph transaction.
-const LOG_BATCH: u64 = 1000;
-/// How often an idle projector looks for new entries.
-const POLL: Duration = Duration::from_millis(100);
 /// Environment variable naming a crash point, for crash-safety tests only.
 pub const FAILPOINT_ENV: &str = "ODCAT_FAILPOINT";
-/// With `ODCAT_FAILPOINT=projector-before-apply`, the process aborts after reading committed
-/// `change_log` entries and before the Oxigraph transaction that applies them.
+/// With `ODCAT_FAILPOINT=projector-before-apply`, the process aborts after the feed handed it
+/// committed `change_log` entries and before the Oxigraph transaction that applies them.
 pub const FAILPOINT_BEFORE_APPLY: &str = "projector-before-apply";
 
 /// What a full rebuild did.
@@ -55,7 +55,7 @@ pub struct RebuildReport {
 /// Keeps one store in step with the record.
 #[derive(Clone)]
 pub struct Projector {
-    db: DatabaseConnection,
+    db: Db,
     store: RdfStore,
     mapping: Mapping,
     applied: Arc<AtomicI64>,
@@ -65,7 +65,7 @@ pub struct Projector {
 impl Projector {
     /// A projector for `store`, positioned before the first `change_log` entry; [`open`](Self::open)
     /// is the usual way to get one.
-    pub fn new(db: DatabaseConnection, store: RdfStore, mapping: Mapping) -> Self {
+    pub fn new(db: Db, store: RdfStore, mapping: Mapping) -> Self {
         Self {
             db,
             store,
@@ -76,7 +76,7 @@ impl Projector {
     }
 
     /// The database.
-    pub fn db(&self) -> &DatabaseConnection {
+    pub fn db(&self) -> &Db {
         &self.db
     }
 
@@ -100,47 +100,48 @@ impl Projector {
         self.applied.load(Ordering::Acquire)
     }
 
-    /// Opens this build's store under `data_dir` and brings it up to date: an on-disk store written
-    /// with the same base URL and mapping, and not ahead of the record, resumes from its recorded
-    /// position; any other store is rebuilt from an empty one. Returns the rebuild report when it
-    /// rebuilt.
-    pub async fn open(
-        db: DatabaseConnection,
-        data_dir: &Path,
-        mapping: Mapping,
-    ) -> anyhow::Result<(Self, Option<RebuildReport>)> {
+    /// Opens this build's store under `data_dir`: an on-disk store written with the same base URL
+    /// and mapping, and not ahead of the record, resumes from its recorded position; any other
+    /// store is opened empty, at position `-1`, and the change feed rebuilds it
+    /// ([`Feed::start`](crate::feed::Feed::start)), then brings either up to date.
+    pub async fn open(db: Db, data_dir: &Path, mapping: Mapping) -> anyhow::Result<Self> {
         let dir = data_dir.to_path_buf();
         let store = blocking(move || RdfStore::open(&dir)).await?;
         let probe = store.clone();
         let position = blocking(move || probe.position()).await?;
-        let recorded = max_seq(&db).await?;
+        let recorded = repo::max_seq(&db).await?;
         let resumable = position.filter(|p| {
             p.base_url == mapping.base() && p.mapping == mapping.version() && p.seq <= recorded
         });
-        let (projector, report) = match resumable {
+        match resumable {
             Some(p) => {
                 tracing::info!(rdf.seq = p.seq, "resuming the RDF projection");
                 let projector = Self::new(db, store, mapping);
                 projector.applied.store(p.seq, Ordering::Release);
-                (projector, None)
+                projector.totals.advance(p.seq);
+                Ok(projector)
             }
             None => {
                 drop(store);
                 let dir = data_dir.to_path_buf();
                 let store = blocking(move || RdfStore::open_empty(&dir)).await?;
-                let projector = Self::new(db, store, mapping);
-                let report = projector.rebuild().await?;
-                (projector, Some(report))
+                Ok(Self::new(db, store, mapping))
             }
-        };
-        projector.catch_up().await?;
-        Ok((projector, report))
+        }
     }
 
-    /// Rebuilds the whole store from SQL.
+    /// Rebuilds the whole store from SQL as of the record's current position (`odcat rdf
+    /// rebuild`; a server's change feed calls [`Consumer::rebuild`]).
     pub async fn rebuild(&self) -> anyhow::Result<RebuildReport> {
+        let seq = repo::max_seq(&self.db).await?;
+        self.rebuild_at(seq).await
+    }
+
+    /// Rebuilds the whole store from SQL, recording position `seq` (the record's position before
+    /// the first read: writes committed meanwhile may be included, and applying them again is
+    /// harmless).
+    async fn rebuild_at(&self, seq: i64) -> anyhow::Result<RebuildReport> {
         let started = Instant::now();
-        let seq = max_seq(&self.db).await?;
         let store = self.store.clone();
         blocking(move || store.clear()).await?;
 
@@ -167,6 +168,7 @@ impl Projector {
             .context("failed to load the RDF store")?;
         let datasets = produced?;
         self.applied.store(seq, Ordering::Release);
+        self.totals.advance(seq);
         let report = RebuildReport {
             datasets,
             quads,
@@ -192,16 +194,16 @@ impl Projector {
                 .map_err(|_| anyhow::anyhow!("the RDF loader stopped early"))
         };
         send(self.catalog_quads().await?).await?;
-        for p in publisher::Entity::find().all(&self.db).await? {
+        for p in projection::publishers(&self.db, None).await? {
             send(self.mapping.publisher_quads(&p)).await?;
         }
         let read = |after: Option<Uuid>| {
             let db = self.db.clone();
             let base = self.mapping.base().to_owned();
             tokio::spawn(async move {
-                let models = repo::published_after(&db, after, BATCH).await?;
-                let last = models.last().map(|m| m.id);
-                let batch = DatasetBatch::read(&db, &base, models).await?;
+                let records = projection::published_after(&db, after, BATCH).await?;
+                let last = records.last().map(DatasetRecord::id);
+                let batch = DatasetBatch::read(&db, &base, records).await?;
                 anyhow::Ok((last, batch))
             })
         };
@@ -254,48 +256,26 @@ impl Projector {
         catalog_graph(&self.db, &self.mapping).await
     }
 
-    /// Applies every pending `change_log` entry; returns how many it applied.
-    pub async fn catch_up(&self) -> anyhow::Result<u64> {
-        let mut total = 0;
-        loop {
-            let applied = self.apply_pending().await?;
-            if applied == 0 {
-                return Ok(total);
-            }
-            total += applied;
-        }
-    }
-
-    /// Applies up to one batch of pending entries in one Oxigraph transaction.
-    async fn apply_pending(&self) -> anyhow::Result<u64> {
-        let from = self.applied();
-        let entries = change_log::Entity::find()
-            .filter(change_log::Column::Seq.gt(from))
-            .order_by_asc(change_log::Column::Seq)
-            .limit(LOG_BATCH)
-            .all(&self.db)
-            .await?;
-        let Some(last) = entries.last().map(|e| e.seq) else {
-            return Ok(0);
-        };
+    /// Applies `entries` (the feed's next batch, in sequence order) in one Oxigraph transaction that
+    /// also records position `upto`.
+    async fn apply_entries(&self, entries: &[Entry], upto: i64) -> anyhow::Result<()> {
         let mut catalog_changed = false;
         let mut publishers = BTreeSet::new();
         let mut datasets = BTreeSet::new();
         let mut tables = BTreeSet::new();
-        for entry in &entries {
-            match entry.entity_kind.as_str() {
-                k if k == EntityKind::Catalog.as_str() => catalog_changed = true,
-                k if k == EntityKind::Publisher.as_str() => {
-                    publishers.insert(entry.entity_id);
+        for entry in entries {
+            match entry.kind {
+                EntityKind::Catalog => catalog_changed = true,
+                EntityKind::Publisher => {
+                    publishers.insert(entry.id);
                 }
-                k if k == EntityKind::Dataset.as_str() => {
-                    datasets.insert(entry.entity_id);
+                EntityKind::Dataset => {
+                    datasets.insert(entry.id);
                 }
                 // The entity of a `data_table` entry is its distribution.
-                k if k == EntityKind::DataTable.as_str() => {
-                    tables.insert(entry.entity_id);
+                EntityKind::DataTable => {
+                    tables.insert(entry.id);
                 }
-                _ => {}
             }
         }
         let mut graphs: Vec<(NamedNode, Vec<Quad>)> = Vec::new();
@@ -304,10 +284,8 @@ impl Projector {
             graphs.push((self.mapping.catalog_iri(), self.catalog_quads().await?));
         }
         if !publishers.is_empty() {
-            for p in publisher::Entity::find()
-                .filter(publisher::Column::Id.is_in(publishers))
-                .all(&self.db)
-                .await?
+            for p in
+                projection::publishers(&self.db, Some(publishers.into_iter().collect())).await?
             {
                 graphs.push((
                     self.mapping.publisher_iri(&p.slug),
@@ -316,14 +294,7 @@ impl Projector {
             }
         }
         if !datasets.is_empty() {
-            let models = dataset::Entity::find()
-                .filter(dataset::Column::Id.is_in(datasets.iter().copied()))
-                .all(&self.db)
-                .await?;
-            let published: Vec<dataset::Model> = models
-                .into_iter()
-                .filter(|m| m.status == DatasetStatus::Published.as_str())
-                .collect();
+            let published = projection::published_among(&self.db, datasets.iter().copied()).await?;
             let quads = dataset_graphs(&self.db, self.mapping.clone(), published).await?;
             let mut by_graph: HashMap<NamedNode, Vec<Quad>> = datasets
                 .iter()
@@ -354,13 +325,13 @@ impl Projector {
         };
         if std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY) {
             tracing::error!(
-                rdf.seq = last,
+                rdf.seq = upto,
                 "failpoint {FAILPOINT_BEFORE_APPLY}: aborting"
             );
             std::process::abort();
         }
         let position = Position {
-            seq: last,
+            seq: upto,
             base_url: self.mapping.base().to_owned(),
             mapping: self.mapping.version(),
         };
@@ -376,13 +347,14 @@ impl Projector {
         let written = writer.await.context("the RDF writer thread failed")?;
         sent?;
         written.context("the RDF store failed")?;
-        self.applied.store(last, Ordering::Release);
+        self.applied.store(upto, Ordering::Release);
+        self.totals.advance(upto);
         tracing::debug!(
-            rdf.seq = last,
+            rdf.seq = upto,
             rdf.entries = entries.len(),
             "projected changes"
         );
-        Ok(entries.len() as u64)
+        Ok(())
     }
 
     /// Sends the changes of one batch of entries to the writer, ending with the commit.
@@ -424,53 +396,45 @@ impl Projector {
         }
         send(Change::Commit(position)).await
     }
+}
 
-    /// Runs forever: applies new entries as they appear (polling every 100 ms when idle).
-    pub async fn run(self) {
-        loop {
-            match self.apply_pending().await {
-                Ok(0) => tokio::time::sleep(POLL).await,
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(
-                        error = format!("{err:#}"),
-                        "the RDF projector failed; retrying"
-                    );
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
+impl Consumer for Projector {
+    fn name(&self) -> &'static str {
+        "rdf"
+    }
+
+    fn position(&self) -> i64 {
+        self.applied()
+    }
+
+    fn rebuild(&self, upto: i64) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(async move { self.rebuild_at(upto).await.map(drop) })
+    }
+
+    fn apply<'a>(&'a self, entries: &'a [Entry], upto: i64) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(self.apply_entries(entries, upto))
     }
 }
 
 /// The catalogue graph, mapped from the record (empty before the catalogue exists).
-pub async fn catalog_graph(
-    db: &DatabaseConnection,
-    mapping: &Mapping,
-) -> anyhow::Result<Vec<Quad>> {
-    let Some(c) = catalog::Entity::find().one(db).await? else {
+pub async fn catalog_graph(db: &Db, mapping: &Mapping) -> anyhow::Result<Vec<Quad>> {
+    let Some((c, publisher_slug)) = projection::catalog_record(db).await? else {
         return Ok(Vec::new());
     };
-    let publisher = publisher::Entity::find_by_id(c.publisher_id)
-        .one(db)
-        .await?
-        .context("the catalogue's publisher is missing")?;
     // The catalogue's `dct:modified` is the last change of its contents, not of its own record.
     let modified = super::listing::contents_modified(db).await?;
-    Ok(mapping.catalog_quads(
-        &super::publish::with_contents_modified(&c, modified),
-        &publisher.slug,
-    ))
+    Ok(mapping.catalog_quads(c.with_contents_modified(modified), &publisher_slug))
 }
 
-/// The graphs of `models` (which must be published), mapped from the record: the documents are read
-/// with batched queries and mapped on a blocking thread.
-pub async fn dataset_graphs(
-    db: &DatabaseConnection,
+/// The graphs of `records` (which must be published), mapped from the record: the documents are
+/// read with batched queries and mapped on a blocking thread.
+pub async fn dataset_graphs<R: Into<DatasetRecord>>(
+    db: &Db,
     mapping: Mapping,
-    models: Vec<dataset::Model>,
+    records: Vec<R>,
 ) -> anyhow::Result<Vec<Quad>> {
-    DatasetBatch::read(db, mapping.base(), models)
+    let records = records.into_iter().map(Into::into).collect();
+    DatasetBatch::read(db, mapping.base(), records)
         .await?
         .map(mapping)
         .await
@@ -478,31 +442,15 @@ pub async fn dataset_graphs(
 
 /// Published datasets read from SQL with everything their graphs need.
 pub struct DatasetBatch {
-    docs: Vec<DatasetDocument>,
-    dates: HashMap<Uuid, RecordDates>,
+    docs: Vec<ProjectedDataset>,
 }
 
 impl DatasetBatch {
-    /// Reads the documents of `models` with batched queries.
-    pub async fn read(
-        db: &DatabaseConnection,
-        base: &str,
-        models: Vec<dataset::Model>,
-    ) -> anyhow::Result<Self> {
-        let dates = models
-            .iter()
-            .map(|m| {
-                (
-                    m.id,
-                    RecordDates {
-                        listed: m.published_at.unwrap_or(m.created_at),
-                        changed: m.updated_at,
-                    },
-                )
-            })
-            .collect();
-        let docs = repo::load_documents(db, models, base).await?;
-        Ok(Self { docs, dates })
+    /// Reads the documents of `records` with batched queries.
+    pub async fn read(db: &Db, base: &str, records: Vec<DatasetRecord>) -> anyhow::Result<Self> {
+        Ok(Self {
+            docs: projection::documents(db, records, base).await?,
+        })
     }
 
     /// The number of datasets.
@@ -520,27 +468,18 @@ impl DatasetBatch {
         tokio::task::spawn_blocking(move || {
             self.docs
                 .iter()
-                .filter_map(|doc| {
-                    let dates = doc.id.and_then(|id| self.dates.get(&id))?;
-                    Some(mapping.dataset_quads(doc, *dates))
+                .flat_map(|d| {
+                    let dates = RecordDates {
+                        listed: d.listed,
+                        changed: d.changed,
+                    };
+                    mapping.dataset_quads(&d.doc, dates)
                 })
-                .flatten()
                 .collect()
         })
         .await
         .context("the RDF mapping thread failed")
     }
-}
-
-/// The record's position: the last `change_log` sequence number (0 before the first).
-pub(crate) async fn max_seq(db: &DatabaseConnection) -> anyhow::Result<i64> {
-    let last = change_log::Entity::find()
-        .select_only()
-        .column_as(change_log::Column::Seq.max(), "seq")
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?;
-    Ok(last.flatten().unwrap_or(0))
 }
 
 /// Runs a blocking Oxigraph call off the async executor.
