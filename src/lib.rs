@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod negotiate;
 pub mod rdf;
 pub mod sparql;
 pub mod startup;

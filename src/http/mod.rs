@@ -7,13 +7,16 @@ pub mod downloads;
 pub mod extract;
 pub mod hardening;
 pub mod health;
-pub mod negotiate;
 pub mod openapi;
+pub mod portal;
 pub mod publishers;
 pub mod query;
 pub mod rdf;
 pub mod sparql;
 pub mod tables;
+
+/// Content negotiation lives outside `http` so the portal can share it.
+pub use crate::negotiate;
 
 use actix_web::{HttpResponse, web};
 
@@ -36,8 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::resource("/sparql")
                 .wrap(rdf::vary_accept())
                 .wrap(sparql_cors())
-                .route(web::get().to(sparql::get_sparql))
-                .route(web::head().to(sparql::get_sparql))
+                .route(web::get().to(portal::sparql))
+                .route(web::head().to(portal::sparql))
                 .route(web::post().to(sparql::post_sparql))
                 .default_service(allow("GET, HEAD, POST")),
         )
@@ -82,8 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::resource("/dataset/{dataset}")
                 .wrap(rdf::vary_accept())
                 .wrap(crate::web::errors::html_errors())
-                .route(web::get().to(crate::web::dataset::dataset))
-                .route(web::head().to(crate::web::dataset::dataset))
+                .route(web::get().to(portal::dataset))
+                .route(web::head().to(portal::dataset))
                 .default_service(allow("GET, HEAD")),
         )
         .service(
@@ -152,7 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .default_service(allow("GET")),
                 ),
         )
-        .configure(crate::web::configure)
+        .configure(portal::configure)
         // Browsers get the portal's error page for unknown URLs, programs the problem body.
         .default_service(web::to(not_found).wrap(crate::web::errors::html_errors()));
 }

@@ -13,9 +13,7 @@ use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, Projector};
 
-/// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE`.
-#[derive(Clone, Copy, Debug)]
-pub struct CatalogPageSize(pub u64);
+pub use crate::rdf::listing::CatalogPageSize;
 
 fn supported_types() -> String {
     Format::ALL

@@ -16,14 +16,22 @@ use crate::sparql::description::service_description;
 use crate::sparql::output::{GRAPH_FORMATS, RESULT_FORMATS};
 use crate::sparql::{Answer, Output, QueryRequest, ResultFormat, SparqlError, SparqlService};
 use crate::tabular::export::CsvOptions;
-use crate::web::{Portal, sparql_page, wants_html};
+
+/// What `GET /sparql` answers: a response, or the portal's SPARQL page (the form, with the result
+/// of `query` as a table when there is one), which the route table renders
+/// ([`super::portal::sparql`]).
+pub enum SparqlAnswer {
+    /// The result or the service description.
+    Response(HttpResponse),
+    /// The HTML page.
+    Page(Option<QueryRequest>),
+}
 
 /// `GET /sparql`: a query, or without one the service description (RDF) or the HTML form.
 pub async fn get_sparql(
-    req: HttpRequest,
-    service: web::Data<SparqlService>,
-    portal: web::Data<Portal>,
-) -> Result<HttpResponse, ApiError> {
+    req: &HttpRequest,
+    service: &SparqlService,
+) -> Result<SparqlAnswer, ApiError> {
     let params = Params::parse(req.query_string())?;
     if params.update {
         return Err(SparqlError::UpdateRefused.into());
@@ -35,16 +43,18 @@ pub async fn get_sparql(
             let page = match format.as_deref() {
                 Some("html") => true,
                 Some(_) => false,
-                None => wants_html(&req, &result_media_types(), false) == Some(true),
+                None => negotiate::wants_html(req, &result_media_types(), false) == Some(true),
             };
             let csv = params.csv;
             let request = params.into_request(query);
             if page {
-                return sparql_page::page(&req, &portal, &service, Some(request)).await;
+                return Ok(SparqlAnswer::Page(Some(request)));
             }
-            run(&req, &service, request, format, csv).await
+            run(req, service, request, format, csv)
+                .await
+                .map(SparqlAnswer::Response)
         }
-        None => describe(&req, &service, &portal).await,
+        None => describe(req, service),
     }
 }
 
@@ -207,11 +217,7 @@ enum Description {
     Rdf(Format),
 }
 
-async fn describe(
-    req: &HttpRequest,
-    service: &SparqlService,
-    portal: &Portal,
-) -> Result<HttpResponse, ApiError> {
+fn describe(req: &HttpRequest, service: &SparqlService) -> Result<SparqlAnswer, ApiError> {
     let candidates: [(Description, &[&str]); 5] = [
         (
             Description::Rdf(Format::Turtle),
@@ -232,7 +238,7 @@ async fn describe(
         ),
     ];
     match negotiate::best(req, &candidates) {
-        Some(Description::Html) => sparql_page::page(req, portal, service, None).await,
+        Some(Description::Html) => Ok(SparqlAnswer::Page(None)),
         Some(Description::Rdf(format)) => {
             let mut out = TripleWriter::new(format, service.base(), Vec::new());
             for triple in service_description(service.base()) {
@@ -240,9 +246,11 @@ async fn describe(
                     .map_err(|e| ApiError::Unexpected(e.into()))?;
             }
             let body = out.finish().map_err(|e| ApiError::Unexpected(e.into()))?;
-            Ok(HttpResponse::Ok()
-                .content_type(format.media_type())
-                .body(body))
+            Ok(SparqlAnswer::Response(
+                HttpResponse::Ok()
+                    .content_type(format.media_type())
+                    .body(body),
+            ))
         }
         None => Err(ApiError::new(
             ErrorCode::NotAcceptable,

@@ -16,6 +16,11 @@ use crate::catalog::record::ListedDataset;
 pub(crate) use crate::catalog::repo::listing::{Listing, ListingFacts};
 use crate::catalog::{Db, repo};
 
+/// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE` (shared by the DCAT-AP endpoints and the
+/// portal's URLs that answer the catalogue for an RDF `Accept`).
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogPageSize(pub u64);
+
 /// Facts of the catalogue's listings (totals and last slots, the last change of its contents),
 /// remembered for one position of the change feed: counting 100k rows costs a few milliseconds,
 /// reading the record's position a fraction of one. The feed moves the position (the RDF

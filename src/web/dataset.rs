@@ -14,7 +14,7 @@ use super::chart::{self, Chart};
 use super::errors::Withdrawn;
 use super::i18n::{self, Lang, Texts, access_right_label, frequency_label, theme_label};
 use super::index::Snapshot;
-use super::{Chrome, Portal, date_text, day_text, html, jsonld, rdf_alternates, wants_html};
+use super::{Chrome, Portal, date_text, day_text, html, jsonld, rdf_alternates};
 use crate::catalog::document::{DatasetDocument, DistributionDocument};
 use crate::catalog::repo;
 use crate::catalog::table::{Cell, ColumnType, StoredTable};
@@ -126,7 +126,8 @@ pub struct DatasetPage {
     sparql_href: String,
 }
 
-/// `GET /dataset/{slug}`: the page for browsers, the DCAT-AP document (Turtle first) for others.
+/// `GET /dataset/{slug}` for browsers: the dataset's page (the route table answers other
+/// `Accept`s with the DCAT-AP document).
 pub async fn dataset(
     req: HttpRequest,
     path: web::Path<String>,
@@ -134,9 +135,6 @@ pub async fn dataset(
     projector: web::Data<Projector>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    if wants_html(&req, &super::pages::rdf_types(), false) != Some(true) {
-        return crate::http::rdf::dataset_negotiated(req, path, projector).await;
-    }
     let negotiated = i18n::negotiate(&req);
     let lang = negotiated.lang;
     let db = projector.db();

@@ -21,12 +21,11 @@ use std::time::Instant;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use askama::Template;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::http::allow;
 use i18n::{Lang, Negotiated, Texts};
 use index::{PortalIndex, Snapshot};
 
@@ -51,80 +50,16 @@ static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
     format!("/static/odcat.css?v={}", &hex::encode(digest)[..12])
 });
 
-/// Registers the portal's routes (before the API's catch-all).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/")
-            .wrap(crate::http::rdf::vary_accept())
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::home))
-            .route(web::head().to(pages::home))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/datasets")
-            .wrap(crate::http::rdf::vary_accept())
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::search))
-            .route(web::head().to(pages::search))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/organization/{slug}")
-            .wrap(crate::http::rdf::vary_accept())
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::publisher))
-            .route(web::head().to(pages::publisher))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/api")
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::api))
-            .route(web::head().to(pages::api))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/impressum")
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::imprint))
-            .route(web::head().to(pages::imprint))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/barrierefreiheit")
-            .wrap(errors::html_errors())
-            .route(web::get().to(pages::accessibility))
-            .route(web::head().to(pages::accessibility))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/sitemap.xml")
-            .wrap(errors::html_errors())
-            .route(web::get().to(feeds::sitemap))
-            .route(web::head().to(feeds::sitemap))
-            .default_service(allow("GET, HEAD")),
-    )
-    .service(
-        web::resource("/feed.atom")
-            .wrap(errors::html_errors())
-            .route(web::get().to(feeds::atom))
-            .route(web::head().to(feeds::atom))
-            .default_service(allow("GET, HEAD")),
-    )
-    .route("/static/odcat.css", web::get().to(stylesheet))
-    .route("/static/favicon.svg", web::get().to(favicon))
-    .route("/favicon.ico", web::get().to(favicon));
-}
-
-async fn stylesheet() -> HttpResponse {
+/// `/static/odcat.css`.
+pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .body(CSS)
 }
 
-async fn favicon() -> HttpResponse {
+/// `/static/favicon.svg` and `/favicon.ico`.
+pub async fn favicon() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
@@ -286,16 +221,7 @@ pub fn html(
     Ok(answer.body(body))
 }
 
-/// Whether `req` prefers HTML over the other candidates (`html_first`: HTML wins ties and `*/*`).
-pub fn wants_html(req: &HttpRequest, others: &[&str], html_first: bool) -> Option<bool> {
-    const HTML: &[&str] = &["text/html", "application/xhtml+xml"];
-    let candidates: [(bool, &[&str]); 2] = if html_first {
-        [(true, HTML), (false, others)]
-    } else {
-        [(false, others), (true, HTML)]
-    };
-    crate::http::negotiate::best(req, &candidates)
-}
+pub use crate::negotiate::wants_html;
 
 /// Formats a date-time as the page's language writes dates (`30.11.2026` / `30 Nov 2026`).
 pub fn date_text(value: &chrono::DateTime<chrono::FixedOffset>, lang: Lang) -> String {

@@ -11,7 +11,7 @@ use super::index::{Entry, FacetKind, Search, Snapshot, Sort};
 use super::{Chrome, Portal, date_text, html, rdf_alternates, wants_html};
 use crate::catalog::{Catalog, vocab};
 use crate::error::{ApiError, ErrorCode};
-use crate::http::rdf::CatalogPageSize;
+use crate::rdf::listing::CatalogPageSize;
 use crate::rdf::{Format, Projector};
 
 /// Datasets per search page.

@@ -2,6 +2,7 @@
 //! database (SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set).
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
+mod architecture;
 mod crash;
 mod crawl;
 mod datasets;

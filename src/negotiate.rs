@@ -62,6 +62,17 @@ fn pick<T: Copy>(req: &HttpRequest, candidates: &[(T, &[&str])], served_only: bo
     best.map(|(_, c)| c)
 }
 
+/// Whether `req` prefers HTML over the other candidates (`html_first`: HTML wins ties and `*/*`).
+pub fn wants_html(req: &HttpRequest, others: &[&str], html_first: bool) -> Option<bool> {
+    const HTML: &[&str] = &["text/html", "application/xhtml+xml"];
+    let candidates: [(bool, &[&str]); 2] = if html_first {
+        [(true, HTML), (false, others)]
+    } else {
+        [(false, others), (true, HTML)]
+    };
+    best(req, &candidates)
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;
