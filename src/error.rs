@@ -448,9 +448,7 @@ mod tests {
 
     #[test]
     fn database_errors_hide_their_cause() {
-        let api = ApiError::from(CatalogError::Database(sea_orm::DbErr::Custom(
-            "secret".into(),
-        )));
+        let api = ApiError::from(CatalogError::database("secret"));
         assert_eq!(api.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(api.to_string(), "an unexpected error occurred");
     }

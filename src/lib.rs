@@ -4,7 +4,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod error;
 pub mod feed;
 pub mod http;
@@ -15,3 +14,6 @@ pub mod startup;
 pub mod tabular;
 pub mod telemetry;
 pub mod web;
+
+/// Opening and migrating the record database (part of the catalogue's SQL boundary).
+pub use catalog::db;

@@ -65,6 +65,12 @@ impl CatalogError {
         }
     }
 
+    /// A [`CatalogError::Database`] failure that a driver reported as text (the SQLite connections
+    /// of uploads and downloads).
+    pub fn database(message: impl Into<String>) -> Self {
+        Self::Database(DbErr::Custom(message.into()))
+    }
+
     /// Shorthand for [`CatalogError::Internal`]: a server-side failure such as an I/O error.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Internal(error.into())

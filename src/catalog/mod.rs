@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod change;
 pub mod dataset;
+pub mod db;
 pub mod document;
 pub mod error;
 pub mod fixtures;
@@ -20,3 +21,6 @@ pub use service::Catalog;
 /// The record's connection pool: an opaque handle that callers outside the catalogue only pass
 /// back to its functions.
 pub use sea_orm::DatabaseConnection as Db;
+/// A transaction on the record ([`Catalog::begin_write`]), passed back to the catalogue's
+/// functions and committed (or rolled back) by the caller.
+pub use sea_orm::DatabaseTransaction as Txn;

@@ -20,7 +20,9 @@ use super::table::StoredTable;
 use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus};
 
 pub mod listing;
+pub mod pages;
 pub mod projection;
+pub mod tables;
 
 /// Up to `limit` published datasets with an id after `after`, in id order: one step of a walk over
 /// the whole published catalogue (served by the `(status, id)` index).

@@ -127,6 +127,11 @@ impl Catalog {
         Ok(repo::changes_after(&self.db, after, limit).await?)
     }
 
+    /// Starts a transaction for reads and checks that is rolled back (it takes no write lock).
+    pub async fn begin_read(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db.begin().await
+    }
+
     /// Starts a write transaction (queued behind other writers on SQLite).
     pub async fn begin_write(
         &self,

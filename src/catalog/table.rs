@@ -355,7 +355,7 @@ pub async fn replace_table(
     let swapped = swap_in(
         txn,
         distribution_id,
-        &dist,
+        dist.dataset_id,
         &table_name,
         columns,
         rows,
@@ -832,7 +832,7 @@ fn copy_line(out: &mut Vec<u8>, row: i64, cells: Vec<Option<Cell>>) {
 pub async fn swap_in(
     txn: &DatabaseTransaction,
     distribution_id: Uuid,
-    dist: &distribution::Model,
+    dataset_id: Uuid,
     table_name: &str,
     columns: &[ColumnSpec],
     rows: i64,
@@ -906,11 +906,11 @@ pub async fn swap_in(
         )
         .col_expr(dataset::Column::Modified, Expr::value(now))
         .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
-        .filter(dataset::Column::Id.eq(dist.dataset_id))
+        .filter(dataset::Column::Id.eq(dataset_id))
         .exec(txn)
         .await?;
-    change::record(txn, EntityKind::Dataset, dist.dataset_id, Operation::Update).await?;
-    super::repo::stamp_listing(txn, dist.dataset_id, false).await?;
+    change::record(txn, EntityKind::Dataset, dataset_id, Operation::Update).await?;
+    super::repo::stamp_listing(txn, dataset_id, false).await?;
     let operation = if old.is_some() {
         Operation::Update
     } else {

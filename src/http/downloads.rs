@@ -9,11 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::conditional::Validators;
 use super::distributions::parse_id;
-use entities::{distribution, publisher};
-use sea_orm::EntityTrait;
-
+use crate::catalog::repo::{self, tables};
 use crate::catalog::table::StoredTable;
-use crate::catalog::{Catalog, CatalogError, repo};
+use crate::catalog::{Catalog, CatalogError};
 use crate::error::{ApiError, ErrorCode};
 use crate::rdf::Projector;
 use crate::tabular::describe::{self, TableContext};
@@ -39,22 +37,22 @@ pub async fn download_table(
         )
     })?;
     let id = parse_id(&key, &id)?;
-    let (dataset, model) = export::public_table(catalog.db(), &key, id).await?;
-    let table = StoredTable::from_model(&model)?;
+    let public = tables::public_table(catalog.db(), &key, id).await?;
+    let table = public.table;
     let (selection, csv) = parameters(req.query_string(), &table, format)?;
     let digest = Sha256::digest(req.query_string().as_bytes());
     let etag = format!(
         "\"{}-{}-{}\"",
-        model.table_name,
+        table.table_name,
         extension,
         hex::encode(&digest[..8])
     );
-    let validators = Validators::new(&req, etag, Some(model.updated_at));
+    let validators = Validators::new(&req, etag, Some(public.updated_at));
     if let Some(not_modified) = validators.not_modified() {
         return Ok(not_modified);
     }
     let mut response = validators.ok();
-    let filename = format!("{}.{}", dataset.slug, format.extension());
+    let filename = format!("{}.{}", public.dataset_slug, format.extension());
     if format == DownloadFormat::Csv {
         // CSVW §5.2: point CSV clients at the table's metadata.
         response.insert_header((
@@ -233,46 +231,26 @@ async fn describe(
 ) -> Result<HttpResponse, ApiError> {
     let (key, id) = path.into_inner();
     let id = parse_id(&key, &id)?;
-    let db = catalog.db();
-    let (dataset, model) = export::public_table(db, &key, id).await?;
-    let table = StoredTable::from_model(&model)?;
-    let distribution = distribution::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .map_err(CatalogError::from)?
-        .ok_or_else(|| {
-            ApiError::from(CatalogError::DistributionNotFound {
-                dataset: key.clone(),
-                id: id.to_string(),
-            })
-        })?;
-    let publisher = publisher::Entity::find_by_id(dataset.publisher_id)
-        .one(db)
-        .await
-        .map_err(CatalogError::from)?;
+    let public = tables::public_table(catalog.db(), &key, id).await?;
     let mapping = projector.mapping();
-    let csv_url = repo::hosted_download_url(mapping.base(), &dataset.slug, id);
-    let dataset_url = mapping.dataset_iri(dataset.id).into_string();
+    let csv_url = repo::hosted_download_url(mapping.base(), &public.dataset_slug, id);
+    let dataset_url = mapping.dataset_iri(public.dataset_id).into_string();
     let etag = format!(
         "\"{}-{}-{}\"",
-        model.table_name,
-        dataset.revision,
+        public.table.table_name,
+        public.dataset_revision,
         if which == Description::Csvw {
             "csvw"
         } else {
             "datapackage"
         }
     );
-    let validators = Validators::new(&req, etag, Some(model.updated_at));
+    let validators = Validators::new(&req, etag, Some(public.updated_at));
     if let Some(not_modified) = validators.not_modified() {
         return Ok(not_modified);
     }
     let context = TableContext {
-        dataset: &dataset,
-        distribution: &distribution,
-        publisher: publisher.as_ref(),
-        model: &model,
-        table: &table,
+        table: &public,
         csv_url: &csv_url,
         dataset_url: &dataset_url,
     };

@@ -14,14 +14,15 @@ use super::extract::{Auth, JsonBody, MaybeAuth, content_type_essence, optional_i
 use super::query::positive;
 use crate::catalog::Catalog;
 use crate::catalog::CatalogError;
+use crate::catalog::repo::tables;
 use crate::catalog::table::ColumnType;
-use crate::catalog::table::StoredTable;
 use crate::catalog::values::DistributionKind;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::tabular::export;
 use crate::tabular::ingest::{self, SpoolError};
 use crate::tabular::query::TableQuery;
 use crate::tabular::schema::TableSchema;
+use crate::tabular::storage;
 
 /// Where uploads are spooled and how large they may be (app data).
 #[derive(Clone, Debug)]
@@ -206,8 +207,7 @@ pub async fn get_table_rows(
     let id = parse_id(&key, &id)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
-    let (_, model) = export::public_table(catalog.db(), &key, id).await?;
-    let table = StoredTable::from_model(&model)?;
+    let table = tables::public_table(catalog.db(), &key, id).await?.table;
     let (query, pairs) =
         TableQuery::parse(&table, pairs, &["page", "per_page"]).map_err(refused)?;
     let (mut page, mut per_page) = (1, 50);
@@ -229,21 +229,9 @@ pub async fn get_table_rows(
             format!("`{page}` is more than {ROWS_PAGE_MAX}"),
         ));
     }
-    let backend = catalog.db().get_database_backend();
-    let total = if query.filters.is_empty() && query.words.is_empty() {
-        u64::try_from(table.row_count).unwrap_or(0)
-    } else {
-        table
-            .count(catalog.db(), query.condition(&table, backend))
-            .await?
-    };
+    let total = storage::count_rows(catalog.db(), &table, &query).await?;
     let offset = (page - 1).saturating_mul(per_page);
-    let rows = table
-        .fetch(
-            catalog.db(),
-            &query.select(&table, backend, None, offset, per_page),
-        )
-        .await?;
+    let rows = storage::fetch_rows(catalog.db(), &table, &query, None, offset, per_page).await?;
     Ok(HttpResponse::Ok().json(RowsPage {
         total,
         page,

@@ -3,25 +3,17 @@
 //! the columns exactly as the CSV's header does and give each its type, so `csvw` and `frictionless`
 //! tools can check and load the download as it is served.
 
-use entities::{data_table, dataset, distribution, publisher};
 use serde_json::{Value, json};
 
-use crate::catalog::table::{ColumnType, StoredTable};
+use crate::catalog::repo::tables::PublicTable;
+use crate::catalog::table::ColumnType;
 use crate::catalog::vocab::license_label;
 use crate::tabular::schema::frictionless_type;
 
 /// What both descriptions say about the table besides its columns.
 pub struct TableContext<'a> {
-    /// The dataset.
-    pub dataset: &'a dataset::Model,
-    /// The distribution holding the table.
-    pub distribution: &'a distribution::Model,
-    /// Its publisher, when found.
-    pub publisher: Option<&'a publisher::Model>,
-    /// The stored table.
-    pub model: &'a data_table::Model,
-    /// The table's columns.
-    pub table: &'a StoredTable,
+    /// The table with its dataset, distribution and publisher.
+    pub table: &'a PublicTable,
     /// The absolute URL of the CSV download.
     pub csv_url: &'a str,
     /// The absolute URL of the dataset.
@@ -62,6 +54,7 @@ const DELIMITER: &str = ",";
 pub fn csvw(context: &TableContext<'_>) -> Value {
     let columns: Vec<Value> = context
         .table
+        .table
         .columns
         .iter()
         .map(|c| {
@@ -76,11 +69,11 @@ pub fn csvw(context: &TableContext<'_>) -> Value {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": "de"}],
         "@id": format!("{}-metadata.json", context.csv_url),
         "url": context.csv_url,
-        "dc:title": context.distribution.title_de,
-        "dc:description": context.dataset.description_de,
+        "dc:title": context.table.distribution_title_de,
+        "dc:description": context.table.dataset_description_de,
         "dc:source": {"@id": context.dataset_url},
         "dc:modified": {
-            "@value": context.model.updated_at.to_utc().to_rfc3339(),
+            "@value": context.table.updated_at.to_utc().to_rfc3339(),
             "@type": "xsd:dateTime"
         },
         "dialect": {
@@ -102,23 +95,24 @@ pub fn csvw(context: &TableContext<'_>) -> Value {
     if !license.is_empty() {
         document["dc:license"] = json!({"@id": license});
     }
-    if let Some(publisher) = context.publisher {
-        document["dc:publisher"] = json!(publisher.name_de);
+    if let Some(publisher) = &context.table.publisher_name_de {
+        document["dc:publisher"] = json!(publisher);
     }
     document
 }
 
 fn license_iri<'a>(context: &TableContext<'a>) -> &'a str {
     context
-        .distribution
-        .license
+        .table
+        .distribution_license
         .as_deref()
-        .unwrap_or(&context.dataset.license)
+        .unwrap_or(&context.table.dataset_license)
 }
 
 /// A Frictionless Tabular Data Package (v1 profiles, which v2 tools read too) for the CSV download.
 pub fn datapackage(context: &TableContext<'_>) -> Value {
     let fields: Vec<Value> = context
+        .table
         .table
         .columns
         .iter()
@@ -127,15 +121,15 @@ pub fn datapackage(context: &TableContext<'_>) -> Value {
     let mut package = json!({
         "profile": "tabular-data-package",
         "id": context.dataset_url,
-        "name": context.dataset.slug,
-        "title": context.dataset.title_de,
-        "description": context.dataset.description_de,
+        "name": context.table.dataset_slug,
+        "title": context.table.dataset_title_de,
+        "description": context.table.dataset_description_de,
         "homepage": context.dataset_url,
         "resources": [{
             "profile": "tabular-data-resource",
-            "name": context.distribution.id.to_string(),
+            "name": context.table.distribution_id.to_string(),
             "path": context.csv_url,
-            "title": context.distribution.title_de,
+            "title": context.table.distribution_title_de,
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
@@ -166,9 +160,9 @@ pub fn datapackage(context: &TableContext<'_>) -> Value {
         }
         package["licenses"] = json!([entry]);
     }
-    if let Some(publisher) = context.publisher {
-        let mut contributor = json!({"title": publisher.name_de, "role": "publisher"});
-        if let Some(homepage) = &publisher.homepage {
+    if let Some(publisher) = &context.table.publisher_name_de {
+        let mut contributor = json!({"title": publisher, "role": "publisher"});
+        if let Some(homepage) = &context.table.publisher_homepage {
             contributor["path"] = json!(homepage);
         }
         package["contributors"] = json!([contributor]);

@@ -3,16 +3,12 @@
 //! German Excel (`;`, decimal commas, a BOM) and with spreadsheet formulas neutralised.
 
 use bytes::Bytes;
-use entities::{data_table, dataset, distribution};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use uuid::Uuid;
 
-use crate::catalog::CatalogError;
-use crate::catalog::repo;
 use crate::catalog::table::{Cell, StoredTable, write_decimal};
-use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
+use crate::catalog::{CatalogError, Db};
 use crate::tabular::query::TableQuery;
+use crate::tabular::storage;
 
 /// Rows read from SQL per batch in file order.
 const BATCH: u64 = 2000;
@@ -93,47 +89,16 @@ pub struct Selection {
     pub limit: Option<u64>,
 }
 
-/// The hosted table of an active distribution of a published dataset, with the dataset.
-pub async fn public_table(
-    db: &DatabaseConnection,
-    key: &str,
-    distribution_id: Uuid,
-) -> Result<(dataset::Model, data_table::Model), CatalogError> {
-    let dataset = repo::find_dataset(db, key)
-        .await?
-        .filter(|d| d.status == DatasetStatus::Published.as_str())
-        .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
-    let missing = || CatalogError::DistributionNotFound {
-        dataset: key.to_owned(),
-        id: distribution_id.to_string(),
-    };
-    let dist = distribution::Entity::find_by_id(distribution_id)
-        .filter(distribution::Column::DatasetId.eq(dataset.id))
-        .one(db)
-        .await?
-        .filter(|d| {
-            DistributionStatus::from_db(&d.status) == DistributionStatus::Active
-                && DistributionKind::from_db(&d.kind) == DistributionKind::HostedTable
-        })
-        .ok_or_else(missing)?;
-    let table = data_table::Entity::find()
-        .filter(data_table::Column::DistributionId.eq(dist.id))
-        .one(db)
-        .await?
-        .ok_or_else(missing)?;
-    Ok((dataset, table))
-}
-
 /// The download as a stream of chunks, one per batch of rows.
 pub fn stream(
-    db: DatabaseConnection,
+    db: Db,
     table: StoredTable,
     selection: Selection,
     format: DownloadFormat,
     csv: CsvOptions,
 ) -> impl Stream<Item = Result<Bytes, CatalogError>> {
     struct State {
-        db: DatabaseConnection,
+        db: Db,
         table: StoredTable,
         selection: Selection,
         after: Option<(i64, Vec<Option<Cell>>)>,
@@ -174,14 +139,16 @@ pub fn stream(
                     s.stage = Stage::Tail;
                     return Some((Ok(Bytes::new()), s));
                 }
-                let query = s.selection.query.select(
+                let fetched = storage::fetch_rows(
+                    &s.db,
                     &s.table,
-                    s.db.get_database_backend(),
+                    &s.selection.query,
                     s.after.as_ref(),
                     s.selection.offset,
                     want,
-                );
-                let mut rows = match s.table.fetch(&s.db, &query).await {
+                )
+                .await;
+                let mut rows = match fetched {
                     Ok(rows) => rows,
                     Err(error) => {
                         s.stage = Stage::Done;

@@ -6,21 +6,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sea_orm::DatabaseTransaction;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::read::{Analysis, ReadError, analyse, read_rows};
 use super::sniff::{Encoding, EncodingScanner};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::catalog::CatalogError;
-use crate::catalog::service::{Actor, Catalog, Precondition, writable_dataset};
+use crate::catalog::repo::tables::{self, WritableTable};
+use crate::catalog::service::{Actor, Catalog, Precondition};
 use crate::catalog::table::{self, ColumnSpec, ColumnType, FileFacts};
-use crate::catalog::values::DistributionKind;
+use crate::catalog::{CatalogError, Db, Txn};
 use crate::tabular::schema::TableSchema;
-use sea_orm::ActiveValue::Set;
 
 /// Called with the number of rows read so far (for progress bars).
 pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
@@ -154,7 +151,7 @@ pub async fn analyse_spooled(
 /// Analyses `spooled` and replaces the rows of hosted-table distribution `distribution_id` within
 /// `txn` (fixtures and generators; the API analyses before it opens the transaction).
 pub async fn load(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     distribution_id: Uuid,
     spooled: &Spooled,
     schema: Option<Vec<(String, ColumnType)>>,
@@ -218,8 +215,8 @@ fn spawn_reader(
 /// with the rows of `spooled` as `analysis` found them (`bulk`: see [`table::replace_table`]). Hold
 /// the claim it returns until `txn` is committed.
 pub async fn load_analysed(
-    txn: &DatabaseTransaction,
-    bulk: Option<&sea_orm::DatabaseConnection>,
+    txn: &Txn,
+    bulk: Option<&Db>,
     distribution_id: Uuid,
     spooled: &Spooled,
     analysis: Analysis,
@@ -256,74 +253,29 @@ pub enum SchemaChoice {
 }
 
 /// The Table Schema declared for distribution `id`, if any.
-pub async fn stored_schema(
-    db: &impl sea_orm::ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<TableSchema>, CatalogError> {
-    let Some(dist) = entities::distribution::Entity::find_by_id(id)
-        .one(db)
+pub async fn stored_schema(db: &Db, id: Uuid) -> Result<Option<TableSchema>, CatalogError> {
+    tables::declared_schema(db, id)
         .await?
-    else {
-        return Ok(None);
-    };
-    dist.table_schema
         .as_ref()
         .map(TableSchema::from_json)
         .transpose()
 }
 
-/// The hosted-table distribution `id` of `dataset`, or why not.
-async fn hosted_distribution(
-    txn: &DatabaseTransaction,
-    dataset: &entities::dataset::Model,
-    key: &str,
-    id: Uuid,
-) -> Result<entities::distribution::Model, CatalogError> {
-    let dist = entities::distribution::Entity::find_by_id(id)
-        .filter(entities::distribution::Column::DatasetId.eq(dataset.id))
-        .one(txn)
-        .await?
-        .ok_or_else(|| CatalogError::DistributionNotFound {
-            dataset: key.to_owned(),
-            id: id.to_string(),
-        })?;
-    if DistributionKind::from_db(&dist.kind) != DistributionKind::HostedTable {
-        return Err(CatalogError::invalid(
-            "kind",
-            format!("distribution `{id}` is not a hosted_table"),
-        ));
-    }
-    Ok(dist)
-}
-
-async fn write_schema(
-    txn: &DatabaseTransaction,
-    id: Uuid,
-    schema: Option<&TableSchema>,
-) -> Result<(), CatalogError> {
-    entities::distribution::Entity::update(entities::distribution::ActiveModel {
-        id: Set(id),
-        table_schema: Set(schema.map(TableSchema::to_json)),
-        ..Default::default()
-    })
-    .exec(txn)
-    .await?;
-    Ok(())
-}
-
 /// Within the write transaction: declares the schema an upload was read with, or checks that the
-/// declared schema it was read with is still the one declared.
+/// declared schema it was read with is still the one declared. (The load that follows records the
+/// change.)
 async fn settle_schema(
-    txn: &DatabaseTransaction,
-    dist: &entities::distribution::Model,
+    txn: &Txn,
+    table: &WritableTable,
     schema: &SchemaChoice,
     declared: &Option<TableSchema>,
 ) -> Result<(), CatalogError> {
     if let SchemaChoice::Declare(given) = schema {
-        return write_schema(txn, dist.id, Some(given)).await;
+        tables::write_schema(txn, table.distribution_id, Some(given.to_json())).await?;
+        return Ok(());
     }
-    let current = dist
-        .table_schema
+    let current = table
+        .declared
         .as_ref()
         .map(TableSchema::from_json)
         .transpose()?;
@@ -347,9 +299,9 @@ pub async fn set_schema(
     schema: Option<&TableSchema>,
 ) -> Result<(), CatalogError> {
     let (_guard, txn) = catalog.begin_write().await?;
-    let dataset = writable_dataset(&txn, actor, key, precondition).await?;
-    hosted_distribution(&txn, &dataset, key, id).await?;
-    write_schema(&txn, id, schema).await?;
+    let table = tables::writable_table(&txn, actor, key, precondition, id).await?;
+    tables::write_schema(&txn, id, schema.map(TableSchema::to_json)).await?;
+    tables::record_schema_change(&txn, &table).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -381,9 +333,8 @@ pub async fn replace_data(
     if let Some(file) = crate::db::sqlite_file(catalog.db()).await? {
         // SQLite: fill a new table on a connection of its own first (after checking the rights, so
         // a refused caller writes nothing), then swap it in within a short write transaction.
-        let check = sea_orm::TransactionTrait::begin(catalog.db()).await?;
-        let dataset = writable_dataset(&check, actor, key, precondition).await?;
-        hosted_distribution(&check, &dataset, key, id).await?;
+        let check = catalog.begin_read().await?;
+        tables::writable_table(&check, actor, key, precondition, id).await?;
         check.rollback().await?;
         let (rx, reader) = spawn_reader(spooled, &analysis, progress);
         let columns = column_specs(&analysis);
@@ -394,10 +345,18 @@ pub async fn replace_data(
         let (table_name, rows, claim) = filled?;
         let swapped: Result<(), CatalogError> = async {
             let (_guard, txn) = catalog.begin_write().await?;
-            let dataset = writable_dataset(&txn, actor, key, precondition).await?;
-            let dist = hosted_distribution(&txn, &dataset, key, id).await?;
-            settle_schema(&txn, &dist, &schema, &declared).await?;
-            table::swap_in(&txn, id, &dist, &table_name, &columns, rows, &spooled.facts).await?;
+            let target = tables::writable_table(&txn, actor, key, precondition, id).await?;
+            settle_schema(&txn, &target, &schema, &declared).await?;
+            table::swap_in(
+                &txn,
+                id,
+                target.dataset_id,
+                &table_name,
+                &columns,
+                rows,
+                &spooled.facts,
+            )
+            .await?;
             txn.commit().await?;
             Ok(())
         }
@@ -417,9 +376,8 @@ pub async fn replace_data(
         return Ok(LoadReport { analysis });
     }
     let (_guard, txn) = catalog.begin_write().await?;
-    let dataset = writable_dataset(&txn, actor, key, precondition).await?;
-    let dist = hosted_distribution(&txn, &dataset, key, id).await?;
-    settle_schema(&txn, &dist, &schema, &declared).await?;
+    let target = tables::writable_table(&txn, actor, key, precondition, id).await?;
+    settle_schema(&txn, &target, &schema, &declared).await?;
     let (report, claim) =
         load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
     txn.commit().await?;

@@ -5,9 +5,10 @@ pub mod describe;
 pub mod export;
 pub mod infer;
 pub mod ingest;
-pub mod query;
 pub mod quotes;
 pub mod read;
 pub mod schema;
 pub mod sniff;
-pub mod sqlite_export;
+pub mod storage;
+
+pub use storage::{query, sqlite_export};

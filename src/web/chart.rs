@@ -10,12 +10,11 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-
 use super::i18n::Lang;
+use crate::catalog::Db;
 use crate::catalog::error::CatalogError;
-use crate::catalog::table::{ColumnType, PhysicalColumn, ROW, StoredTable};
+use crate::catalog::table::{ColumnType, PhysicalColumn, StoredTable};
+use crate::tabular::storage::{self, Group};
 
 /// At most this many bars; a column with more distinct values does not invite a chart.
 const MAX_BARS: usize = 12;
@@ -117,10 +116,7 @@ fn sorts_into_kinds(values: &[Group]) -> bool {
 }
 
 /// The chart a table invites, if any (remembered per physical table).
-pub async fn chart_data(
-    db: &impl ConnectionTrait,
-    table: &StoredTable,
-) -> Result<Option<ChartData>, CatalogError> {
+pub async fn chart_data(db: &Db, table: &StoredTable) -> Result<Option<ChartData>, CatalogError> {
     if let Ok(cache) = CACHE.lock()
         && let Some(hit) = cache.get(&table.table_name)
     {
@@ -136,64 +132,7 @@ pub async fn chart_data(
     Ok(data)
 }
 
-/// One value of a text column: its rows, its rows with an amount, and their sum.
-struct Group {
-    key: String,
-    rows: i64,
-    with_amount: i64,
-    sum: Option<f64>,
-}
-
-/// Up to `MAX_BARS + 1` values of `category`, most rows first.
-async fn groups(
-    db: &impl ConnectionTrait,
-    table: &StoredTable,
-    category: &PhysicalColumn,
-    measure: Option<&PhysicalColumn>,
-) -> Result<Vec<Group>, CatalogError> {
-    let mut query = Query::select();
-    query
-        .expr_as(Expr::col(Alias::new(&category.column)), Alias::new("k"))
-        .expr_as(Expr::col(Alias::new(ROW)).count(), Alias::new("n"))
-        .from(Alias::new(&table.table_name))
-        .and_where(Expr::col(Alias::new(&category.column)).is_not_null())
-        .group_by_col(Alias::new(&category.column))
-        .order_by_expr(Expr::col(Alias::new(ROW)).count(), Order::Desc)
-        .limit(MAX_BARS as u64 + 1);
-    if let Some(m) = measure {
-        query
-            .expr_as(Expr::col(Alias::new(&m.column)).count(), Alias::new("nm"))
-            .expr_as(
-                Expr::col(Alias::new(&m.column))
-                    .sum()
-                    .cast_as(Alias::new("DOUBLE PRECISION")),
-                Alias::new("s"),
-            );
-    }
-    let mut out = Vec::new();
-    for row in db.query_all(&query).await? {
-        let rows = row.try_get::<i64>("", "n")?;
-        let (with_amount, sum) = match measure {
-            Some(_) => (
-                row.try_get::<i64>("", "nm")?,
-                row.try_get::<Option<f64>>("", "s")?,
-            ),
-            None => (0, None),
-        };
-        out.push(Group {
-            key: row.try_get("", "k")?,
-            rows,
-            with_amount,
-            sum,
-        });
-    }
-    Ok(out)
-}
-
-async fn compute(
-    db: &impl ConnectionTrait,
-    table: &StoredTable,
-) -> Result<Option<ChartData>, CatalogError> {
+async fn compute(db: &Db, table: &StoredTable) -> Result<Option<ChartData>, CatalogError> {
     if table.row_count < 2 {
         return Ok(None);
     }
@@ -216,7 +155,7 @@ async fn compute(
         .filter(|c| c.column_type == ColumnType::Text)
         .take(MAX_TRIED)
     {
-        let values = groups(db, table, category, measure).await?;
+        let values = storage::value_groups(db, table, category, measure, MAX_BARS + 1).await?;
         tried.push((category, values));
     }
     // A column that sorts the rows into kinds of amounts: sums only per that column.

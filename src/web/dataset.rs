@@ -7,18 +7,18 @@ use std::time::Instant;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use entities::data_table;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::chart::{self, Chart};
 use super::errors::Withdrawn;
 use super::i18n::{self, Lang, Texts, access_right_label, frequency_label, theme_label};
 use super::index::Snapshot;
 use super::{Chrome, Portal, date_text, day_text, html, jsonld, rdf_alternates};
+use crate::catalog::Db;
 use crate::catalog::document::{DatasetDocument, DistributionDocument};
-use crate::catalog::repo;
-use crate::catalog::table::{Cell, ColumnType, StoredTable};
-use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
+use crate::catalog::repo::pages::{self, PortalDataset, WithdrawnDataset};
+use crate::catalog::repo::tables;
+use crate::catalog::table::{Cell, ColumnType};
+use crate::catalog::values::{DistributionKind, DistributionStatus};
 use crate::catalog::vocab;
 use crate::error::ApiError;
 use crate::rdf::{Format, Projector};
@@ -140,49 +140,33 @@ pub async fn dataset(
     let db = projector.db();
     let snapshot = portal.index.snapshot().await?;
     let key = path.into_inner();
-    let model = repo::find_dataset(db, &key)
-        .await
-        .map_err(|e| ApiError::Unexpected(e.into()))?;
-    let status = match &model {
-        Some(m) if m.status == DatasetStatus::Published.as_str() => StatusCode::OK,
+    let (status, withdrawn_dataset) = match pages::portal_dataset(db, &key, &portal.base).await? {
+        PortalDataset::Published(doc) => {
+            let page = render(&req, &portal, &snapshot, &doc, db, lang).await?;
+            return html(StatusCode::OK, negotiated, started, &page);
+        }
+        PortalDataset::Withdrawn(w) => (StatusCode::GONE, Some(w)),
         // A draft withdrawn before it was ever published was never public: it does not exist here.
-        Some(m) if m.status == DatasetStatus::Withdrawn.as_str() && repo::was_public(m) => {
-            StatusCode::GONE
-        }
-        _ => StatusCode::NOT_FOUND,
+        PortalDataset::Missing => (StatusCode::NOT_FOUND, None),
     };
-    let model = match model {
-        Some(m) if status == StatusCode::OK => m,
-        other => {
-            let detail = super::errors::Detail {
-                withdrawn: other
-                    .filter(|_| status == StatusCode::GONE)
-                    .map(|m| withdrawn(&m, &snapshot, lang)),
-                ..super::errors::Detail::default()
-            };
-            return super::errors::page(
-                &req,
-                &portal.base,
-                &snapshot,
-                negotiated,
-                started,
-                status,
-                detail,
-            );
-        }
+    let detail = super::errors::Detail {
+        withdrawn: withdrawn_dataset.map(|w| withdrawn(&w, &snapshot, lang)),
+        ..super::errors::Detail::default()
     };
-    let doc = repo::load_documents(db, vec![model], &portal.base)
-        .await
-        .map_err(|e| ApiError::Unexpected(e.into()))?
-        .pop()
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the dataset vanished")))?;
-    let page = render(&req, &portal, &snapshot, &doc, projector.db(), lang).await?;
-    html(StatusCode::OK, negotiated, started, &page)
+    super::errors::page(
+        &req,
+        &portal.base,
+        &snapshot,
+        negotiated,
+        started,
+        status,
+        detail,
+    )
 }
 
 /// What a withdrawn dataset was: its title, its publisher and when it was withdrawn (the record's
 /// last change, which for a withdrawn dataset is the withdrawal unless it was edited afterwards).
-fn withdrawn(model: &entities::dataset::Model, snapshot: &Snapshot, lang: Lang) -> Withdrawn {
+fn withdrawn(model: &WithdrawnDataset, snapshot: &Snapshot, lang: Lang) -> Withdrawn {
     let (title, title_lang) = lang.pick(&model.title_de, model.title_en.as_deref());
     let (publisher, publisher_lang) = snapshot
         .publisher_by_id(model.publisher_id)
@@ -202,7 +186,7 @@ async fn render(
     portal: &Portal,
     snapshot: &Snapshot,
     doc: &DatasetDocument,
-    db: &sea_orm::DatabaseConnection,
+    db: &Db,
     lang: Lang,
 ) -> Result<DatasetPage, ApiError> {
     let t = lang.texts();
@@ -290,7 +274,7 @@ async fn render(
 }
 
 async fn distribution_view(
-    db: &sea_orm::DatabaseConnection,
+    db: &Db,
     doc: &DatasetDocument,
     d: &DistributionDocument,
     n: usize,
@@ -318,13 +302,7 @@ async fn distribution_view(
     let mut preview = None;
     let mut chart_view = None;
     if hosted {
-        let model = data_table::Entity::find()
-            .filter(data_table::Column::DistributionId.eq(id))
-            .one(db)
-            .await
-            .map_err(|e| ApiError::Unexpected(e.into()))?;
-        if let Some(model) = model {
-            let table = StoredTable::from_model(&model)?;
+        if let Some(table) = tables::stored_table(db, id).await? {
             facts.push(format!(
                 "{} {} · {} {}",
                 chart::number_text(table.row_count as f64, lang),

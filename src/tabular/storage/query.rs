@@ -10,8 +10,8 @@ use sea_orm::sea_query::{
     SimpleExpr,
 };
 
-use super::infer::{Inferred, Numbers};
 use crate::catalog::table::{Cell, ColumnType, ROW, StoredTable, sql_value};
+use crate::tabular::infer::{Inferred, Numbers};
 
 /// A comparison of one column with values parsed to its type.
 #[derive(Clone, Debug, PartialEq)]

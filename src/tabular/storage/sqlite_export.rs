@@ -12,19 +12,18 @@ use futures_util::Stream;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::DatabaseBackend;
-use sea_orm::DbErr;
 use sea_orm::sea_query::{SqliteQueryBuilder, Value};
 use tokio::sync::mpsc;
 
-use super::export::{CsvOptions, DownloadFormat, Selection, head, json_fields, tail};
 use crate::catalog::CatalogError;
 use crate::catalog::table::{Cell, ColumnType, StoredTable, write_decimal};
+use crate::tabular::export::{CsvOptions, DownloadFormat, Selection, head, json_fields, tail};
 
 /// Bytes gathered before a chunk is handed to the response.
 const CHUNK: usize = 128 * 1024;
 
 fn failed(error: impl std::fmt::Display) -> CatalogError {
-    CatalogError::Database(DbErr::Custom(format!("download: {error}")))
+    CatalogError::database(format!("download: {error}"))
 }
 
 /// Where a download reads from and how patient it is with its client.
