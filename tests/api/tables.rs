@@ -1,6 +1,7 @@
 //! Table uploads: `PUT /api/v1/datasets/{dataset}/distributions/{id}/data` with a CSV body, its
 //! detection and inference, its refusals, and that a failed upload leaves the old rows in place.
 
+use odcat::catalog::change::EntityKind;
 use odcat::catalog::table;
 use odcat::catalog::values::Role;
 use serde_json::Value;
@@ -515,4 +516,52 @@ async fn a_type_breaking_value_in_the_last_of_a_million_rows() {
         .await;
     assert_eq!(last, serde_json::json!([{"n": 1_000_000, "wert": "n/a"}]));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn declaring_or_removing_a_table_schema_is_a_write_with_revision_and_change_log_rows() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted(PROJECTS).await;
+    let url = format!("/api/v1/datasets/{PROJECTS}/distributions/{id}/schema");
+    let schema = serde_json::json!({"fields": [{"name": "n", "type": "integer"}]});
+    for declare in [true, false] {
+        let (_, etag) = app.dataset_with_etag(PROJECTS).await;
+        let seq = app.catalog.max_seq().await.unwrap();
+        let request = if declare {
+            app.client.put(app.url(&url)).json(&schema)
+        } else {
+            app.client.delete(app.url(&url))
+        };
+        let response = request
+            .bearer_auth(&token)
+            .header("If-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+
+        // A new revision (so a new ETag), and the change in the outbox.
+        let (_, new_etag) = app.dataset_with_etag(PROJECTS).await;
+        assert_ne!(new_etag, etag);
+        let (entries, _) = app.catalog.changes_after(seq, 10).await.unwrap();
+        let kinds: Vec<(EntityKind, Uuid)> = entries.iter().map(|e| (e.kind, e.id)).collect();
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert_eq!(kinds[0].0, EntityKind::Dataset);
+        assert_eq!(kinds[1], (EntityKind::DataTable, id));
+
+        // The old ETag no longer holds.
+        let response = app
+            .client
+            .put(app.url(&url))
+            .json(&schema)
+            .bearer_auth(&token)
+            .header("If-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 412);
+        // The feed hands the entries to the projection like every write.
+        app.projected().await;
+    }
 }
