@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::publish::PageRequest;
 use crate::catalog::record::ListedDataset;
 pub(crate) use crate::catalog::repo::listing::{Listing, ListingFacts};
-use crate::catalog::{Db, repo};
+use crate::catalog::{CatalogError, Db, repo};
 
 /// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE` (shared by the DCAT-AP endpoints and the
 /// portal's URLs that answer the catalogue for an RDF `Accept`).
@@ -132,7 +132,7 @@ pub(crate) async fn page_items(
     db: &Db,
     listing: Listing,
     req: &PageRequest,
-) -> anyhow::Result<Vec<ListedDataset>> {
+) -> Result<Vec<ListedDataset>, CatalogError> {
     let Some(slots) = req.slots(listing.first_slot()) else {
         return Ok(Vec::new());
     };

@@ -301,50 +301,48 @@ async fn distribution_view(
     let mut facts = Vec::new();
     let mut preview = None;
     let mut chart_view = None;
-    if hosted {
-        if let Some(table) = tables::stored_table(db, id).await? {
-            facts.push(format!(
-                "{} {} · {} {}",
+    if hosted && let Some(table) = tables::stored_table(db, id).await? {
+        facts.push(format!(
+            "{} {} · {} {}",
+            chart::number_text(table.row_count as f64, lang),
+            t.rows,
+            table.columns.len(),
+            t.columns
+        ));
+        let rows = table.rows_after(db, 0, PREVIEW_ROWS).await?;
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{}", n + 1)
+        };
+        preview = Some(Preview {
+            id: format!("preview{suffix}"),
+            caption: format!(
+                "{} {title}: {} {} {} {}",
+                t.preview_caption,
+                rows.len(),
+                t.of,
                 chart::number_text(table.row_count as f64, lang),
-                t.rows,
-                table.columns.len(),
-                t.columns
-            ));
-            let rows = table.rows_after(db, 0, PREVIEW_ROWS).await?;
-            let suffix = if n == 0 {
-                String::new()
-            } else {
-                format!("-{}", n + 1)
-            };
-            preview = Some(Preview {
-                id: format!("preview{suffix}"),
-                caption: format!(
-                    "{} {title}: {} {} {} {}",
-                    t.preview_caption,
-                    rows.len(),
-                    t.of,
-                    chart::number_text(table.row_count as f64, lang),
-                    t.rows
-                ),
-                columns: table
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), type_label(c.column_type, t)))
-                    .collect(),
-                rows: rows
-                    .iter()
-                    .map(|(_, cells)| {
-                        cells
-                            .iter()
-                            .zip(&table.columns)
-                            .map(|(c, column)| cell_view(c.as_ref(), column.scale, lang))
-                            .collect()
-                    })
-                    .collect(),
-            });
-            if let Some(data) = chart::chart_data(db, &table).await? {
-                chart_view = Some(chart::layout(&data, format!("chart{suffix}"), lang));
-            }
+                t.rows
+            ),
+            columns: table
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), type_label(c.column_type, t)))
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|(_, cells)| {
+                    cells
+                        .iter()
+                        .zip(&table.columns)
+                        .map(|(c, column)| cell_view(c.as_ref(), column.scale, lang))
+                        .collect()
+                })
+                .collect(),
+        });
+        if let Some(data) = chart::chart_data(db, &table).await? {
+            chart_view = Some(chart::layout(&data, format!("chart{suffix}"), lang));
         }
     }
     if let Some(size) = d.byte_size {
