@@ -52,19 +52,24 @@ pub async fn datasets_without_identifier(db: &impl ConnectionTrait) -> Result<Ve
         .await
 }
 
-/// Stores the `dct:identifier` of a dataset that has none (never replaces one).
+/// Stores the `dct:identifier` of a dataset that has none (never replaces one), with a new
+/// revision; returns whether it stored one (the caller records the change).
 pub async fn set_identifier(
     db: &impl ConnectionTrait,
     id: Uuid,
     identifier: &str,
-) -> Result<(), DbErr> {
-    dataset::Entity::update_many()
+) -> Result<bool, DbErr> {
+    let result = dataset::Entity::update_many()
         .col_expr(dataset::Column::Identifier, Expr::value(identifier))
+        .col_expr(
+            dataset::Column::Revision,
+            Expr::col(dataset::Column::Revision).add(1),
+        )
         .filter(dataset::Column::Id.eq(id))
         .filter(dataset::Column::Identifier.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 /// Finds a dataset by id (when `key` is a UUID) or slug.

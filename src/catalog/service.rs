@@ -165,7 +165,11 @@ impl Catalog {
         }
         let (_guard, txn) = self.begin_write().await?;
         for id in &ids {
-            repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await?;
+            // A stored field changed, so it is a write like any other: new revision, outbox row.
+            if repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await? {
+                change::record(&txn, EntityKind::Dataset, *id, Operation::Update).await?;
+                repo::stamp_listing(&txn, *id, false).await?;
+            }
         }
         txn.commit().await?;
         tracing::info!(

@@ -406,6 +406,10 @@ async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
         .await
         .unwrap();
     app.projected().await;
+    let (_, fixture_etag) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let seq = app.catalog.max_seq().await.unwrap();
 
     // The same record served under a new base URL.
     let beside = tempfile::tempdir().unwrap();
@@ -452,6 +456,23 @@ async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
         stored.identifier.as_deref(),
         Some(format!("https://daten.example.org/dataset/{fixture_id}").as_str()),
         "stored at start-up, so it stays when the base URL changes again"
+    );
+    // Storing it is a write: a new revision and a `change_log` entry.
+    let (entries, _) = app.catalog.changes_after(seq, 10).await.unwrap();
+    assert_eq!(
+        entries.iter().map(|e| (e.kind, e.id)).collect::<Vec<_>>(),
+        [(odcat::catalog::change::EntityKind::Dataset, fixture_id)]
+    );
+    let response = client
+        .get(format!(
+            "{address}/api/v1/datasets/digitalisierungsprojekte-digital-2026"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        response.headers()["etag"].to_str().unwrap(),
+        fixture_etag.as_str()
     );
     handle.stop(true).await;
 }
