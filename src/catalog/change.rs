@@ -1,4 +1,5 @@
-//! The `change_log` outbox: the row a write adds in its own transaction, read by the RDF projector.
+//! The `change_log` outbox: the row a write adds in its own transaction, read by the change feed
+//! ([`crate::feed`]).
 
 use chrono::Utc;
 use entities::change_log;
