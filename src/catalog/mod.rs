@@ -8,6 +8,7 @@ pub mod document;
 pub mod error;
 pub mod fixtures;
 pub mod repo;
+pub mod search_source;
 pub mod service;
 pub mod table;
 pub mod values;
