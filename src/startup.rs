@@ -58,12 +58,14 @@ impl Application {
             ),
             Err(error) => tracing::warn!(error = %error, "could not look for orphan hosted tables"),
         }
+        let search = start_search(settings, &catalog).await?;
         let projector = start_projection(settings, &catalog).await?;
         tokio::spawn(projector.clone().run());
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
+        let search_data = web::Data::new(search.clone());
         let rdf = web::Data::new(projector.clone());
         let sparql = SparqlService::new(
             projector.store().clone(),
@@ -87,6 +89,7 @@ impl Application {
         )));
         let portal = web::Data::new(crate::web::Portal {
             index: crate::web::index::PortalIndex::new(catalog.db().clone()),
+            search: search.clone(),
             base: settings.base_url().to_owned(),
             texts: std::sync::Arc::new(
                 crate::web::text::PageTexts::load(settings.pages_dir.as_deref())
@@ -120,6 +123,7 @@ impl Application {
                 .app_data(epoch.clone())
                 .app_data(hardening.clone())
                 .app_data(data.clone())
+                .app_data(search_data.clone())
                 .app_data(rdf.clone())
                 .app_data(sparql_data.clone())
                 .app_data(uploads.clone())
@@ -230,6 +234,29 @@ pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow:
         )
     })?;
     Ok(projector)
+}
+
+/// Opens the search index under `$ODCAT_DATA_DIR/search`, brings it up to the record through the
+/// change feed (rebuilding it when missing or of another version), and keeps it current.
+pub async fn start_search(
+    settings: &Settings,
+    catalog: &Catalog,
+) -> anyhow::Result<crate::search::SearchEngine> {
+    let dir = settings.data_dir.join("search");
+    let search = crate::search::SearchEngine::open(catalog.clone(), Some(&dir))?;
+    let feed = crate::feed::Feed::new(
+        catalog.clone(),
+        vec![std::sync::Arc::new(search.clone()) as std::sync::Arc<dyn crate::feed::Consumer>],
+    );
+    search.attach(feed.clone());
+    feed.start().await.with_context(|| {
+        format!(
+            "failed to bring the search index in {} up to date",
+            dir.display()
+        )
+    })?;
+    tokio::spawn(feed.run());
+    Ok(search)
 }
 
 /// What shapes the published DCAT-AP documents besides the record: when it changes, their

@@ -196,6 +196,8 @@ impl FacetKind {
 /// together), order and page.
 #[derive(Clone, Debug, Default)]
 pub struct Search {
+    /// The query as typed (the engine's syntax: phrases, `OR`, `-word`).
+    pub text: String,
     /// Lower-case words.
     pub words: Vec<String>,
     /// Selected values per facet, in [`FacetKind::ALL`] order.

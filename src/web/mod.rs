@@ -33,8 +33,10 @@ use index::{PortalIndex, Snapshot};
 /// What the portal's handlers share.
 #[derive(Clone)]
 pub struct Portal {
-    /// The search index.
+    /// The catalogue record and publishers.
     pub index: PortalIndex,
+    /// The search engine (search page, facets, home and publisher pages).
+    pub search: crate::search::SearchEngine,
     /// The public base URL.
     pub base: String,
     /// The imprint and accessibility texts.
