@@ -102,7 +102,21 @@ pub async fn list_datasets(
     let started = std::time::Instant::now();
     let query = parse_dataset_filter(&catalog, req.query_string(), auth.0.as_ref()).await?;
     let paged_by_cursor = query.request.cursor.is_some();
-    let results = search.search(query.request).await?;
+    let window = query.request.offset.saturating_add(query.request.limit);
+    let results = if !paged_by_cursor && window > crate::search::MAX_WINDOW {
+        // Past the window `page` may reach: an empty page when there are not that many hits,
+        // else the way deeper is `cursor`.
+        let mut count = query.request.clone();
+        count.offset = 0;
+        count.limit = 0;
+        let counted = search.search(count).await?;
+        if (query.request.offset as u64) < counted.total {
+            return Err(crate::search::SearchError::TooDeep.into());
+        }
+        counted
+    } else {
+        search.search(query.request).await?
+    };
     let ids: Vec<uuid::Uuid> = results.hits.iter().map(|h| h.id).collect();
     let items = catalog.documents_in_order(&ids).await?;
     let last_modified = items.iter().filter_map(|d| d.record_modified).max();

@@ -202,18 +202,7 @@ pub async fn parse_dataset_filter(
         SortOrder::Relevance
     });
     let offset = (page - 1).saturating_mul(per_page);
-    if request.cursor.is_none()
-        && offset.saturating_add(per_page) > crate::search::MAX_WINDOW as u64
-    {
-        return Err(ApiError::bad_parameter(
-            "page",
-            format!(
-                "goes past the first {} hits; follow `next_cursor` to page deeper",
-                crate::search::MAX_WINDOW
-            ),
-        ));
-    }
-    request.offset = offset as usize;
+    request.offset = usize::try_from(offset).unwrap_or(usize::MAX);
     request.limit = per_page as usize;
     Ok(ListQuery {
         request,

@@ -146,6 +146,7 @@ pub fn split_compound(word: &str) -> Vec<&'static str> {
 #[derive(Clone)]
 struct WordTokenizer {
     decompound: bool,
+    umlauts: bool,
     tokens: Vec<Token>,
 }
 
@@ -192,11 +193,18 @@ impl Tokenizer for WordTokenizer {
                     } else {
                         Vec::new()
                     };
+                    let spell = |w: &str| {
+                        if self.umlauts {
+                            respell(w)
+                        } else {
+                            w.to_owned()
+                        }
+                    };
                     self.tokens.push(Token {
                         offset_from: from,
                         offset_to: i,
                         position,
-                        text: word,
+                        text: spell(&word),
                         position_length: 1,
                     });
                     for part in parts {
@@ -204,7 +212,7 @@ impl Tokenizer for WordTokenizer {
                             offset_from: from,
                             offset_to: i,
                             position,
-                            text: part.to_owned(),
+                            text: spell(part),
                             position_length: 1,
                         });
                     }
@@ -220,9 +228,39 @@ impl Tokenizer for WordTokenizer {
     }
 }
 
+/// Spells ae/oe/ue as ä/ö/ü again (not "ue" after "q"), as Snowball's German variant does, so the
+/// German stemmer sees umlauts and relates plurals to their singulars (Friedhöfe → friedhof,
+/// Bäume → baum) whichever way a word was spelled.
+fn respell(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut previous = '\0';
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        let umlaut = match (c, chars.peek()) {
+            ('a', Some('e')) => Some('ä'),
+            ('o', Some('e')) => Some('ö'),
+            ('u', Some('e')) if previous != 'q' => Some('ü'),
+            _ => None,
+        };
+        match umlaut {
+            Some(u) => {
+                chars.next();
+                out.push(u);
+                previous = u;
+            }
+            None => {
+                out.push(c);
+                previous = c;
+            }
+        }
+    }
+    out
+}
+
 fn analyzer(decompound: bool, stem: Option<Language>) -> TextAnalyzer {
     let words = WordTokenizer {
         decompound,
+        umlauts: stem == Some(Language::German),
         tokens: Vec::new(),
     };
     match stem {
@@ -279,6 +317,17 @@ mod tests {
             terms(&m, GERMAN_QUERY, "Haushaltes"),
             terms(&m, GERMAN_QUERY, "Haushalt")
         );
+        for (plural, singular) in [
+            ("Friedhöfe", "Friedhof"),
+            ("Bäume", "Baum"),
+            ("Baeume", "Baum"),
+        ] {
+            assert_eq!(
+                terms(&m, GERMAN_QUERY, plural),
+                terms(&m, GERMAN_QUERY, singular),
+                "{plural}"
+            );
+        }
     }
 
     #[test]

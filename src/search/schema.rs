@@ -10,7 +10,7 @@ use crate::catalog::search_source::SearchRow;
 use crate::catalog::vocab;
 
 /// Bumped whenever the fields or the analysis change: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The fields, by role.
 #[derive(Clone, Copy, Debug)]

@@ -125,3 +125,35 @@ fn edit_distance_counts_transpositions_once() {
     assert_eq!(levenshtein("digitalsierung", "digitalisierung"), 1);
     assert_eq!(levenshtein("abc", "abc"), 0);
 }
+
+#[tokio::test]
+async fn an_index_on_disk_resumes_from_its_recorded_position() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = crate::db::connect_memory().await?;
+    let catalog = Catalog::new(db, "http://example.org");
+    crate::catalog::fixtures::load(&catalog).await?;
+    let recorded = catalog.max_seq().await?;
+    {
+        let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+        assert_eq!(engine.position(), -1, "a new index holds nothing");
+        let feed = Feed::new(catalog.clone(), vec![Arc::new(engine.clone())]);
+        feed.start().await?;
+        assert_eq!(engine.position(), recorded);
+    }
+    // Reopened: the position comes from the last commit, so the feed does not rebuild.
+    let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+    assert_eq!(engine.position(), recorded);
+    let found = engine.search_now(&Request::published("ALKIS", 10))?;
+    assert_eq!(found.total, 3);
+    // Another schema version is rebuilt.
+    drop(engine);
+    let meta = dir.path().join("meta.json");
+    let text = std::fs::read_to_string(&meta)?;
+    std::fs::write(
+        &meta,
+        text.replace("\\\"version\\\":2", "\\\"version\\\":1"),
+    )?;
+    let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+    assert_eq!(engine.position(), -1);
+    Ok(())
+}

@@ -17,6 +17,7 @@ mod openapi;
 mod portal;
 mod rdf;
 mod refusals;
+mod search;
 mod sparql;
 mod sparql_hostile;
 mod tables;
