@@ -517,7 +517,9 @@ impl SearchEngine {
                 out.push(word.to_owned());
                 continue;
             }
-            match self.closest_word(&analysis::fold(bare), searcher) {
+            let folded = analysis::fold(bare);
+            let d = usize::from(query::distance(folded.chars().count())).max(1) + 1;
+            match builder.near_words(&folded, d, 1).into_iter().next() {
                 Some(better) => {
                     changed = true;
                     out.push(better);
@@ -526,48 +528,6 @@ impl SearchEngine {
             }
         }
         changed.then(|| out.join(" "))
-    }
-
-    fn closest_word(&self, folded: &str, searcher: &tantivy::Searcher) -> Option<String> {
-        let first: String = folded.chars().take(1).collect();
-        if first.is_empty() {
-            return None;
-        }
-        let mut end = first.clone().into_bytes();
-        if let Some(last) = end.last_mut() {
-            *last = last.saturating_add(1);
-        }
-        let mut best: Option<(usize, u32, String)> = None;
-        let limit = usize::from(query::distance(folded.chars().count()).max(1)) + 1;
-        for segment in searcher.segment_readers() {
-            let Ok(inverted) = segment.inverted_index(self.inner.fields.words) else {
-                continue;
-            };
-            let Ok(mut stream) = inverted.terms().range().ge(&first).lt(&end).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                let Ok(candidate) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                if candidate.len().abs_diff(folded.len()) > limit {
-                    continue;
-                }
-                let d = levenshtein(folded, candidate);
-                if d == 0 || d > limit {
-                    continue;
-                }
-                let freq = stream.value().doc_freq;
-                let better = match &best {
-                    None => true,
-                    Some((bd, bf, _)) => d < *bd || (d == *bd && freq > *bf),
-                };
-                if better {
-                    best = Some((d, freq, candidate.to_owned()));
-                }
-            }
-        }
-        best.map(|(_, _, w)| w)
     }
 
     fn suggest_now(&self, text: &str, english: bool) -> Result<Vec<Suggestion>, SearchError> {
@@ -825,32 +785,6 @@ fn decode_cursor(cursor: &str, order: SortOrder) -> Result<Key, SearchError> {
         hi,
         lo,
     })
-}
-
-/// Edit distance (with adjacent transpositions counting one), by characters.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for j in 0..=b.len() {
-        d[0][j] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -4,9 +4,7 @@
 //! also looked up with typo tolerance (edit distance 0 up to 4 letters, 1 up to 8, 2 beyond) and, when
 //! it is the last one, as the start of a word (as you type).
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{Searcher, Term};
@@ -160,46 +158,93 @@ impl Builder<'_> {
             })
     }
 
-    /// The query of one word: its stem in every field, and when the index does not know it, the
-    /// near words (and, for the last word, the words it starts).
-    pub fn word(&self, word: &str, last: bool, tolerant: bool) -> Box<dyn Query> {
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, analyzer, boost) in self.weighted() {
-            let Some(term) = analysis::terms(self.tokenizers, analyzer, word)
-                .into_iter()
-                .next()
-            else {
+    /// Indexed words (of the word field) within `distance` edits of the folded `word` that begin with
+    /// its first letter, most frequent first (at most `limit`).
+    pub fn near_words(&self, word: &str, distance: usize, limit: usize) -> Vec<String> {
+        self.scan(
+            word.chars().take(1).collect::<String>().as_str(),
+            limit,
+            |candidate| {
+                candidate.len().abs_diff(word.len()) <= distance + 1 && {
+                    let d = levenshtein(word, candidate);
+                    d > 0 && d <= distance
+                }
+            },
+        )
+    }
+
+    /// Indexed words that begin with the folded `prefix`, most frequent first (at most `limit`).
+    pub fn words_starting(&self, prefix: &str, limit: usize) -> Vec<String> {
+        self.scan(prefix, limit, |_| true)
+    }
+
+    fn scan(&self, prefix: &str, limit: usize, keep: impl Fn(&str) -> bool) -> Vec<String> {
+        if prefix.is_empty() {
+            return Vec::new();
+        }
+        let mut end = prefix.as_bytes().to_vec();
+        if let Some(last) = end.last_mut() {
+            *last = last.saturating_add(1);
+        }
+        let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        for segment in self.searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.words) else {
                 continue;
             };
-            let query = TermQuery::new(
-                Term::from_field_text(field, &term),
-                IndexRecordOption::WithFreqs,
-            );
-            should.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), boost)),
-            ));
+            let Ok(mut stream) = inverted.terms().range().ge(prefix).lt(&end).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                if keep(candidate) {
+                    *found.entry(candidate.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
         }
+        let mut found: Vec<(String, u64)> = found.into_iter().collect();
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found.into_iter().take(limit).map(|(w, _)| w).collect()
+    }
+
+    /// The query of one word: its stem in every field with the field's boost. A word the index does
+    /// not know also stands for the indexed words within its edit distance (typos) and, when it is
+    /// the last one, for the indexed words it begins (as you type), each looked up the same way at
+    /// half weight.
+    pub fn word(&self, word: &str, last: bool, tolerant: bool) -> Box<dyn Query> {
+        let mut forms: Vec<(String, f32)> = vec![(word.to_owned(), 1.0)];
         if tolerant && !self.word_known(word) {
             let folded = analysis::fold(word);
-            let term = Term::from_field_text(self.fields.words, &folded);
-            let d = distance(folded.chars().count());
+            let d = usize::from(distance(folded.chars().count()));
             if d > 0 {
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term.clone(), d, true)),
-                        0.5,
-                    )),
-                ));
+                forms.extend(self.near_words(&folded, d, 5).into_iter().map(|w| (w, 0.5)));
             }
             if last {
+                forms.extend(
+                    self.words_starting(&folded, 20)
+                        .into_iter()
+                        .map(|w| (w, 0.5)),
+                );
+            }
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (form, weight) in &forms {
+            for (field, analyzer, boost) in self.weighted() {
+                let Some(term) = analysis::terms(self.tokenizers, analyzer, form)
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                let query = TermQuery::new(
+                    Term::from_field_text(field, &term),
+                    IndexRecordOption::WithFreqs,
+                );
                 should.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
-                        0.5,
-                    )),
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
                 ));
             }
         }
@@ -290,6 +335,32 @@ impl Builder<'_> {
         }
         Some(Box::new(BooleanQuery::new(must)))
     }
+}
+
+/// Edit distance (with adjacent transpositions counting one), by characters.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -121,9 +121,9 @@ async fn zero_hits_suggest_the_nearest_word() -> anyhow::Result<()> {
 
 #[test]
 fn edit_distance_counts_transpositions_once() {
-    assert_eq!(levenshtein("wohnlgae", "wohnlage"), 1);
-    assert_eq!(levenshtein("digitalsierung", "digitalisierung"), 1);
-    assert_eq!(levenshtein("abc", "abc"), 0);
+    assert_eq!(query::levenshtein("wohnlgae", "wohnlage"), 1);
+    assert_eq!(query::levenshtein("digitalsierung", "digitalisierung"), 1);
+    assert_eq!(query::levenshtein("abc", "abc"), 0);
 }
 
 #[tokio::test]

@@ -136,7 +136,7 @@ async fn the_portal_and_the_api_answer_the_same_sets() {
         "q=Bev%C3%B6lkerung&format=CSV",
         "q=Eisstadion+OR+Freibad",
         "q=Haushalt+-2025",
-        "q=Digitalsierung",
+        "q=Digitalsierung&theme=EDUC",
         "theme=TRAN&format=GEOJSON",
         "license=dl-zero-de/2.0",
         "publisher=stadt-wuppertal-102&q=ALKIS",
