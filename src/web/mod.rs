@@ -45,6 +45,7 @@ pub struct Portal {
 
 const CSS: &str = include_str!("static/odcat.css");
 const FAVICON: &str = include_str!("static/favicon.svg");
+const SEARCH_JS: &str = include_str!("static/search.js");
 
 /// `/static/odcat.css?v=<hash>`: the stylesheet's address changes with its content, so it can be
 /// cached for a year.
@@ -116,6 +117,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/static/odcat.css", web::get().to(stylesheet))
     .route("/static/favicon.svg", web::get().to(favicon))
+    .route("/static/search.js", web::get().to(search_script))
     .route("/favicon.ico", web::get().to(favicon));
 }
 
@@ -124,6 +126,14 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .body(CSS)
+}
+
+/// The search box's suggestions (progressive enhancement).
+async fn search_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SEARCH_JS)
 }
 
 async fn favicon() -> HttpResponse {

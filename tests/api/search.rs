@@ -245,6 +245,17 @@ async fn the_list_reports_the_engines_time_and_suggests_completions() {
         .await
         .unwrap();
     assert!(html.contains("Meinten Sie"), "{html}");
+    // The search box loads its suggestions script from the portal itself (no CDN).
+    assert!(html.contains(r#"<script src="/static/search.js" defer></script>"#));
+    let script = app.get("/static/search.js").await;
+    assert_eq!(script.status().as_u16(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.text().await.unwrap().contains("/api/v1/suggest"));
 }
 
 #[tokio::test]
