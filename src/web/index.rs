@@ -136,11 +136,19 @@ pub enum FacetKind {
     Format,
     /// Licence (`license=cc-by/4.0`).
     License,
+    /// Keyword as written (`keyword=Geodaten`).
+    Keyword,
 }
 
 impl FacetKind {
     /// All facets.
-    pub const ALL: [FacetKind; 4] = [Self::Theme, Self::Publisher, Self::Format, Self::License];
+    pub const ALL: [FacetKind; 5] = [
+        Self::Theme,
+        Self::Publisher,
+        Self::Format,
+        Self::License,
+        Self::Keyword,
+    ];
 
     /// The URL parameter.
     pub fn parameter(self) -> &'static str {
@@ -149,6 +157,7 @@ impl FacetKind {
             Self::Publisher => "publisher",
             Self::Format => "format",
             Self::License => "license",
+            Self::Keyword => "keyword",
         }
     }
 
@@ -158,6 +167,7 @@ impl FacetKind {
             Self::Publisher => 1,
             Self::Format => 2,
             Self::License => 3,
+            Self::Keyword => 4,
         }
     }
 }
@@ -171,7 +181,7 @@ pub struct Search {
     /// Lower-case words.
     pub words: Vec<String>,
     /// Selected values per facet, in [`FacetKind::ALL`] order.
-    pub selected: [Vec<String>; 4],
+    pub selected: [Vec<String>; 5],
     /// Order; `None` picks relevance with words and modification without.
     pub sort: Option<Sort>,
     /// Order titles in English.

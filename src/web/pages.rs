@@ -19,6 +19,8 @@ use crate::search::{Hit, Request, SortOrder};
 pub const PER_PAGE: usize = 20;
 /// Datasets listed as newest on the home page.
 const NEWEST: usize = 8;
+/// Keywords offered as a facet.
+const KEYWORDS_SHOWN: usize = 15;
 /// Characters of a description shown in a result.
 const EXCERPT: usize = 240;
 
@@ -125,7 +127,7 @@ pub struct PortalHits {
     /// This page.
     pub cards: Vec<Card>,
     /// Facet values in [`FacetKind::ALL`] order (publishers by slug).
-    pub facets: [Vec<FacetValue>; 4],
+    pub facets: [Vec<FacetValue>; 5],
     /// "Meinten Sie …?".
     pub did_you_mean: Option<String>,
 }
@@ -203,6 +205,14 @@ pub async fn run_search(
             }
         }
         values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        if facet == FacetKind::Keyword && values.len() > KEYWORDS_SHOWN {
+            // The most frequent keywords and the chosen ones; the counts stay exact.
+            let mut shown = 0;
+            values.retain(|v| {
+                shown += 1;
+                shown <= KEYWORDS_SHOWN || v.selected
+            });
+        }
         values
     });
     Ok(PortalHits {
@@ -494,6 +504,7 @@ fn facet_label(facet: FacetKind, value: &str, snapshot: &Snapshot, lang: Lang) -
             },
         ),
         FacetKind::Format => (i18n::format_label(value, lang).to_owned(), lang),
+        FacetKind::Keyword => (value.to_owned(), Lang::De),
         FacetKind::License => {
             let iri = format!("{}{value}", vocab::LICENSE);
             vocab::license_label(&iri).map_or_else(
@@ -511,6 +522,7 @@ fn facet_title(facet: FacetKind, lang: Lang) -> &'static str {
         FacetKind::Publisher => t.facet_publisher,
         FacetKind::Format => t.facet_format,
         FacetKind::License => t.facet_license,
+        FacetKind::Keyword => t.facet_keyword,
     }
 }
 

@@ -140,6 +140,8 @@ async fn the_portal_and_the_api_answer_the_same_sets() {
         "theme=TRAN&format=GEOJSON",
         "license=dl-zero-de/2.0",
         "publisher=stadt-wuppertal-102&q=ALKIS",
+        "keyword=Haushalt",
+        "keyword=Geodaten&keyword=Haushalt&theme=REGI",
     ] {
         let (api, total) = app.api_slugs(query).await;
         assert!(total <= 20, "{query}: pick a query with one portal page");
