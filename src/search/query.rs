@@ -109,6 +109,10 @@ pub fn parse(text: &str) -> Vec<Clause> {
     clauses
 }
 
+/// Words of a query that get typo tolerance and prefixes (a 200-character query of unknown words must
+/// not scan the term dictionary a hundred times).
+const TOLERATED_WORDS: usize = 8;
+
 /// The edit distance allowed for a word of `chars` characters.
 pub fn distance(chars: usize) -> u8 {
     match chars {
@@ -293,6 +297,8 @@ impl Builder<'_> {
         }
         let last_index = clauses.iter().rposition(|c| !c.negated);
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Typo tolerance scans the term dictionary: only for the first words of a long query.
+        let mut tolerated = 0;
         for (i, clause) in clauses.iter().enumerate() {
             let is_last = Some(i) == last_index;
             let alternatives: Vec<Box<dyn Query>> = clause
@@ -300,11 +306,14 @@ impl Builder<'_> {
                 .iter()
                 .enumerate()
                 .map(|(j, part)| match part {
-                    Part::Word(w) => self.word(
-                        w,
-                        is_last && j + 1 == clause.any.len(),
-                        tolerant && !clause.negated,
-                    ),
+                    Part::Word(w) => {
+                        tolerated += 1;
+                        self.word(
+                            w,
+                            is_last && j + 1 == clause.any.len(),
+                            tolerant && !clause.negated && tolerated <= TOLERATED_WORDS,
+                        )
+                    }
                     Part::Phrase(words) => self.phrase(words),
                 })
                 .collect();
