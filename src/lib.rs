@@ -9,6 +9,7 @@ pub mod feed;
 pub mod http;
 pub mod negotiate;
 pub mod rdf;
+pub mod search;
 pub mod sparql;
 pub mod startup;
 pub mod tabular;

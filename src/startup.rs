@@ -63,12 +63,16 @@ impl Application {
         let projector = open_projection(settings, &catalog).await?;
         // One change feed for the process: every consumer is brought up to the record before the
         // server binds, then follows it.
-        let consumers: Vec<std::sync::Arc<dyn Consumer>> =
-            vec![std::sync::Arc::new(projector.clone())];
+        let search = open_search(settings, &catalog)?;
+        let consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
+            std::sync::Arc::new(projector.clone()),
+            std::sync::Arc::new(search.clone()),
+        ];
         let feed = Feed::new(catalog.clone(), consumers);
+        search.attach(feed.clone());
         feed.start().await.with_context(|| {
             format!(
-                "failed to bring the RDF store (with feature rocksdb under {}) up to date",
+                "failed to bring the RDF store (with feature rocksdb under {}) and the search index up to date",
                 settings.data_dir.join("rdf").display()
             )
         })?;
@@ -77,6 +81,7 @@ impl Application {
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(catalog.clone());
+        let search_data = web::Data::new(search.clone());
         let rdf = web::Data::new(projector.clone());
         let feed_data = web::Data::new(feed.clone());
         let sparql = SparqlService::new(
@@ -100,7 +105,8 @@ impl Application {
             settings.catalog_page_size.max(1),
         )));
         let portal = web::Data::new(crate::web::Portal {
-            index: crate::web::index::PortalIndex::new(catalog.db().clone()),
+            index: crate::web::index::PortalIndex::new(catalog.clone()),
+            search: search.clone(),
             base: settings.base_url().to_owned(),
             texts: std::sync::Arc::new(
                 crate::web::text::PageTexts::load(settings.pages_dir.as_deref())
@@ -134,6 +140,7 @@ impl Application {
                 .app_data(epoch.clone())
                 .app_data(hardening.clone())
                 .app_data(data.clone())
+                .app_data(search_data.clone())
                 .app_data(rdf.clone())
                 .app_data(feed_data.clone())
                 .app_data(sparql_data.clone())
@@ -247,6 +254,17 @@ pub async fn open_projection(settings: &Settings, catalog: &Catalog) -> anyhow::
                 settings.data_dir.join("rdf").display()
             )
         })
+}
+
+/// Opens the search index under `$ODCAT_DATA_DIR/search` (a [`Feed`] brings it up to the record,
+/// rebuilding it when missing or of another version).
+pub fn open_search(
+    settings: &Settings,
+    catalog: &Catalog,
+) -> anyhow::Result<crate::search::SearchEngine> {
+    let dir = settings.data_dir.join("search");
+    crate::search::SearchEngine::open(catalog.clone(), Some(&dir))
+        .with_context(|| format!("failed to open the search index in {}", dir.display()))
 }
 
 /// What shapes the published DCAT-AP documents besides the record: when it changes, their

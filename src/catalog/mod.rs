@@ -10,6 +10,7 @@ pub mod error;
 pub mod fixtures;
 pub mod record;
 pub mod repo;
+pub mod search_source;
 pub mod service;
 pub mod table;
 pub mod values;

@@ -11,6 +11,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub mod search;
+
 use super::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,

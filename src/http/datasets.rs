@@ -12,13 +12,15 @@ use crate::catalog::Catalog;
 use crate::catalog::document::DatasetDocument;
 use crate::catalog::service::etag;
 use crate::error::{ApiError, ErrorBody};
+use crate::search::SearchEngine;
 
 /// One page of datasets.
 #[derive(Serialize, ToSchema)]
 pub struct DatasetPage {
-    /// Number of datasets matching the query.
+    /// Number of datasets matching the query (exact).
     pub total: u64,
-    /// This page (1-based).
+    /// This page (1-based; with `cursor`, the page the cursor's position falls on is not known and 1
+    /// is answered).
     pub page: u64,
     /// Page size.
     pub per_page: u64,
@@ -26,6 +28,10 @@ pub struct DatasetPage {
     pub pages: u64,
     /// The datasets of this page.
     pub items: Vec<DatasetDocument>,
+    /// Pass as `cursor` to get the page after this one (any depth at the same cost); absent on the
+    /// last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Query parameters of the dataset list.
@@ -36,8 +42,11 @@ pub struct DatasetPage {
     reason = "documents the query string, which is parsed by hand to name bad values"
 )]
 pub struct DatasetListQuery {
-    /// Words that must all occur in the title, description or keywords (case-insensitive); at most
-    /// 200 characters.
+    /// Search words, at most 200 characters, answered by the search engine (the same as the portal's
+    /// search): every word must match a title, keyword, publisher, description, format or licence,
+    /// in any word form (German and English stemming, ä/ö/ü/ß = ae/oe/ue/ss, parts of German
+    /// compounds, typos tolerated in words the catalogue does not contain); `"a phrase"`, `a OR b`
+    /// and `-word` are understood. With `q`, the default order is `relevance`.
     #[param(max_length = 200)]
     q: Option<String>,
     /// EU data-theme IRI or code (`GOVE`); repeat for any of several.
@@ -48,40 +57,137 @@ pub struct DatasetListQuery {
     license: Option<Vec<String>>,
     /// EU file-type IRI or code (`CSV`) of an active distribution; repeat for any of several.
     format: Option<Vec<String>>,
+    /// A keyword as written (`Geodaten`); repeat for any of several.
+    keyword: Option<Vec<String>>,
     /// `published` (default), `withdrawn`, `draft` or `all`; drafts need a token.
     #[param(pattern = "^(published|withdrawn|draft|all)$")]
     status: Option<String>,
-    /// `-modified` (default), `modified`, `title`, `-title`, `issued`, `-issued` or `slug`.
-    #[param(pattern = "^(-?modified|-?title|-?issued|slug)$")]
+    /// `relevance` (default with `q`), `-modified` (default without), `modified`, `title`, `-title`,
+    /// `issued`, `-issued` or `slug`; ties are broken by id.
+    #[param(pattern = "^(relevance|-?modified|-?title|-?issued|slug)$")]
     sort: Option<String>,
-    /// Page, from 1 to 46116860184273879.
+    /// Page, from 1; `page` × `per_page` may reach 100 000 (use `cursor` beyond).
     #[param(minimum = 1, maximum = 46_116_860_184_273_879_u64)]
     page: Option<u64>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     per_page: Option<u64>,
+    /// The `next_cursor` of the previous page (search-after: any depth at the cost of the first
+    /// page); `page` is then ignored.
+    cursor: Option<String>,
 }
 
-/// Lists datasets.
+impl From<crate::search::SearchError> for ApiError {
+    fn from(error: crate::search::SearchError) -> Self {
+        use crate::search::SearchError;
+        match error {
+            SearchError::BadCursor => ApiError::bad_parameter("cursor", error.to_string()),
+            SearchError::TooDeep => ApiError::bad_parameter("page", error.to_string()),
+            other => ApiError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Lists datasets: the search engine picks the page's ids, SQL loads their documents.
 #[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", params(DatasetListQuery),
     security((), ("bearer" = [])),
-    responses((status = 200, body = DatasetPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = DatasetPage, headers(("Server-Timing" = String, description = "`search;dur=` the engine's time in ms, `total;dur=` the whole answer's"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_datasets(
     req: HttpRequest,
     catalog: web::Data<Catalog>,
+    search: web::Data<SearchEngine>,
     auth: MaybeAuth,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = parse_dataset_filter(catalog.db(), req.query_string(), auth.0.as_ref()).await?;
-    let (items, total) = catalog.list_datasets(&filter).await?;
+    let started = std::time::Instant::now();
+    let query = parse_dataset_filter(&catalog, req.query_string(), auth.0.as_ref()).await?;
+    let paged_by_cursor = query.request.cursor.is_some();
+    let window = query.request.offset.saturating_add(query.request.limit);
+    let results = if !paged_by_cursor && window > crate::search::MAX_WINDOW {
+        // Past the window `page` may reach: an empty page when there are not that many hits,
+        // else the way deeper is `cursor`.
+        let mut count = query.request.clone();
+        count.offset = 0;
+        count.limit = 0;
+        let counted = search.search(count).await?;
+        if (query.request.offset as u64) < counted.total {
+            return Err(crate::search::SearchError::TooDeep.into());
+        }
+        counted
+    } else {
+        search.search(query.request).await?
+    };
+    let ids: Vec<uuid::Uuid> = results.hits.iter().map(|h| h.id).collect();
+    let items = catalog.documents_in_order(&ids).await?;
     let last_modified = items.iter().filter_map(|d| d.record_modified).max();
     let page = DatasetPage {
-        total,
-        page: filter.page,
-        per_page: filter.per_page,
-        pages: total.div_ceil(filter.per_page),
+        total: results.total,
+        page: if paged_by_cursor { 1 } else { query.page },
+        per_page: query.per_page,
+        pages: results.total.div_ceil(query.per_page),
         items,
+        next_cursor: results.next_cursor,
     };
-    json_with_validators(&req, &page, None, last_modified)
+    let mut response = json_with_validators(&req, &page, None, last_modified)?;
+    let timing = format!(
+        "search;dur={:.3}, total;dur={:.3}",
+        results.took.as_secs_f64() * 1000.0,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&timing) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
+    Ok(response)
+}
+
+/// Query parameters of the suggestions.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// What was typed so far (the last word may be incomplete); at most 200 characters.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `de` (default) or `en`: the language of the titles suggested.
+    pub lang: Option<String>,
+}
+
+/// Completions of what was typed: keywords, then titles of published datasets (at most 10).
+#[derive(Serialize, ToSchema)]
+pub struct Suggestions {
+    /// The completions, best first.
+    pub suggestions: Vec<crate::search::Suggestion>,
+}
+
+/// Suggests keywords and dataset titles for a search box (the last word may be incomplete).
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "datasets", params(SuggestQuery),
+    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody)))]
+pub async fn suggest(
+    search: web::Data<SearchEngine>,
+    query: web::Query<SuggestQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let text = query.q.as_deref().unwrap_or("").trim();
+    if text.chars().count() > 200 || text.contains('\0') {
+        return Err(ApiError::bad_parameter(
+            "q",
+            "must be at most 200 characters without NUL",
+        ));
+    }
+    let english = match query.lang.as_deref() {
+        None | Some("") | Some("de") => false,
+        Some("en") => true,
+        Some(other) => {
+            return Err(ApiError::bad_parameter(
+                "lang",
+                format!("`{other}` is not one of de, en"),
+            ));
+        }
+    };
+    let suggestions = search.suggest(text, english).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(Suggestions { suggestions }))
 }
 
 /// What the (maybe anonymous) caller may read.

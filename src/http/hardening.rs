@@ -11,10 +11,10 @@ use actix_web::{Error, HttpMessage, web};
 use futures_util::StreamExt;
 use tokio::time::Instant;
 
-/// The Content-Security-Policy of HTML pages: only the portal's own styles and images, no scripts
-/// (the JSON-LD block is data, not script), no plug-ins, no framing.
+/// The Content-Security-Policy of HTML pages: only the portal's own styles, images and script (the
+/// search box's suggestions; the JSON-LD block is data, not script), no plug-ins, no framing.
 pub const HTML_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
-script-src 'none'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// The Content-Security-Policy of every other answer (JSON, RDF, CSV): nothing may load or frame it.
 pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'";

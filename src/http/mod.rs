@@ -104,6 +104,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .default_service(allow("GET, HEAD, POST")),
                 )
                 .service(
+                    web::resource("/suggest")
+                        .route(web::get().to(datasets::suggest))
+                        .route(web::head().to(datasets::suggest))
+                        .default_service(allow("GET, HEAD")),
+                )
+                .service(
                     web::resource("/datasets/{dataset}")
                         .route(web::get().to(datasets::get_dataset))
                         .route(web::head().to(datasets::get_dataset))

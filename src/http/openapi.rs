@@ -208,7 +208,7 @@ fn complete_parameter(param: &mut Parameter) {
     info(title = "odcat JSON API", description = "Read and publish the datasets of an odcat open-data catalogue. Reads are public; writes need a bearer token scoped to a publisher and `If-Match` with the current ETag."),
     paths(
         datasets::list_datasets, datasets::get_dataset, datasets::create_dataset,
-        datasets::replace_dataset, datasets::patch_dataset, datasets::withdraw_dataset,
+        datasets::replace_dataset, datasets::patch_dataset, datasets::withdraw_dataset, datasets::suggest,
         distributions::get_distribution, distributions::create_distribution,
         distributions::replace_distribution, distributions::withdraw_distribution,
         tables::put_table_data, tables::get_table_rows, tables::get_table_schema, tables::put_table_schema,
@@ -219,7 +219,7 @@ fn complete_parameter(param: &mut Parameter) {
     components(schemas(
         DatasetDocument, DistributionDocument, PublisherDocument, LangText, Keywords, Temporal,
         ContactPointDocument, ChecksumDocument, DataTableDocument, ColumnDocument, DatasetStatus,
-        DistributionKind, DistributionStatus, ErrorBody, ErrorDetail, datasets::DatasetPage,
+        DistributionKind, DistributionStatus, ErrorBody, ErrorDetail, datasets::DatasetPage, datasets::Suggestions, crate::search::Suggestion,
         tables::TableLoaded, tables::LoadedColumn, tables::RowsPage,
     )),
     modifiers(&BearerAuth, &Behaviour),

@@ -74,6 +74,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/static/odcat.css", web::get().to(crate::web::stylesheet))
     .route("/static/favicon.svg", web::get().to(crate::web::favicon))
+    .route(
+        "/static/search.js",
+        web::get().to(crate::web::search_script),
+    )
     .route("/favicon.ico", web::get().to(crate::web::favicon));
 }
 

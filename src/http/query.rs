@@ -1,28 +1,30 @@
-//! Parsing of the dataset-list query string, with a 400 naming each bad parameter.
+//! Parsing of the dataset-list query string into a search-engine request, with a 400 naming each
+//! bad parameter.
 
-use sea_orm::DatabaseConnection;
-
-use crate::catalog::repo::{self, DatasetFilter, DatasetSort, Visibility};
+use crate::catalog::Catalog;
+use crate::catalog::repo::Visibility;
 use crate::catalog::service::Actor;
-use crate::catalog::values::DatasetStatus;
 use crate::catalog::vocab::Vocabulary;
 use crate::error::{ApiError, ErrorCode};
+use crate::search::{Facet, Request, SortOrder};
 
 const PER_PAGE_DEFAULT: u64 = 20;
 const PER_PAGE_MAX: u64 = 100;
-/// The last page a client may ask for, whatever `per_page` is: offsets then stay below 2⁶², which
-/// every database accepts. A fixed bound, so the OpenAPI document can state it.
+/// The last page a client may ask for, whatever `per_page` is. A fixed bound, so the OpenAPI
+/// document can state it; the engine pages with `page` through its first 100 000 hits (deeper with
+/// `cursor`).
 pub const PAGE_MAX: u64 = (i64::MAX as u64 / 2) / PER_PAGE_MAX;
 
-/// Accepts a full IRI of `vocabulary` or its short code (`GOVE`, `CSV`, `cc-by/4.0`).
-fn vocabulary_value(param: &str, value: &str, vocabulary: Vocabulary) -> Result<String, ApiError> {
+/// Accepts a full IRI of `vocabulary` or its short code (`GOVE`, `CSV`, `cc-by/4.0`) and answers
+/// the code the index holds.
+fn vocabulary_code(param: &str, value: &str, vocabulary: Vocabulary) -> Result<String, ApiError> {
     let iri = if value.contains("://") {
         value.to_owned()
     } else {
         format!("{}{}", vocabulary.namespace(), value)
     };
     if vocabulary.contains(&iri) {
-        Ok(iri)
+        Ok(crate::search::schema::code(&iri, vocabulary.namespace()))
     } else {
         Err(ApiError::bad_parameter(
             param,
@@ -41,26 +43,62 @@ pub(crate) fn positive(param: &str, value: &str) -> Result<u64, ApiError> {
     }
 }
 
-/// Parses `q`, `theme`, `publisher`, `license`, `format`, `status`, `sort`, `page` and `per_page`.
+/// A parsed dataset-list query.
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    /// The engine request (offset and limit set from `page` and `per_page`).
+    pub request: Request,
+    /// 1-based page.
+    pub page: u64,
+    /// Items per page.
+    pub per_page: u64,
+}
+
+/// The order named by a `sort` value.
+fn sort_order(value: &str) -> Option<SortOrder> {
+    Some(match value {
+        "relevance" => SortOrder::Relevance,
+        "-modified" => SortOrder::Modified { desc: true },
+        "modified" => SortOrder::Modified { desc: false },
+        "title" => SortOrder::Title {
+            english: false,
+            desc: false,
+        },
+        "-title" => SortOrder::Title {
+            english: false,
+            desc: true,
+        },
+        "-issued" => SortOrder::Issued { desc: true },
+        "issued" => SortOrder::Issued { desc: false },
+        "slug" => SortOrder::Slug,
+        _ => return None,
+    })
+}
+
+/// Parses `q`, `theme`, `publisher`, `license`, `format`, `keyword`, `status`, `sort`, `page`,
+/// `per_page` and `cursor`.
 pub async fn parse_dataset_filter(
-    db: &DatabaseConnection,
+    catalog: &Catalog,
     query: &str,
     actor: Option<&Actor>,
-) -> Result<DatasetFilter, ApiError> {
+) -> Result<ListQuery, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
-    let mut filter = DatasetFilter {
-        q: None,
-        themes: vec![],
-        publishers: vec![],
-        licenses: vec![],
-        formats: vec![],
-        statuses: vec![DatasetStatus::Published],
+    let mut request = Request {
+        text: String::new(),
+        filters: Default::default(),
+        statuses: vec!["published".to_owned()],
         visibility: actor.map_or(Visibility::Public, Actor::visibility),
-        sort: DatasetSort::ModifiedDesc,
-        page: 1,
-        per_page: PER_PAGE_DEFAULT,
+        order: SortOrder::Modified { desc: true },
+        offset: 0,
+        limit: PER_PAGE_DEFAULT as usize,
+        cursor: None,
+        facets: false,
     };
+    let mut sort = None;
+    let mut page = 1;
+    let mut per_page = PER_PAGE_DEFAULT;
+    let mut publishers = Vec::new();
     for (key, value) in &pairs {
         let value = value.trim();
         // PostgreSQL refuses NUL in text: the client's 400, not a failed query.
@@ -70,6 +108,7 @@ pub async fn parse_dataset_filter(
                 "must not contain NUL characters",
             ));
         }
+        let mut filter = |facet: Facet, code: String| request.filters[facet.position()].push(code);
         match key.as_str() {
             "q" => {
                 if value.chars().count() > 200 {
@@ -78,38 +117,26 @@ pub async fn parse_dataset_filter(
                         "is longer than 200 characters",
                     ));
                 }
-                filter.q = (!value.is_empty()).then(|| value.to_owned());
+                request.text = value.to_owned();
             }
-            "theme" => filter
-                .themes
-                .push(vocabulary_value("theme", value, Vocabulary::DataTheme)?),
-            "license" => {
-                filter
-                    .licenses
-                    .push(vocabulary_value("license", value, Vocabulary::License)?)
-            }
-            "format" => {
-                filter
-                    .formats
-                    .push(vocabulary_value("format", value, Vocabulary::FileType)?)
-            }
-            "publisher" => {
-                let publisher = repo::find_publisher(db, value)
-                    .await
-                    .map_err(|e| ApiError::Unexpected(e.into()))?
-                    .ok_or_else(|| {
-                        ApiError::bad_parameter(
-                            "publisher",
-                            format!("publisher `{value}` does not exist"),
-                        )
-                    })?;
-                filter.publishers.push(publisher.id);
-            }
+            "theme" => filter(
+                Facet::Theme,
+                vocabulary_code("theme", value, Vocabulary::DataTheme)?,
+            ),
+            "license" => filter(
+                Facet::License,
+                vocabulary_code("license", value, Vocabulary::License)?,
+            ),
+            "format" => filter(
+                Facet::Format,
+                vocabulary_code("format", value, Vocabulary::FileType)?,
+            ),
+            "keyword" if !value.is_empty() => filter(Facet::Keyword, value.to_owned()),
+            "keyword" => {}
+            "publisher" => publishers.push(value.to_owned()),
             "status" => {
-                filter.statuses = match value {
-                    "published" => vec![DatasetStatus::Published],
-                    "withdrawn" => vec![DatasetStatus::Withdrawn],
-                    "draft" => vec![DatasetStatus::Draft],
+                request.statuses = match value {
+                    "published" | "withdrawn" | "draft" => vec![value.to_owned()],
                     "all" => vec![],
                     _ => {
                         return Err(ApiError::bad_parameter(
@@ -126,13 +153,13 @@ pub async fn parse_dataset_filter(
                 }
             }
             "sort" => {
-                filter.sort = DatasetSort::parse(value).ok_or_else(|| {
-                    ApiError::bad_parameter("sort", format!("`{value}` is not one of -modified, modified, title, -title, issued, -issued, slug"))
-                })?;
+                sort = Some(sort_order(value).ok_or_else(|| {
+                    ApiError::bad_parameter("sort", format!("`{value}` is not one of relevance, -modified, modified, title, -title, issued, -issued, slug"))
+                })?);
             }
             "page" => {
-                filter.page = positive("page", value)?;
-                if filter.page > PAGE_MAX {
+                page = positive("page", value)?;
+                if page > PAGE_MAX {
                     return Err(ApiError::bad_parameter(
                         "page",
                         format!("`{value}` is more than {PAGE_MAX}"),
@@ -147,19 +174,39 @@ pub async fn parse_dataset_filter(
                         format!("`{value}` is more than {PER_PAGE_MAX}"),
                     ));
                 }
-                filter.per_page = n;
+                per_page = n;
             }
+            "cursor" if !value.is_empty() => request.cursor = Some(value.to_owned()),
+            "cursor" => {}
             other => {
                 return Err(ApiError::bad_parameter(
                     other,
-                    "is not a known parameter (q, theme, publisher, license, format, status, sort, page, per_page)",
+                    "is not a known parameter (q, theme, publisher, license, format, keyword, status, sort, page, per_page, cursor)",
                 ));
             }
         }
     }
-    // Keep offsets in a range every database accepts.
-    if filter.page.saturating_mul(filter.per_page) > i64::MAX as u64 / 2 {
-        return Err(ApiError::bad_parameter("page", "is too large"));
+    if !publishers.is_empty() {
+        let ids = catalog.publisher_ids(&publishers).await?;
+        for (key, id) in publishers.iter().zip(ids) {
+            let id = id.ok_or_else(|| {
+                ApiError::bad_parameter("publisher", format!("publisher `{key}` does not exist"))
+            })?;
+            request.filters[Facet::Publisher.position()].push(id.to_string());
+        }
     }
-    Ok(filter)
+    // Words rank by relevance unless another order is asked for.
+    request.order = sort.unwrap_or(if request.text.trim().is_empty() {
+        SortOrder::Modified { desc: true }
+    } else {
+        SortOrder::Relevance
+    });
+    let offset = (page - 1).saturating_mul(per_page);
+    request.offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    request.limit = per_page as usize;
+    Ok(ListQuery {
+        request,
+        page,
+        per_page,
+    })
 }

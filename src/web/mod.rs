@@ -32,8 +32,10 @@ use index::{PortalIndex, Snapshot};
 /// What the portal's handlers share.
 #[derive(Clone)]
 pub struct Portal {
-    /// The search index.
+    /// The catalogue record and publishers.
     pub index: PortalIndex,
+    /// The search engine (search page, facets, home and publisher pages).
+    pub search: crate::search::SearchEngine,
     /// The public base URL.
     pub base: String,
     /// The imprint and accessibility texts.
@@ -42,6 +44,7 @@ pub struct Portal {
 
 const CSS: &str = include_str!("static/odcat.css");
 const FAVICON: &str = include_str!("static/favicon.svg");
+const SEARCH_JS: &str = include_str!("static/search.js");
 
 /// `/static/odcat.css?v=<hash>`: the stylesheet's address changes with its content, so it can be
 /// cached for a year.
@@ -56,6 +59,14 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .body(CSS)
+}
+
+/// `/static/search.js`: the search box's suggestions (progressive enhancement).
+pub async fn search_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SEARCH_JS)
 }
 
 /// `/static/favicon.svg` and `/favicon.ico`.

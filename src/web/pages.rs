@@ -7,17 +7,20 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::i18n::{self, Lang, theme_label};
-use super::index::{Entry, FacetKind, Search, Snapshot, Sort};
+use super::index::{Entry, FacetKind, FacetValue, Search, Snapshot, Sort};
 use super::{Chrome, Portal, date_text, html, rdf_alternates, wants_html};
 use crate::catalog::{Catalog, vocab};
 use crate::error::{ApiError, ErrorCode};
 use crate::rdf::listing::CatalogPageSize;
 use crate::rdf::{Format, Projector};
+use crate::search::{Hit, Request, SortOrder};
 
 /// Datasets per search page.
 pub const PER_PAGE: usize = 20;
 /// Datasets listed as newest on the home page.
 const NEWEST: usize = 8;
+/// Keywords offered as a facet.
+const KEYWORDS_SHOWN: usize = 15;
 /// Characters of a description shown in a result.
 const EXCERPT: usize = 240;
 
@@ -91,6 +94,139 @@ pub fn card(entry: &Entry, snapshot: &Snapshot, lang: Lang) -> Card {
     }
 }
 
+/// The list view of a search hit.
+pub fn hit_card(hit: &Hit, snapshot: &Snapshot, lang: Lang) -> Card {
+    let (title, title_lang) = lang.pick(&hit.title_de, hit.title_en.as_deref());
+    let (description, excerpt_lang) = lang.pick(&hit.description_de, hit.description_en.as_deref());
+    let (name, publisher_lang) = hit
+        .publisher
+        .and_then(|id| snapshot.publisher_by_id(id))
+        .map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
+    Card {
+        slug: hit.slug.clone(),
+        title: title.to_owned(),
+        title_lang,
+        excerpt: excerpt(description, EXCERPT),
+        excerpt_lang,
+        publisher: name.to_owned(),
+        publisher_lang,
+        modified: date_text(&hit.modified, lang),
+        modified_iso: hit.modified.to_rfc3339(),
+        formats: hit
+            .formats
+            .iter()
+            .map(|f| i18n::format_label(f, lang).to_owned())
+            .collect(),
+    }
+}
+
+/// What the portal shows of a search.
+pub struct PortalHits {
+    /// Matching datasets in all.
+    pub total: usize,
+    /// This page.
+    pub cards: Vec<Card>,
+    /// Facet values in [`FacetKind::ALL`] order (publishers by slug).
+    pub facets: [Vec<FacetValue>; 5],
+    /// "Meinten Sie …?".
+    pub did_you_mean: Option<String>,
+}
+
+/// Runs a portal search on the engine: published datasets only; publisher facet values are slugs.
+pub async fn run_search(
+    portal: &Portal,
+    snapshot: &Snapshot,
+    search: &Search,
+    lang: Lang,
+) -> Result<PortalHits, ApiError> {
+    let mut request = Request::published(&search.text, search.per_page.max(1));
+    request.offset = search
+        .page
+        .saturating_sub(1)
+        .saturating_mul(search.per_page.max(1));
+    request.facets = true;
+    request.order = match search.order() {
+        Sort::Relevance => SortOrder::Relevance,
+        Sort::Modified => SortOrder::DataModified { desc: true },
+        Sort::Title => SortOrder::Title {
+            english: search.english,
+            desc: false,
+        },
+    };
+    for (i, facet) in FacetKind::ALL.into_iter().enumerate() {
+        let values = search.selected(facet);
+        request.filters[i] = if facet == FacetKind::Publisher {
+            values
+                .iter()
+                .map(|slug| {
+                    // An unknown publisher selects nothing.
+                    snapshot
+                        .publisher(slug)
+                        .map_or_else(|| format!("unknown:{slug}"), |p| p.id.to_string())
+                })
+                .collect()
+        } else {
+            values.to_vec()
+        };
+    }
+    let results = portal.search.search(request).await?;
+    let facets = std::array::from_fn(|i| {
+        let facet = FacetKind::ALL[i];
+        let mut values: Vec<FacetValue> = results
+            .facets
+            .get(i)
+            .map(|counts| {
+                counts
+                    .iter()
+                    .filter_map(|(value, n)| {
+                        let value = if facet == FacetKind::Publisher {
+                            let id = uuid::Uuid::parse_str(value).ok()?;
+                            snapshot.publisher_by_id(id)?.slug.clone()
+                        } else {
+                            value.clone()
+                        };
+                        Some(FacetValue {
+                            selected: search.selected(facet).contains(&value),
+                            value,
+                            count: *n as usize,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Selected values stay visible even when the other filters leave them no hit.
+        for v in search.selected(facet) {
+            if !values.iter().any(|x| &x.value == v) {
+                values.push(FacetValue {
+                    value: v.clone(),
+                    count: 0,
+                    selected: true,
+                });
+            }
+        }
+        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        if facet == FacetKind::Keyword && values.len() > KEYWORDS_SHOWN {
+            // The most frequent keywords and the chosen ones; the counts stay exact.
+            let mut shown = 0;
+            values.retain(|v| {
+                shown += 1;
+                shown <= KEYWORDS_SHOWN || v.selected
+            });
+        }
+        values
+    });
+    Ok(PortalHits {
+        total: results.total as usize,
+        cards: results
+            .hits
+            .iter()
+            .map(|h| hit_card(h, snapshot, lang))
+            .collect(),
+        facets,
+        did_you_mean: results.did_you_mean,
+    })
+}
+
 /// A theme with its count.
 pub struct ThemeCount {
     /// Code.
@@ -160,37 +296,47 @@ pub async fn home(
         });
     c.title = c.site.clone();
     c.description = Some(excerpt(&intro, 160));
+    let home = run_search(
+        &portal,
+        &snapshot,
+        &Search {
+            page: 1,
+            per_page: NEWEST,
+            sort: Some(Sort::Modified),
+            english: lang == Lang::En,
+            ..Search::default()
+        },
+        lang,
+    )
+    .await?;
     let page = HomePage {
-        themes: snapshot
-            .theme_counts()
-            .into_iter()
-            .map(|(code, count)| ThemeCount {
-                label: theme_label(&code, lang).to_owned(),
-                code,
-                count,
+        themes: home.facets[0]
+            .iter()
+            .map(|v| ThemeCount {
+                label: theme_label(&v.value, lang).to_owned(),
+                code: v.value.clone(),
+                count: v.count,
             })
             .collect(),
-        newest: snapshot
-            .datasets
-            .iter()
-            .take(NEWEST)
-            .map(|d| card(d, &snapshot, lang))
-            .collect(),
+        newest: home.cards,
         publishers: snapshot
             .publishers
             .iter()
-            .filter(|p| p.datasets > 0)
-            .map(|p| {
+            .filter_map(|p| {
+                let count = home.facets[1]
+                    .iter()
+                    .find(|v| v.value == p.slug)
+                    .map(|v| v.count)?;
                 let (name, name_lang) = lang.pick(&p.name_de, p.name_en.as_deref());
-                PublisherLink {
+                Some(PublisherLink {
                     slug: p.slug.clone(),
                     name: name.to_owned(),
                     name_lang,
-                    count: p.datasets,
-                }
+                    count,
+                })
             })
             .collect(),
-        total: snapshot.datasets.len(),
+        total: home.total,
         intro,
         intro_lang,
         query: String::new(),
@@ -257,6 +403,7 @@ pub struct SearchPage {
     keep: Vec<(String, String)>,
     sorts: Vec<(&'static str, &'static str, bool)>,
     hits: Vec<Card>,
+    did_you_mean: Option<(String, String)>,
     pages: Vec<PageLink>,
     previous: Option<String>,
     next: Option<String>,
@@ -311,6 +458,7 @@ pub fn parse_search(query_string: &str, lang: Lang) -> Result<Search, ApiError> 
             }
         }
     }
+    search.text = text.trim().to_owned();
     search.words = text
         .to_lowercase()
         .split_whitespace()
@@ -356,6 +504,7 @@ fn facet_label(facet: FacetKind, value: &str, snapshot: &Snapshot, lang: Lang) -
             },
         ),
         FacetKind::Format => (i18n::format_label(value, lang).to_owned(), lang),
+        FacetKind::Keyword => (value.to_owned(), Lang::De),
         FacetKind::License => {
             let iri = format!("{}{value}", vocab::LICENSE);
             vocab::license_label(&iri).map_or_else(
@@ -373,6 +522,7 @@ fn facet_title(facet: FacetKind, lang: Lang) -> &'static str {
         FacetKind::Publisher => t.facet_publisher,
         FacetKind::Format => t.facet_format,
         FacetKind::License => t.facet_license,
+        FacetKind::Keyword => t.facet_keyword,
     }
 }
 
@@ -423,7 +573,7 @@ pub async fn search(
         .collect::<Vec<_>>()
         .join(" ");
     let snapshot = portal.index.snapshot().await?;
-    let hits = snapshot.search(&search);
+    let hits = run_search(&portal, &snapshot, &search, lang).await?;
     let mut c = Chrome::new(
         &req,
         lang,
@@ -520,11 +670,12 @@ pub async fn search(
         facets,
         keep,
         sorts,
-        hits: hits
-            .page
-            .iter()
-            .map(|p| card(&snapshot.datasets[*p], &snapshot, lang))
-            .collect(),
+        did_you_mean: hits.did_you_mean.as_ref().map(|text| {
+            let mut next = search.clone();
+            next.text = text.clone();
+            (text.clone(), search_href(text, &next, 1))
+        }),
+        hits: hits.cards,
         previous: (search.page > 1 && search.page <= pages)
             .then(|| search_href(&query, &search, search.page - 1)),
         next: (search.page < pages).then(|| search_href(&query, &search, search.page + 1)),
@@ -592,8 +743,9 @@ pub async fn publisher(
         english: lang == Lang::En,
         ..Search::default()
     };
+    search.sort = Some(Sort::Modified);
     search.selected[1] = vec![p.slug.clone()];
-    let hits = snapshot.search(&search);
+    let hits = run_search(&portal, &snapshot, &search, lang).await?;
     let page = PublisherPage {
         slug: p.slug.clone(),
         name: name.to_owned(),
@@ -601,11 +753,7 @@ pub async fn publisher(
         homepage: p.homepage.clone(),
         email: p.email.clone(),
         total: hits.total,
-        hits: hits
-            .page
-            .iter()
-            .map(|i| card(&snapshot.datasets[*i], &snapshot, lang))
-            .collect(),
+        hits: hits.cards,
         c,
     };
     html(StatusCode::OK, negotiated, started, &page)

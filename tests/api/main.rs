@@ -18,6 +18,7 @@ mod openapi;
 mod portal;
 mod rdf;
 mod refusals;
+mod search;
 mod sparql;
 mod sparql_hostile;
 mod tables;

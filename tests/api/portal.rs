@@ -244,7 +244,7 @@ async fn search_counts_and_facets_agree_with_the_json_api() {
         checked += 1;
     }
     assert!(checked >= 2, "REGI and ENVI at least");
-    // All four facets on the unfiltered search, with licence names from GovData's list.
+    // All five facets (keywords too) on the unfiltered search, with licence names from GovData's list.
     let (_, _, all) = app.page("/datasets").await;
     // Results come first (on a phone the facets follow them), each facet can be folded.
     let html = all.root_element().html();
@@ -254,7 +254,7 @@ async fn search_counts_and_facets_agree_with_the_json_api() {
     assert_eq!(
         all.select(&select("section.facet > details[open] > summary"))
             .count(),
-        4
+        5
     );
     assert_eq!(attrs(&all, "a.to-filters", "href"), ["#filters"]);
     assert_eq!(
@@ -263,7 +263,8 @@ async fn search_counts_and_facets_agree_with_the_json_api() {
             "facet-theme",
             "facet-publisher",
             "facet-format",
-            "facet-license"
+            "facet-license",
+            "facet-keyword"
         ]
     );
     assert!(

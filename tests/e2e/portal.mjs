@@ -318,7 +318,7 @@ async function mainPages(browser, lang) {
         assert(Number.isFinite(count), `p#result-count shows no number: "${n.count.trim()}"`);
         assert(count >= titleHits, `"${QUERY}": ${count} hits, but ${titleHits} fixture titles contain it`);
         assert(n.items >= 1 && n.links === n.items, `${n.items} results, ${n.links} with an h3 a[href^="/dataset/"]`);
-        assert(n.facets.length === 4, `${n.facets.length} section.facet, expected 4`);
+        assert(n.facets.length === 5, `${n.facets.length} section.facet, expected 5 (theme, publisher, format, licence, keyword)`);
         assert(n.facets.every((x) => x.links > 0 && x.counted > 0), `facet links/with counts: ${n.facets.map((x) => `${x.links}/${x.counted}`).join(', ')}`);
         return `${count} hits for "${QUERY}", facets ${n.facets.map((x) => x.links).join('/')}`;
       }],

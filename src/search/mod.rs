@@ -1,0 +1,791 @@
+//! The search engine: one tantivy index of every dataset (any status) under
+//! `$ODCAT_DATA_DIR/search`, kept in step with the record by the change feed. It serves the portal's
+//! search page and facets, `/api/v1/datasets` (with and without `q`), suggestions, and later the CKAN
+//! API's `package_search`, so they always agree.
+//!
+//! The index records the `change_log` position it reflects, and the schema version, in each commit's
+//! payload; a missing, unreadable or older index is rebuilt from SQL at start. Readers call
+//! [`SearchEngine::search`], which first waits for the feed ([`crate::feed::Feed::sync`]: one
+//! `MAX(seq)` probe when up to date), so a write is found on the next request.
+
+pub mod analysis;
+pub mod collect;
+pub mod query;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use base64::Engine as _;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use uuid::Uuid;
+
+use self::collect::{Collect, FacetSpec, Key, Order};
+use self::schema::Fields;
+use crate::catalog::Catalog;
+use crate::catalog::change::EntityKind;
+use crate::catalog::repo::Visibility;
+use crate::feed::{Consumer, Entry, Feed};
+
+/// Datasets read from SQL per batch when (re)indexing.
+const BATCH: u64 = 500;
+/// The writer's memory budget: segments are flushed when it is full, so a rebuild of any size runs
+/// in flat memory.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+/// Hits a page may ask for with `page` (cursor paging has no limit).
+pub const MAX_WINDOW: usize = 100_000;
+
+/// What went wrong in a search.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The `cursor` parameter is not one this engine handed out for this order.
+    #[error("`cursor` is not a cursor of this listing and order")]
+    BadCursor,
+    /// `page` × `per_page` is past the window paging with `page` allows.
+    #[error("`page` goes past the first {MAX_WINDOW} hits; use `cursor` to page deeper")]
+    TooDeep,
+    /// The index failed.
+    #[error("the search index failed")]
+    Engine(#[from] tantivy::TantivyError),
+    /// Anything else (the record, a task).
+    #[error("the search failed")]
+    Other(#[from] anyhow::Error),
+}
+
+/// The five facets, in the order [`Request::filters`] and [`Results::facets`] use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facet {
+    /// EU data-theme code.
+    Theme,
+    /// Publisher id.
+    Publisher,
+    /// EU file-type code.
+    Format,
+    /// DCAT-AP.de licence code.
+    License,
+    /// Keyword as written.
+    Keyword,
+}
+
+impl Facet {
+    /// All facets.
+    pub const ALL: [Facet; 5] = [
+        Self::Theme,
+        Self::Publisher,
+        Self::Format,
+        Self::License,
+        Self::Keyword,
+    ];
+
+    fn field(self) -> &'static str {
+        match self {
+            Self::Theme => "theme",
+            Self::Publisher => "publisher",
+            Self::Format => "format",
+            Self::License => "license",
+            Self::Keyword => "keyword",
+        }
+    }
+
+    /// Its index in [`Facet::ALL`].
+    pub fn position(self) -> usize {
+        Self::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+}
+
+/// Orders of a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Best match first; ties by the data's last change (newest first), then id.
+    Relevance,
+    /// By the record's last change.
+    Modified {
+        /// Newest first.
+        desc: bool,
+    },
+    /// By the data's last change (as the portal shows it).
+    DataModified {
+        /// Newest first.
+        desc: bool,
+    },
+    /// By title.
+    Title {
+        /// The English title (the German where there is none).
+        english: bool,
+        /// Reversed.
+        desc: bool,
+    },
+    /// By first publication (unknown first when ascending).
+    Issued {
+        /// Newest first.
+        desc: bool,
+    },
+    /// By slug.
+    Slug,
+}
+
+impl SortOrder {
+    fn order(self) -> Order {
+        match self {
+            Self::Relevance => Order::Relevance,
+            Self::Modified { desc } => Order::Number {
+                field: "modified",
+                desc,
+            },
+            Self::DataModified { desc } => Order::Number {
+                field: "data_modified",
+                desc,
+            },
+            Self::Issued { desc } => Order::Number {
+                field: "issued",
+                desc,
+            },
+            Self::Title { english, desc } => Order::Text {
+                field: if english {
+                    "title_sort_en"
+                } else {
+                    "title_sort_de"
+                },
+                desc,
+            },
+            Self::Slug => Order::Text {
+                field: "slug",
+                desc: false,
+            },
+        }
+    }
+
+    fn name(self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A search.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The query text (words, `"phrases"`, `OR`, `-word`); empty lists everything.
+    pub text: String,
+    /// Selected values per facet, in [`Facet::ALL`] order (any value within a facet, all facets).
+    pub filters: [Vec<String>; 5],
+    /// Statuses (any of); empty for all.
+    pub statuses: Vec<String>,
+    /// Who is asking.
+    pub visibility: Visibility,
+    /// Order.
+    pub order: SortOrder,
+    /// Hits to skip (page paging).
+    pub offset: usize,
+    /// Hits to return.
+    pub limit: usize,
+    /// A cursor from a previous [`Results::next_cursor`] (search-after).
+    pub cursor: Option<String>,
+    /// Count facet values.
+    pub facets: bool,
+}
+
+impl Request {
+    /// Published datasets matching `text`, by relevance, first page of `limit`.
+    pub fn published(text: &str, limit: usize) -> Self {
+        Self {
+            text: text.to_owned(),
+            filters: Default::default(),
+            statuses: vec!["published".to_owned()],
+            visibility: Visibility::Public,
+            order: SortOrder::Relevance,
+            offset: 0,
+            limit,
+            cursor: None,
+            facets: false,
+        }
+    }
+}
+
+/// One hit, with what a result list shows.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// Dataset id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// German title.
+    pub title_de: String,
+    /// English title.
+    pub title_en: Option<String>,
+    /// German description.
+    pub description_de: String,
+    /// English description.
+    pub description_en: Option<String>,
+    /// Publisher id.
+    pub publisher: Option<Uuid>,
+    /// File-type codes.
+    pub formats: Vec<String>,
+    /// The data's last change.
+    pub modified: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug)]
+pub struct Results {
+    /// Matching datasets in all (exact).
+    pub total: u64,
+    /// This page.
+    pub hits: Vec<Hit>,
+    /// Facet values with counts (most frequent first), in [`Facet::ALL`] order; empty unless asked.
+    pub facets: Vec<Vec<(String, u64)>>,
+    /// The cursor of the page after this one, when there may be one.
+    pub next_cursor: Option<String>,
+    /// A corrected query when nothing matched ("Meinten Sie …?").
+    pub did_you_mean: Option<String>,
+    /// Time spent in the index.
+    pub took: Duration,
+}
+
+/// A completion for the search box.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    /// The text to search for (a keyword) or the title of a dataset.
+    pub text: String,
+    /// `keyword` or `title`.
+    pub kind: &'static str,
+    /// The dataset's slug (titles only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    version: u32,
+    position: i64,
+}
+
+/// The engine, shared by the workers (clones share it).
+#[derive(Clone)]
+pub struct SearchEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    catalog: Catalog,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    position: AtomicI64,
+    /// Held while writing (the feed writes; rebuilds and batches never overlap).
+    writing: tokio::sync::Mutex<()>,
+    feed: OnceLock<Feed>,
+}
+
+impl SearchEngine {
+    /// Opens the index in `dir` (created when missing; rebuilt when unreadable or of another
+    /// version, at the feed's start), or an in-memory one without `dir`.
+    pub fn open(catalog: Catalog, dir: Option<&Path>) -> anyhow::Result<Self> {
+        let (schema, fields) = schema::build();
+        let (index, position) = match dir {
+            None => (Index::create_in_ram(schema), -1),
+            Some(dir) => open_dir(dir, schema)?,
+        };
+        analysis::register(index.tokenizers());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("failed to open a reader of the search index")?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                catalog,
+                index,
+                reader,
+                fields,
+                position: AtomicI64::new(position),
+                writing: tokio::sync::Mutex::new(()),
+                feed: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// The feed that keeps this engine current: searches wait for it to reach the record.
+    pub fn attach(&self, feed: Feed) {
+        let _ = self.inner.feed.set(feed);
+    }
+
+    /// Waits until the index reflects every write committed before the call.
+    pub async fn sync(&self) -> Result<(), SearchError> {
+        if let Some(feed) = self.inner.feed.get() {
+            feed.sync().await?;
+        }
+        Ok(())
+    }
+
+    /// Runs `request` after [`sync`](Self::sync), on a blocking thread.
+    pub async fn search(&self, request: Request) -> Result<Results, SearchError> {
+        self.sync().await?;
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || engine.search_now(&request))
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?
+    }
+
+    /// Completions for the search box: keywords starting with the typed text, then titles of
+    /// published datasets matching it (the last word as a prefix); at most 10.
+    pub async fn suggest(&self, text: &str, english: bool) -> Result<Vec<Suggestion>, SearchError> {
+        self.sync().await?;
+        let engine = self.clone();
+        let text = text.to_owned();
+        tokio::task::spawn_blocking(move || engine.suggest_now(&text, english))
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?
+    }
+
+    fn base_query(&self, request: &Request, searcher: &tantivy::Searcher) -> Box<dyn Query> {
+        let f = &self.inner.fields;
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let builder = query::Builder {
+            fields: f,
+            tokenizers: self.inner.index.tokenizers(),
+            searcher,
+        };
+        if let Some(q) = builder.clauses(&query::parse(&request.text), true) {
+            must.push((Occur::Must, q));
+        }
+        if !request.statuses.is_empty() {
+            must.push((
+                Occur::Must,
+                Box::new(TermSetQuery::new(
+                    request
+                        .statuses
+                        .iter()
+                        .map(|s| Term::from_field_text(f.status, s)),
+                )),
+            ));
+        }
+        let public = || -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.public, "1"),
+                IndexRecordOption::Basic,
+            ))
+        };
+        match request.visibility {
+            Visibility::All => {}
+            Visibility::Public => must.push((Occur::Must, public())),
+            Visibility::Publisher(id) => must.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, public()),
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.publisher, &id.to_string()),
+                            IndexRecordOption::Basic,
+                        )),
+                    ),
+                ])),
+            )),
+        }
+        if must.is_empty() {
+            return Box::new(AllQuery);
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    /// Runs `request` on the current reader, on this thread.
+    pub fn search_now(&self, request: &Request) -> Result<Results, SearchError> {
+        let started = Instant::now();
+        let order = request.order.order();
+        let after = match &request.cursor {
+            Some(c) => Some(decode_cursor(c, request.order)?),
+            None => None,
+        };
+        let window = if after.is_some() {
+            request.limit
+        } else {
+            request.offset.saturating_add(request.limit)
+        };
+        if window > MAX_WINDOW {
+            return Err(SearchError::TooDeep);
+        }
+        let searcher = self.inner.reader.searcher();
+        let query = self.base_query(request, &searcher);
+        let collector = Collect {
+            order,
+            k: window,
+            after,
+            facets: Facet::ALL
+                .iter()
+                .map(|facet| FacetSpec {
+                    field: facet.field(),
+                    selected: request.filters[facet.position()].clone(),
+                    count: request.facets,
+                })
+                .collect(),
+            tie_field: "data_modified",
+        };
+        let fruit = searcher.search(&*query, &collector)?;
+        let skip = if request.cursor.is_some() {
+            0
+        } else {
+            request.offset
+        };
+        let page: Vec<_> = fruit.top.into_iter().skip(skip).collect();
+        let next_cursor = (page.len() == request.limit && request.limit > 0)
+            .then(|| {
+                page.last()
+                    .map(|(key, _)| encode_cursor(key, request.order))
+            })
+            .flatten();
+        let mut hits = Vec::with_capacity(page.len());
+        for (_, address) in &page {
+            let doc: TantivyDocument = searcher.doc(*address)?;
+            hits.push(self.hit(&doc));
+        }
+        let facets = if request.facets {
+            fruit
+                .counts
+                .into_iter()
+                .map(|counts| {
+                    let mut values: Vec<(String, u64)> = counts.into_iter().collect();
+                    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    values
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let did_you_mean = if fruit.total == 0 && !request.text.trim().is_empty() {
+            self.did_you_mean(&request.text, &searcher)
+        } else {
+            None
+        };
+        Ok(Results {
+            total: fruit.total,
+            hits,
+            facets,
+            next_cursor,
+            did_you_mean,
+            took: started.elapsed(),
+        })
+    }
+
+    fn hit(&self, doc: &TantivyDocument) -> Hit {
+        let f = &self.inner.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Hit {
+            id: text(f.id)
+                .and_then(|s| Uuid::parse_str(&s).ok())
+                .unwrap_or_default(),
+            slug: text(f.slug).unwrap_or_default(),
+            title_de: text(f.title_de).unwrap_or_default(),
+            title_en: text(f.title_en),
+            description_de: text(f.description_de).unwrap_or_default(),
+            description_en: text(f.description_en),
+            publisher: text(f.publisher).and_then(|s| Uuid::parse_str(&s).ok()),
+            formats: doc
+                .get_all(f.format)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            modified: doc
+                .get_first(f.data_modified)
+                .and_then(|v| v.as_u64())
+                .and_then(schema::instant_of)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The query with each unknown word replaced by the most frequent indexed word within two edits.
+    fn did_you_mean(&self, text: &str, searcher: &tantivy::Searcher) -> Option<String> {
+        let builder = query::Builder {
+            fields: &self.inner.fields,
+            tokenizers: self.inner.index.tokenizers(),
+            searcher,
+        };
+        let mut changed = false;
+        let mut out = Vec::new();
+        for word in text.split_whitespace() {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if bare.is_empty() || word.starts_with('-') || word == "OR" || builder.word_known(bare)
+            {
+                out.push(word.to_owned());
+                continue;
+            }
+            let folded = analysis::fold(bare);
+            let d = usize::from(query::distance(folded.chars().count())).max(1) + 1;
+            match builder.near_words(&folded, d, 1).into_iter().next() {
+                Some(better) => {
+                    changed = true;
+                    out.push(better);
+                }
+                None => out.push(word.to_owned()),
+            }
+        }
+        changed.then(|| out.join(" "))
+    }
+
+    fn suggest_now(&self, text: &str, english: bool) -> Result<Vec<Suggestion>, SearchError> {
+        let folded = analysis::words(text).join(" ");
+        if folded.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut request = Request::published(text, 6);
+        request.facets = true;
+        let results = self.search_now(&request)?;
+        let mut out = Vec::new();
+        let last = folded.rsplit(' ').next().unwrap_or(&folded).to_owned();
+        if let Some(keywords) = results.facets.get(Facet::Keyword.position()) {
+            for (keyword, _) in keywords {
+                let k = analysis::words(keyword).join(" ");
+                if k.starts_with(&folded) || k.split(' ').any(|w| w.starts_with(&last)) {
+                    out.push(Suggestion {
+                        text: keyword.clone(),
+                        kind: "keyword",
+                        slug: None,
+                    });
+                }
+                if out.len() >= 4 {
+                    break;
+                }
+            }
+        }
+        for hit in results.hits {
+            if out.len() >= 10 {
+                break;
+            }
+            let title = match (&hit.title_en, english) {
+                (Some(en), true) if !en.trim().is_empty() => en.clone(),
+                _ => hit.title_de.clone(),
+            };
+            out.push(Suggestion {
+                text: title,
+                kind: "title",
+                slug: Some(hit.slug),
+            });
+        }
+        Ok(out)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, position: i64) -> anyhow::Result<()> {
+        let payload = serde_json::to_string(&Payload {
+            version: schema::VERSION,
+            position,
+        })?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.inner.reader.reload()?;
+        self.inner.position.store(position, Ordering::Release);
+        Ok(())
+    }
+
+    fn writer(&self) -> anyhow::Result<IndexWriter> {
+        self.inner
+            .index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .context("failed to open the search index for writing")
+    }
+
+    async fn rebuild_now(&self, upto: i64) -> anyhow::Result<()> {
+        let _writing = self.inner.writing.lock().await;
+        let started = Instant::now();
+        let mut writer = self.writer()?;
+        writer.delete_all_documents()?;
+        let mut after = None;
+        let mut count = 0usize;
+        loop {
+            let rows = self.inner.catalog.search_rows_after(after, BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.id);
+            count += rows.len();
+            let fields = self.inner.fields;
+            writer = tokio::task::spawn_blocking(move || -> anyhow::Result<IndexWriter> {
+                for row in &rows {
+                    writer.add_document(schema::document(&fields, row))?;
+                }
+                Ok(writer)
+            })
+            .await??;
+        }
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            engine.commit(&mut writer, upto)?;
+            writer.wait_merging_threads()?;
+            Ok(())
+        })
+        .await??;
+        tracing::info!(
+            search.datasets = count,
+            search.position = upto,
+            search.duration_ms = started.elapsed().as_millis() as u64,
+            "rebuilt the search index"
+        );
+        Ok(())
+    }
+
+    async fn apply_now(&self, entries: &[Entry], upto: i64) -> anyhow::Result<()> {
+        let _writing = self.inner.writing.lock().await;
+        let mut ids: Vec<Uuid> = Vec::new();
+        for entry in entries {
+            match entry.kind {
+                EntityKind::Dataset => ids.push(entry.id),
+                EntityKind::Publisher => ids.extend(
+                    self.inner
+                        .catalog
+                        .dataset_ids_of_publisher(entry.id)
+                        .await?,
+                ),
+                EntityKind::Catalog | EntityKind::DataTable => {}
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            // Nothing indexed changed: the durable position stays behind (replaying is harmless).
+            self.inner.position.store(upto, Ordering::Release);
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH as usize) {
+            rows.extend(self.inner.catalog.search_rows(chunk).await?);
+        }
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut writer = engine.writer()?;
+            let fields = engine.inner.fields;
+            for id in &ids {
+                writer.delete_term(Term::from_field_text(fields.id, &id.to_string()));
+            }
+            for row in &rows {
+                writer.add_document(schema::document(&fields, row))?;
+            }
+            engine.commit(&mut writer, upto)
+        })
+        .await??;
+        Ok(())
+    }
+}
+
+impl Consumer for SearchEngine {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn position(&self) -> i64 {
+        self.inner.position.load(Ordering::Acquire)
+    }
+
+    fn rebuild(&self, upto: i64) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(self.rebuild_now(upto))
+    }
+
+    fn apply<'a>(&'a self, entries: &'a [Entry], upto: i64) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(self.apply_now(entries, upto))
+    }
+}
+
+/// Opens the index in `dir` and reads its position; an index that cannot be used is replaced by an
+/// empty one (position -1, so the feed rebuilds it).
+fn open_dir(dir: &Path, schema: tantivy::schema::Schema) -> anyhow::Result<(Index, i64)> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create the search index folder {}", dir.display()))?;
+    if let Ok(index) = Index::open_in_dir(dir) {
+        let payload = index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok());
+        match payload {
+            Some(p) if p.version == schema::VERSION && index.schema() == schema => {
+                return Ok((index, p.position));
+            }
+            _ => tracing::info!(
+                search.dir = %dir.display(),
+                "the search index is of another version or incomplete; rebuilding it"
+            ),
+        }
+    } else if dir_has_files(dir) {
+        tracing::warn!(search.dir = %dir.display(), "the search index is unreadable; rebuilding it");
+    }
+    clear_dir(dir)?;
+    let index = Index::create_in_dir(dir, schema)
+        .with_context(|| format!("failed to create the search index in {}", dir.display()))?;
+    Ok((index, -1))
+}
+
+fn dir_has_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+}
+
+fn clear_dir(dir: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path: PathBuf = entry?.path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The cursor of `key` under `order`: base64url of the order's name and the key.
+fn encode_cursor(key: &Key, order: SortOrder) -> String {
+    let raw = format!(
+        "1\n{}\n{}\n{}\n{}\n{}\n{}",
+        order.name(),
+        key.number,
+        key.second,
+        key.hi,
+        key.lo,
+        key.text.as_deref().unwrap_or("")
+    );
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(cursor: &str, order: SortOrder) -> Result<Key, SearchError> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| SearchError::BadCursor)?;
+    let raw = String::from_utf8(raw).map_err(|_| SearchError::BadCursor)?;
+    let mut parts = raw.splitn(7, '\n');
+    let mut next = || parts.next().ok_or(SearchError::BadCursor);
+    if next()? != "1" || next()? != order.name() {
+        return Err(SearchError::BadCursor);
+    }
+    let number = |s: &str| s.parse::<u64>().map_err(|_| SearchError::BadCursor);
+    let (n, second, hi, lo) = (
+        number(next()?)?,
+        number(next()?)?,
+        number(next()?)?,
+        number(next()?)?,
+    );
+    let text = next()?.to_owned();
+    let collect::Order::Text { desc, .. } = order.order() else {
+        return Ok(Key {
+            number: n,
+            text: None,
+            text_desc: false,
+            second,
+            hi,
+            lo,
+        });
+    };
+    Ok(Key {
+        number: 0,
+        text: Some(text),
+        text_desc: desc,
+        second,
+        hi,
+        lo,
+    })
+}
+
+#[cfg(test)]
+mod tests;

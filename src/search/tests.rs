@@ -1,0 +1,159 @@
+//! Engine tests on the Wuppertal fixtures in an in-memory database.
+
+use super::*;
+
+async fn engine() -> anyhow::Result<(Catalog, SearchEngine, Feed)> {
+    let db = crate::db::connect_memory().await?;
+    let catalog = Catalog::new(db, "http://example.org");
+    crate::catalog::fixtures::load(&catalog).await?;
+    let engine = SearchEngine::open(catalog.clone(), None)?;
+    let feed = Feed::new(catalog.clone(), vec![Arc::new(engine.clone())]);
+    engine.attach(feed.clone());
+    feed.start().await?;
+    Ok((catalog, engine, feed))
+}
+
+fn slugs(results: &Results) -> Vec<&str> {
+    results.hits.iter().map(|h| h.slug.as_str()).collect()
+}
+
+#[tokio::test]
+async fn finds_word_forms_typos_and_compound_parts() -> anyhow::Result<()> {
+    let (_, engine, _) = engine().await?;
+    for (query, slug) in [
+        ("Flurstück", "alkis-flurstuecke-wuppertal"),
+        ("flurstuecke", "alkis-flurstuecke-wuppertal"),
+        ("Bevoelkerung", "bevoelkerungsdichte-wuppertal"),
+        ("Dichte", "bevoelkerungsdichte-wuppertal"),
+        ("Digitalsierung", "digitalisierungsprojekte-digital-2026"),
+        ("Wohnlage", "bestandsadressen-wohnlage-wuppertal"),
+        ("Gebäude", "alkis-gebaeude-wuppertal"),
+    ] {
+        let results = engine.search(Request::published(query, 20)).await?;
+        assert!(
+            slugs(&results).contains(&slug),
+            "{query}: {:?}",
+            slugs(&results)
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn facets_count_exactly_and_cursor_pages_cover_everything_once() -> anyhow::Result<()> {
+    let (_, engine, _) = engine().await?;
+    let mut all = Request::published("", 100);
+    all.order = SortOrder::Modified { desc: true };
+    all.facets = true;
+    let everything = engine.search(all.clone()).await?;
+    assert!(everything.total >= 11);
+    let regi = everything.facets[Facet::Theme.position()]
+        .iter()
+        .find(|(v, _)| v == "REGI")
+        .map(|(_, n)| *n);
+    let mut only = all.clone();
+    only.filters[Facet::Theme.position()] = vec!["REGI".into()];
+    let filtered = engine.search(only).await?;
+    assert_eq!(Some(filtered.total), regi);
+    for order in [
+        SortOrder::Modified { desc: true },
+        SortOrder::Title {
+            english: false,
+            desc: false,
+        },
+        SortOrder::Title {
+            english: true,
+            desc: true,
+        },
+        SortOrder::Relevance,
+        SortOrder::Slug,
+    ] {
+        let mut seen = Vec::new();
+        let mut request = Request::published("", 3);
+        request.order = order;
+        loop {
+            let page = engine.search(request.clone()).await?;
+            seen.extend(page.hits.iter().map(|h| h.id));
+            match page.next_cursor {
+                Some(c) => request.cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut paged = Request::published("", 100);
+        paged.order = order;
+        let at_once: Vec<Uuid> = engine
+            .search(paged)
+            .await?
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(seen, at_once, "{order:?}");
+    }
+    let mut bad = Request::published("", 3);
+    bad.cursor = Some("nonsense".into());
+    assert!(matches!(
+        engine.search(bad).await,
+        Err(SearchError::BadCursor)
+    ));
+    Ok(())
+}
+
+#[tokio::test]
+async fn zero_hits_suggest_the_nearest_word() -> anyhow::Result<()> {
+    let (_, engine, _) = engine().await?;
+    let results = engine
+        .search(Request::published("Wohnlgae Xyzzyq", 20))
+        .await?;
+    assert_eq!(results.total, 0);
+    assert!(
+        results
+            .did_you_mean
+            .as_deref()
+            .is_some_and(|s| s.starts_with("wohnlage")),
+        "{:?}",
+        results.did_you_mean
+    );
+    let completions = engine.suggest("Bevölk", false).await?;
+    assert!(!completions.is_empty() && completions.len() <= 10);
+    Ok(())
+}
+
+#[test]
+fn edit_distance_counts_transpositions_once() {
+    assert_eq!(query::levenshtein("wohnlgae", "wohnlage"), 1);
+    assert_eq!(query::levenshtein("digitalsierung", "digitalisierung"), 1);
+    assert_eq!(query::levenshtein("abc", "abc"), 0);
+}
+
+#[tokio::test]
+async fn an_index_on_disk_resumes_from_its_recorded_position() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = crate::db::connect_memory().await?;
+    let catalog = Catalog::new(db, "http://example.org");
+    crate::catalog::fixtures::load(&catalog).await?;
+    let recorded = catalog.max_seq().await?;
+    {
+        let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+        assert_eq!(engine.position(), -1, "a new index holds nothing");
+        let feed = Feed::new(catalog.clone(), vec![Arc::new(engine.clone())]);
+        feed.start().await?;
+        assert_eq!(engine.position(), recorded);
+    }
+    // Reopened: the position comes from the last commit, so the feed does not rebuild.
+    let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+    assert_eq!(engine.position(), recorded);
+    let found = engine.search_now(&Request::published("ALKIS", 10))?;
+    assert_eq!(found.total, 3);
+    // Another schema version is rebuilt.
+    drop(engine);
+    let meta = dir.path().join("meta.json");
+    let text = std::fs::read_to_string(&meta)?;
+    std::fs::write(
+        &meta,
+        text.replace("\\\"version\\\":2", "\\\"version\\\":1"),
+    )?;
+    let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+    assert_eq!(engine.position(), -1);
+    Ok(())
+}
