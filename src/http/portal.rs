@@ -17,24 +17,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/")
             .wrap(super::rdf::vary_accept())
             .wrap(crate::web::errors::html_errors())
-            .route(web::get().to(crate::web::pages::home))
-            .route(web::head().to(crate::web::pages::home))
+            .route(web::get().to(home))
+            .route(web::head().to(home))
             .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/datasets")
             .wrap(super::rdf::vary_accept())
             .wrap(crate::web::errors::html_errors())
-            .route(web::get().to(crate::web::pages::search))
-            .route(web::head().to(crate::web::pages::search))
+            .route(web::get().to(search))
+            .route(web::head().to(search))
             .default_service(allow("GET, HEAD")),
     )
     .service(
         web::resource("/organization/{slug}")
             .wrap(super::rdf::vary_accept())
             .wrap(crate::web::errors::html_errors())
-            .route(web::get().to(crate::web::pages::publisher))
-            .route(web::head().to(crate::web::pages::publisher))
+            .route(web::get().to(publisher))
+            .route(web::head().to(publisher))
             .default_service(allow("GET, HEAD")),
     )
     .service(
@@ -79,6 +79,50 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(crate::web::search_script),
     )
     .route("/favicon.ico", web::get().to(crate::web::favicon));
+}
+
+/// `GET /`: the home page for browsers, the catalogue's first page for an RDF `Accept`.
+pub async fn home(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    projector: web::Data<Projector>,
+    size: web::Data<crate::rdf::listing::CatalogPageSize>,
+) -> Result<HttpResponse, ApiError> {
+    if wants_html(&req, &crate::web::pages::rdf_types(), true) != Some(true) {
+        return super::rdf::catalog_negotiated(req, projector, size).await;
+    }
+    crate::web::pages::home(req, portal).await
+}
+
+/// `GET /datasets`: the search page for browsers, the catalogue for an RDF `Accept`.
+pub async fn search(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    projector: web::Data<Projector>,
+    size: web::Data<crate::rdf::listing::CatalogPageSize>,
+) -> Result<HttpResponse, ApiError> {
+    if wants_html(&req, &crate::web::pages::rdf_types(), true) != Some(true) {
+        return super::rdf::catalog_negotiated(req, projector, size).await;
+    }
+    crate::web::pages::search(req, portal).await
+}
+
+/// `GET /organization/{slug}`: the publisher page for browsers, its JSON document for
+/// `application/json`.
+pub async fn publisher(
+    req: HttpRequest,
+    path: web::Path<String>,
+    portal: web::Data<Portal>,
+    catalog: web::Data<crate::catalog::Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    match wants_html(&req, &["application/json"], true) {
+        Some(true) => crate::web::pages::publisher(req, path, portal).await,
+        Some(false) => super::publishers::get_publisher(req, catalog, path).await,
+        None => Err(ApiError::new(
+            crate::error::ErrorCode::NotAcceptable,
+            "a publisher is available as text/html and application/json",
+        )),
+    }
 }
 
 /// `GET /dataset/{slug}`: the page for browsers, the DCAT-AP document (Turtle first) for others.

@@ -8,11 +8,10 @@ use askama::Template;
 
 use super::i18n::{self, Lang, theme_label};
 use super::index::{Entry, FacetKind, FacetValue, Search, Snapshot, Sort};
-use super::{Chrome, Portal, date_text, html, rdf_alternates, wants_html};
-use crate::catalog::{Catalog, vocab};
-use crate::error::{ApiError, ErrorCode};
-use crate::rdf::listing::CatalogPageSize;
-use crate::rdf::{Format, Projector};
+use super::{Chrome, Portal, date_text, html, rdf_alternates};
+use crate::catalog::vocab;
+use crate::error::ApiError;
+use crate::rdf::Format;
 use crate::search::{Hit, Request, SortOrder};
 
 /// Datasets per search page.
@@ -263,18 +262,9 @@ pub struct HomePage {
     publishers: Vec<PublisherLink>,
 }
 
-/// `GET /`: the home page, or the catalogue's first page for an RDF `Accept`.
-pub async fn home(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    projector: web::Data<Projector>,
-    size: web::Data<CatalogPageSize>,
-) -> Result<HttpResponse, ApiError> {
+/// `GET /` for browsers: the home page.
+pub async fn home(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    match wants_html(&req, &rdf_types(), true) {
-        Some(true) => {}
-        _ => return crate::http::rdf::catalog_negotiated(req, projector, size).await,
-    }
     let negotiated = i18n::negotiate(&req);
     let lang = negotiated.lang;
     let snapshot = portal.index.snapshot().await?;
@@ -551,18 +541,9 @@ fn page_links(query: &str, search: &Search, pages: usize) -> Vec<PageLink> {
     out
 }
 
-/// `GET /datasets`: search with facets; the catalogue for an RDF `Accept`.
-pub async fn search(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    projector: web::Data<Projector>,
-    size: web::Data<CatalogPageSize>,
-) -> Result<HttpResponse, ApiError> {
+/// `GET /datasets` for browsers: search with facets.
+pub async fn search(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    match wants_html(&req, &rdf_types(), true) {
-        Some(true) => {}
-        _ => return crate::http::rdf::catalog_negotiated(req, projector, size).await,
-    }
     let negotiated = i18n::negotiate(&req);
     let lang = negotiated.lang;
     let t = lang.texts();
@@ -703,24 +684,13 @@ pub struct PublisherPage {
 /// Datasets listed on a publisher page.
 const PUBLISHER_LIST: usize = 50;
 
-/// `GET /organization/{slug}`: the publisher page, or its JSON document for `application/json`.
+/// `GET /organization/{slug}` for browsers: the publisher page.
 pub async fn publisher(
     req: HttpRequest,
     path: web::Path<String>,
     portal: web::Data<Portal>,
-    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    match wants_html(&req, &["application/json"], true) {
-        Some(true) => {}
-        Some(false) => return crate::http::publishers::get_publisher(req, catalog, path).await,
-        None => {
-            return Err(ApiError::new(
-                ErrorCode::NotAcceptable,
-                "a publisher is available as text/html and application/json",
-            ));
-        }
-    }
     let negotiated = i18n::negotiate(&req);
     let lang = negotiated.lang;
     let snapshot = portal.index.snapshot().await?;
