@@ -259,6 +259,9 @@ pub struct Suggestion {
     pub slug: Option<String>,
 }
 
+/// Facet values with counts, per facet.
+type FacetCounts = Vec<Vec<(String, u64)>>;
+
 #[derive(Serialize, Deserialize)]
 struct Payload {
     version: u32,
@@ -282,7 +285,7 @@ struct Inner {
     feed: OnceLock<Feed>,
     /// The facet counts over every published dataset (home page, unfiltered search page), for one
     /// searcher generation: computed once per commit instead of once per request.
-    all_facets: std::sync::Mutex<Option<(u64, Vec<Vec<(String, u64)>>)>>,
+    all_facets: std::sync::Mutex<Option<(u64, FacetCounts)>>,
 }
 
 impl SearchEngine {
