@@ -9,7 +9,8 @@
 //! beside the whole word. So "Straßenreinigung" is found by "Straße" and by "Reinigung", "Eis"
 //! finds "Eisstadion" (eis + stadion), but never "Leistungen": no dictionary parts cover
 //! "leistungen" from its first letter, and a part is never looked for inside a word (no substring
-//! matching).
+//! matching). On the query side, [`crate::search::query::Builder::split_known`] splits an unknown
+//! compound into two words the index holds, so the words seen in the catalogue extend the list.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

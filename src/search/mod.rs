@@ -259,6 +259,9 @@ pub struct Suggestion {
     pub slug: Option<String>,
 }
 
+/// Facet values with counts, per facet.
+type FacetCounts = Vec<Vec<(String, u64)>>;
+
 #[derive(Serialize, Deserialize)]
 struct Payload {
     version: u32,
@@ -280,6 +283,9 @@ struct Inner {
     /// Held while writing (the feed writes; rebuilds and batches never overlap).
     writing: tokio::sync::Mutex<()>,
     feed: OnceLock<Feed>,
+    /// The facet counts over every published dataset (home page, unfiltered search page), for one
+    /// searcher generation: computed once per commit instead of once per request.
+    all_facets: std::sync::Mutex<Option<(u64, FacetCounts)>>,
 }
 
 impl SearchEngine {
@@ -306,6 +312,7 @@ impl SearchEngine {
                 position: AtomicI64::new(position),
                 writing: tokio::sync::Mutex::new(()),
                 feed: OnceLock::new(),
+                all_facets: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -412,6 +419,21 @@ impl SearchEngine {
         }
         let searcher = self.inner.reader.searcher();
         let query = self.base_query(request, &searcher);
+        let everything_published = request.facets
+            && request.text.trim().is_empty()
+            && request.filters.iter().all(Vec::is_empty)
+            && request.statuses == ["published"]
+            && request.visibility == Visibility::Public;
+        let generation = searcher.generation().generation_id();
+        let cached_facets = if everything_published {
+            self.inner.all_facets.lock().ok().and_then(|c| {
+                c.as_ref()
+                    .filter(|(g, _)| *g == generation)
+                    .map(|(_, f)| f.clone())
+            })
+        } else {
+            None
+        };
         let collector = Collect {
             order,
             k: window,
@@ -421,7 +443,7 @@ impl SearchEngine {
                 .map(|facet| FacetSpec {
                     field: facet.field(),
                     selected: request.filters[facet.position()].clone(),
-                    count: request.facets,
+                    count: request.facets && cached_facets.is_none(),
                 })
                 .collect(),
             tie_field: "data_modified",
@@ -444,7 +466,9 @@ impl SearchEngine {
             let doc: TantivyDocument = searcher.doc(*address)?;
             hits.push(self.hit(&doc));
         }
-        let facets = if request.facets {
+        let facets = if let Some(cached) = cached_facets {
+            cached
+        } else if request.facets {
             fruit
                 .counts
                 .into_iter()
@@ -457,6 +481,12 @@ impl SearchEngine {
         } else {
             Vec::new()
         };
+        if everything_published
+            && let Ok(mut cache) = self.inner.all_facets.lock()
+            && cache.as_ref().is_none_or(|(g, _)| *g != generation)
+        {
+            *cache = Some((generation, facets.clone()));
+        }
         let did_you_mean = if fruit.total == 0 && !request.text.trim().is_empty() {
             self.did_you_mean(&request.text, &searcher)
         } else {

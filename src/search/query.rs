@@ -177,6 +177,32 @@ impl Builder<'_> {
         )
     }
 
+    /// Splits an unknown folded compound into two words of the index (at least four letters each,
+    /// a linking `s`/`es`/`n`/`en`/`e` allowed after the first): the decompounding of the query side,
+    /// with the words seen in the index as its dictionary. The longest first part wins.
+    pub fn split_known(&self, word: &str) -> Option<(String, String)> {
+        let known = |w: &str| self.known(&Term::from_field_text(self.fields.words, w));
+        let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(4).collect();
+        for &at in bounds.iter().rev() {
+            let (left, right) = word.split_at(at);
+            if right.chars().count() < 4 || !known(right) {
+                continue;
+            }
+            if known(left) {
+                return Some((left.to_owned(), right.to_owned()));
+            }
+            for link in ["s", "es", "n", "en", "e"] {
+                if let Some(stem) = left.strip_suffix(link)
+                    && stem.chars().count() >= 4
+                    && known(stem)
+                {
+                    return Some((stem.to_owned(), right.to_owned()));
+                }
+            }
+        }
+        None
+    }
+
     /// Indexed words that begin with the folded `prefix`, most frequent first (at most `limit`).
     pub fn words_starting(&self, prefix: &str, limit: usize) -> Vec<String> {
         self.scan(prefix, limit, |_| true)
@@ -219,7 +245,8 @@ impl Builder<'_> {
     /// half weight.
     pub fn word(&self, word: &str, last: bool, tolerant: bool) -> Box<dyn Query> {
         let mut forms: Vec<(String, f32)> = vec![(word.to_owned(), 1.0)];
-        if tolerant && !self.word_known(word) {
+        let unknown = tolerant && !self.word_known(word);
+        if unknown {
             let folded = analysis::fold(word);
             let d = usize::from(distance(folded.chars().count()));
             if d > 0 {
@@ -234,6 +261,19 @@ impl Builder<'_> {
             }
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if unknown
+            && forms.len() == 1
+            && let Some((left, right)) = self.split_known(&analysis::fold(word))
+        {
+            // An unknown compound of two words the catalogue has: both must match.
+            should.push((
+                Occur::Should,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, self.word(&left, false, false)),
+                    (Occur::Must, self.word(&right, false, false)),
+                ])),
+            ));
+        }
         for (form, weight) in &forms {
             for (field, analyzer, boost) in self.weighted() {
                 let Some(term) = analysis::terms(self.tokenizers, analyzer, form)

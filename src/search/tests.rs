@@ -10,6 +10,7 @@ async fn engine() -> anyhow::Result<(Catalog, SearchEngine, Feed)> {
     let feed = Feed::new(catalog.clone(), vec![Arc::new(engine.clone())]);
     engine.attach(feed.clone());
     feed.start().await?;
+    tokio::spawn(feed.clone().run());
     Ok((catalog, engine, feed))
 }
 
@@ -155,5 +156,41 @@ async fn an_index_on_disk_resumes_from_its_recorded_position() -> anyhow::Result
     )?;
     let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
     assert_eq!(engine.position(), -1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn cached_unfiltered_facets_follow_writes() -> anyhow::Result<()> {
+    let (catalog, engine, _) = engine().await?;
+    let mut all = Request::published("", 5);
+    all.facets = true;
+    let first = engine.search(all.clone()).await?;
+    let cached = engine.search(all.clone()).await?;
+    assert_eq!(first.facets, cached.facets);
+    // The same search by another road (not cached) counts the same.
+    let mut uncached = all.clone();
+    uncached.visibility = Visibility::All;
+    assert_eq!(engine.search(uncached).await?.facets, cached.facets);
+    // A withdrawal changes the counts at once.
+    let slug = "alkis-gebaeude-wuppertal";
+    catalog
+        .withdraw_dataset(
+            &crate::catalog::service::Actor::operator(),
+            slug,
+            &crate::catalog::service::Precondition::Any,
+        )
+        .await?;
+    let after = engine.search(all).await?;
+    assert_eq!(after.total + 1, first.total);
+    let licence = |r: &Results, code: &str| {
+        r.facets[Facet::License.position()]
+            .iter()
+            .find(|(v, _)| v == code)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(
+        licence(&after, "dl-zero-de/2.0") + 1,
+        licence(&first, "dl-zero-de/2.0")
+    );
     Ok(())
 }

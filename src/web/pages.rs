@@ -168,7 +168,20 @@ pub async fn run_search(
             values.to_vec()
         };
     }
-    let results = portal.search.search(request).await?;
+    let window = request.offset.saturating_add(request.limit);
+    let results = if window > crate::search::MAX_WINDOW {
+        // Past the window pages reach: empty when there are not that many hits, else refused.
+        let offset = request.offset;
+        request.offset = 0;
+        request.limit = 0;
+        let counted = portal.search.search(request).await?;
+        if (offset as u64) < counted.total {
+            return Err(crate::search::SearchError::TooDeep.into());
+        }
+        counted
+    } else {
+        portal.search.search(request).await?
+    };
     let facets = std::array::from_fn(|i| {
         let facet = FacetKind::ALL[i];
         let mut values: Vec<FacetValue> = results

@@ -181,6 +181,20 @@ async fn cursors_page_through_every_hit_once_in_order() {
         }
         assert_eq!(seen, expected, "{sort}");
     }
+    // Pages past the first 100 000 hits are empty when there are not that many.
+    let far = app.get_json("/api/v1/datasets?page=5001").await;
+    assert_eq!(far["items"].as_array().unwrap().len(), 0);
+    assert!(far["total"].as_u64().unwrap() > 40);
+    let (far_page, _) = app.api_slugs("page=1001").await;
+    assert!(far_page.is_empty());
+    let portal_far = app
+        .client
+        .get(app.url("/datasets?page=100000"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(portal_far.status().as_u16(), 200);
     let bad = app.get("/api/v1/datasets?cursor=bm9wZQ").await;
     let message = crate::helpers::assert_error(bad, 400, "invalid_parameter").await;
     assert!(message.starts_with("cursor:"), "{message}");
