@@ -60,6 +60,19 @@ impl Application {
         }
         let projector = start_projection(settings, &catalog).await?;
         tokio::spawn(projector.clone().run());
+        let page_cache = crate::rdf::PageCache::new(
+            catalog.clone(),
+            projector.mapping().clone(),
+            settings.catalog_cache_bytes(),
+        );
+        let feed = crate::feed::Feed::new(
+            catalog.clone(),
+            vec![std::sync::Arc::new(page_cache.clone()) as std::sync::Arc<dyn crate::feed::Consumer>],
+        );
+        feed.start().await.context("failed to start the change feed")?;
+        tokio::spawn(feed.clone().run());
+        let page_cache = web::Data::new(page_cache);
+        let feed = web::Data::new(feed);
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
@@ -125,6 +138,8 @@ impl Application {
                 .app_data(uploads.clone())
                 .app_data(table_files.clone())
                 .app_data(page_size.clone())
+                .app_data(page_cache.clone())
+                .app_data(feed.clone())
                 .app_data(portal.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })

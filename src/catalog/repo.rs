@@ -11,6 +11,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub mod publishing;
+pub mod sitemap;
+
 use super::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,

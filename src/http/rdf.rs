@@ -11,7 +11,8 @@ use super::query::positive;
 use crate::error::{ApiError, ErrorCode};
 use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
-use crate::rdf::{Format, Projector};
+use crate::feed::Feed;
+use crate::rdf::{Format, PageCache, Projector};
 
 /// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE`.
 #[derive(Clone, Copy, Debug)]
@@ -148,10 +149,19 @@ async fn catalogue(
     by_extension: bool,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(req, per_page, format, by_extension)?;
+    let cache = req
+        .app_data::<web::Data<PageCache>>()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the page cache is not set up")))?;
+    // The cache must have seen every write committed before this request (a changed publisher
+    // or hosted table changes graphs without changing the datasets' revisions).
+    if let Some(feed) = req.app_data::<web::Data<Feed>>() {
+        feed.sync().await.map_err(ApiError::Unexpected)?;
+    }
     let rendered = publish::catalogue_page(
         projector.db(),
         projector.mapping(),
         projector.totals(),
+        cache,
         &page,
     )
     .await?;

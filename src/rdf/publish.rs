@@ -9,18 +9,19 @@
 
 use std::io::Write;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
-use entities::publisher;
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
-
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::format::{Format, TripleWriter};
 use super::listing::{Listing, ListingTotals, page_items};
 use super::mapping::{Mapping, presentation_order};
+use super::page_cache::PageCache;
 use super::projector::{catalog_graph, dataset_graphs};
 use super::vocab::{hydra, rdf, xsd};
 use crate::catalog::repo;
@@ -86,16 +87,6 @@ pub struct Rendered {
     pub last_modified: Option<DateTime<FixedOffset>>,
 }
 
-async fn publishers(
-    db: &DatabaseConnection,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<Vec<publisher::Model>, sea_orm::DbErr> {
-    publisher::Entity::find()
-        .filter(publisher::Column::Id.is_in(ids))
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await
-}
 
 /// The strong entity tag of a body in a media type.
 fn body_etag(media_type: &str, body: &[u8]) -> String {
@@ -106,12 +97,14 @@ fn body_etag(media_type: &str, body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&hasher.finalize()[..16]))
 }
 
-/// Serialises graphs (each put in presentation order) on a blocking thread.
+/// Serialises graphs (each put in presentation order), then `sorted` (graphs already in it), on a
+/// blocking thread.
 async fn serialise(
     format: Format,
     mapping: &Mapping,
     prelude: Vec<Triple>,
     graphs: Vec<Vec<Quad>>,
+    sorted: Vec<Arc<[Quad]>>,
 ) -> anyhow::Result<Vec<u8>> {
     let base = mapping.base().to_owned();
     tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
@@ -122,6 +115,11 @@ async fn serialise(
         for mut graph in graphs {
             presentation_order(&mut graph);
             for quad in &graph {
+                out.write(quad.as_ref())?;
+            }
+        }
+        for graph in &sorted {
+            for quad in graph.iter() {
                 out.write(quad.as_ref())?;
             }
         }
@@ -140,10 +138,15 @@ async fn serialise(
 /// the number of its last change counted from the first change since then; a dataset changed
 /// during a crawl moves to the end (it is seen again there), a withdrawn one is listed as a
 /// `dcat:CatalogRecord` with `adms:status` withdrawn.
+///
+/// The datasets' graphs come from `cache` where it holds their current revision (see
+/// [`PageCache`]); the rest of the page (catalogue, publishers, paging) is small and built per
+/// request.
 pub async fn catalogue_page(
     db: &DatabaseConnection,
     mapping: &Mapping,
     totals: &ListingTotals,
+    cache: &PageCache,
     req: &PageRequest,
 ) -> Result<Rendered, PublishError> {
     let listing = match req.modified_since {
@@ -156,7 +159,7 @@ pub async fn catalogue_page(
     let (facts, items, catalog, contents_modified) = tokio::try_join!(
         totals.facts(db, listing),
         async { Ok(page_items(db, listing, req).await?) },
-        async { Ok(entities::catalog::Entity::find().one(db).await?) },
+        async { Ok(repo::publishing::catalog_record(db).await?) },
         totals.contents_modified(db),
     )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
@@ -168,11 +171,10 @@ pub async fn catalogue_page(
         .filter(|d| d.status != DatasetStatus::Published.as_str())
         .map(|d| d.id)
         .collect();
-    let (publishers, dataset_quads) = tokio::try_join!(
-        async { Ok(publishers(db, publisher_ids).await?) },
-        dataset_graphs(db, mapping.clone(), items),
+    let (publishers, dataset_graphs) = tokio::try_join!(
+        async { Ok(repo::publishing::publishers_by_id(db, publisher_ids).await?) },
+        cache.graphs(mapping, items),
     )?;
-    let dataset_quads = super::records::mark_withdrawn(mapping, dataset_quads, &withdrawn);
 
     // The catalogue's publisher is among the page's publishers, so its graph needs no query of
     // its own.
@@ -191,10 +193,20 @@ pub async fn catalogue_page(
     };
     let mut graphs = vec![catalog_quads];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
-    graphs.push(dataset_quads);
+    let sorted = if withdrawn.is_empty() {
+        dataset_graphs
+    } else {
+        // Withdrawn records (only in `modified_since` listings) change their graphs: marked copies.
+        let quads: Vec<Quad> = dataset_graphs
+            .iter()
+            .flat_map(|g| g.iter().cloned())
+            .collect();
+        graphs.push(super::records::mark_withdrawn(mapping, quads, &withdrawn));
+        Vec::new()
+    };
     let last = listing.last_page(facts, req.per_page);
     let paging = paging_triples(mapping.base(), req, facts.total, last);
-    let body = serialise(req.format, mapping, paging, graphs).await?;
+    let body = serialise(req.format, mapping, paging, graphs, sorted).await?;
     Ok(Rendered {
         etag: body_etag(req.format.media_type(), &body),
         body,
@@ -310,7 +322,7 @@ pub async fn dataset_document(
     if DatasetStatus::from_db(&model.status) != DatasetStatus::Published {
         return Ok(DatasetDocument::Withdrawn(model.slug));
     }
-    let publishers = publishers(db, [model.publisher_id]).await?;
+    let publishers = repo::publishing::publishers_by_id(db, [model.publisher_id]).await?;
     let last_modified = publishers
         .iter()
         .map(|p| p.updated_at)
@@ -318,7 +330,7 @@ pub async fn dataset_document(
         .max();
     let mut graphs = vec![dataset_graphs(db, mapping.clone(), vec![model]).await?];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
-    let body = serialise(format, mapping, Vec::new(), graphs).await?;
+    let body = serialise(format, mapping, Vec::new(), graphs, Vec::new()).await?;
     Ok(DatasetDocument::Published(Rendered {
         etag: body_etag(format.media_type(), &body),
         body,
@@ -337,11 +349,7 @@ pub async fn dump_catalogue<W: Write + Send + 'static>(
 ) -> anyhow::Result<u64> {
     const BATCH: u64 = 200;
     let mut head = catalog_graph(db, mapping).await?;
-    for p in publisher::Entity::find()
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await?
-    {
+    for p in repo::publishing::all_publishers(db).await? {
         head.extend(mapping.publisher_quads(&p));
     }
     let writer = TripleWriter::new(format, mapping.base(), out);
