@@ -58,7 +58,12 @@ impl Application {
             ),
             Err(error) => tracing::warn!(error = %error, "could not look for orphan hosted tables"),
         }
-        let projector = start_projection(settings, &catalog).await?;
+        // Read before the in-memory store takes its share.
+        let available = http::health::available_memory(settings.rdf_memory_limit);
+        let (projector, quads) = start_projection(settings, &catalog).await?;
+        let rdf_memory = http::health::RdfMemory::assess(quads, available);
+        rdf_memory.log();
+        let rdf_memory = web::Data::new(rdf_memory);
         tokio::spawn(projector.clone().run());
         let page_cache = crate::rdf::PageCache::new(
             catalog.clone(),
@@ -139,6 +144,7 @@ impl Application {
                 .app_data(table_files.clone())
                 .app_data(page_size.clone())
                 .app_data(page_cache.clone())
+                .app_data(rdf_memory.clone())
                 .app_data(feed.clone())
                 .app_data(portal.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
@@ -230,9 +236,13 @@ async fn stop_signal() -> std::io::Result<()> {
     }
 }
 
-/// Opens the RDF store of this build and brings it up to date with the record.
-pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Projector> {
-    let (projector, _) = Projector::open(
+/// Opens the RDF store of this build and brings it up to date with the record. Returns the quads
+/// held in memory (`None` for the on-disk store).
+pub async fn start_projection(
+    settings: &Settings,
+    catalog: &Catalog,
+) -> anyhow::Result<(Projector, Option<u64>)> {
+    let (projector, report) = Projector::open(
         catalog.db().clone(),
         &settings.data_dir,
         mapping(settings)?,
@@ -244,7 +254,8 @@ pub async fn start_projection(settings: &Settings, catalog: &Catalog) -> anyhow:
             settings.data_dir.join("rdf").display()
         )
     })?;
-    Ok(projector)
+    let in_memory = (!projector.store().on_disk()).then(|| report.map_or(0, |r| r.quads));
+    Ok((projector, in_memory))
 }
 
 /// What shapes the published DCAT-AP documents besides the record: when it changes, their
