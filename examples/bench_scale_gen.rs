@@ -5,7 +5,7 @@
 //! the next documents. Memory stays flat: documents are streamed through a bounded channel.
 //!
 //! - Text: titles and descriptions in German with English translations, words drawn Zipf-distributed
-//!   (P(rank r) ∝ 1/r) from `bench/scale/words.tsv`, keywords likewise.
+//!   (P(rank r) ∝ 1/r) from `bench/scale.d/words.tsv`, keywords likewise.
 //! - Publishers: `DATASETS / 400` (at least 20, at most 5 000) besides the fixtures' three; the
 //!   publisher of each dataset is drawn Zipf-distributed over them, so a few publish most datasets
 //!   (as state statistics offices and geodata agencies do) and most publish a handful.
@@ -13,7 +13,7 @@
 //!   and society first; CSV, PDF, XLSX, JSON, web services; the Datenlizenz Deutschland first).
 //!
 //! ```sh
-//! ODCAT_DATA_DIR=/tmp/scale/data cargo run --release --example bench_scale_gen -- 100000 bench/scale/words.tsv
+//! ODCAT_DATA_DIR=/tmp/scale/data cargo run --release --example bench_scale_gen -- 100000 bench/scale.d/words.tsv
 //! ```
 //!
 //! The database must be empty; output is deterministic for a given count (seeded generator).
@@ -22,6 +22,7 @@
 #[path = "support/rng.rs"]
 mod rng;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -63,7 +64,11 @@ const THEMES: [(&str, u64); 14] = [
 const FORMATS: [(&str, &str, u64); 12] = [
     ("CSV", "text/csv", 26),
     ("PDF", "application/pdf", 15),
-    ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 12),
+    (
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        12,
+    ),
     ("JSON", "application/json", 10),
     ("WMS_SRVC", "text/xml", 8),
     ("XML", "application/xml", 7),
@@ -114,7 +119,10 @@ impl Words {
             })
             .collect();
         if pairs.len() < 50 {
-            bail!("{path} has {} word pairs; at least 50 are needed", pairs.len());
+            bail!(
+                "{path} has {} word pairs; at least 50 are needed",
+                pairs.len()
+            );
         }
         let mut total = 0.0;
         let cumulative = (1..=pairs.len())
@@ -277,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
         .context("DATASETS is not a number")?;
     let words_path = args
         .next()
-        .unwrap_or_else(|| "bench/scale/words.tsv".to_owned());
+        .unwrap_or_else(|| "bench/scale.d/words.tsv".to_owned());
     let words = Words::load(&words_path)?;
     let data_dir = std::env::var_os("ODCAT_DATA_DIR")
         .map(PathBuf::from)
@@ -331,8 +339,13 @@ async fn main() -> anyhow::Result<()> {
             let n = BATCH.min(count - done);
             let docs = (done..done + n)
                 .map(|i| {
-                    serde_json::from_value::<DatasetDocument>(document(i, &words, &publishers, &mut rng))
-                        .with_context(|| format!("dataset {i}: document"))
+                    serde_json::from_value::<DatasetDocument>(document(
+                        i,
+                        &words,
+                        &publishers,
+                        &mut rng,
+                    ))
+                    .with_context(|| format!("dataset {i}: document"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>();
             if tx.blocking_send(docs).is_err() {
@@ -353,10 +366,11 @@ async fn main() -> anyhow::Result<()> {
             written += 1;
             if written.is_multiple_of(10_000) {
                 let secs = load_started.elapsed().as_secs_f64();
-                eprintln!(
+                writeln!(
+                    std::io::stderr(),
                     "  {written} datasets, {:.0}/s",
                     written as f64 / secs.max(1e-9)
-                );
+                )?;
             }
         }
     }
@@ -364,11 +378,12 @@ async fn main() -> anyhow::Result<()> {
         .join()
         .map_err(|_| anyhow::anyhow!("the document thread panicked"))?;
     let secs = load_started.elapsed().as_secs_f64();
-    println!(
+    writeln!(
+        std::io::stdout(),
         "generated {written} datasets in {secs:.1} s ({:.0}/s) through the catalogue service; {} publishers; total {:.1} s",
         written as f64 / secs.max(1e-9),
         extra + 3,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }

@@ -72,9 +72,12 @@ impl Application {
         );
         let feed = crate::feed::Feed::new(
             catalog.clone(),
-            vec![std::sync::Arc::new(page_cache.clone()) as std::sync::Arc<dyn crate::feed::Consumer>],
+            vec![std::sync::Arc::new(page_cache.clone())
+                as std::sync::Arc<dyn crate::feed::Consumer>],
         );
-        feed.start().await.context("failed to start the change feed")?;
+        feed.start()
+            .await
+            .context("failed to start the change feed")?;
         tokio::spawn(feed.clone().run());
         let page_cache = web::Data::new(page_cache);
         let feed = web::Data::new(feed);

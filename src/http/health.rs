@@ -94,7 +94,8 @@ pub fn available_memory(limit: Option<u64>) -> Option<u64> {
     if limit.is_some() {
         return limit;
     }
-    let read = |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
     let cgroup = [
         ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
         (
@@ -173,7 +174,12 @@ mod tests {
         // 100 000 datasets (9.3 M quads, 3.7 GB) on a 4 GB machine.
         let tight = RdfMemory::assess(Some(9_300_000), Some(4_000_000_000));
         assert!(tight.outgrown);
-        assert!(tight.advice.as_deref().is_some_and(|a| a.contains("rocksdb")));
+        assert!(
+            tight
+                .advice
+                .as_deref()
+                .is_some_and(|a| a.contains("rocksdb"))
+        );
         let unknown = RdfMemory::assess(Some(9_300_000), None);
         assert!(!unknown.outgrown);
         let disk = RdfMemory::assess(None, Some(1));

@@ -9,9 +9,9 @@ use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
 use crate::error::{ApiError, ErrorCode};
+use crate::feed::Feed;
 use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
-use crate::feed::Feed;
 use crate::rdf::{Format, PageCache, Projector};
 
 /// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE`.

@@ -151,8 +151,7 @@ impl PageCache {
         mapping: &Mapping,
         models: Vec<dataset::Model>,
     ) -> anyhow::Result<Vec<Arc<[Quad]>>> {
-        if mapping.version() != self.inner.version || mapping.base() != self.inner.mapping.base()
-        {
+        if mapping.version() != self.inner.version || mapping.base() != self.inner.mapping.base() {
             let quads = map_sorted(self.inner.catalog.db(), mapping, models).await?;
             return Ok(quads.into_iter().map(|(_, q)| q).collect());
         }
@@ -192,8 +191,9 @@ impl PageCache {
         let mut by_id: HashMap<Uuid, Arc<[Quad]>> = mapped.into_iter().collect();
         self.store(
             generation,
-            keys.iter()
-                .filter_map(|(id, rev, publisher)| Some((*id, *rev, *publisher, by_id.get(id)?.clone()))),
+            keys.iter().filter_map(|(id, rev, publisher)| {
+                Some((*id, *rev, *publisher, by_id.get(id)?.clone()))
+            }),
         );
         Ok(models
             .iter()
@@ -272,14 +272,13 @@ fn trim(state: &mut State, budget: usize) {
         .collect();
     ages.sort_unstable_by_key(|(used, _, _)| *used);
     let target = budget - budget / 10;
-    let mut dropped = 0;
-    for (_, id, bytes) in ages {
-        if state.bytes <= target && dropped >= state.entries.len() / 10 {
+    let least = state.entries.len() / 10;
+    for (dropped, (_, id, bytes)) in ages.into_iter().enumerate() {
+        if state.bytes <= target && dropped >= least {
             break;
         }
         state.entries.remove(&id);
         state.bytes -= bytes;
-        dropped += 1;
     }
 }
 
@@ -402,11 +401,15 @@ mod tests {
         assert_eq!(cache.stats().hits, models.len() as u64);
         assert_eq!(first.len(), models.len());
         for (a, b) in first.iter().zip(&again) {
-            assert!(Arc::ptr_eq(a, b), "the second read is served from the cache");
+            assert!(
+                Arc::ptr_eq(a, b),
+                "the second read is served from the cache"
+            );
         }
         // Equal to a fresh mapping of the same rows, in the same order.
-        let mut fresh = crate::rdf::projector::dataset_graphs(catalog.db(), mapping.clone(), models.clone())
-            .await?;
+        let mut fresh =
+            crate::rdf::projector::dataset_graphs(catalog.db(), mapping.clone(), models.clone())
+                .await?;
         presentation_order(&mut fresh);
         let cached: Vec<Quad> = first.iter().flat_map(|g| g.iter().cloned()).collect();
         assert_eq!(cached, fresh);

@@ -87,7 +87,6 @@ pub struct Rendered {
     pub last_modified: Option<DateTime<FixedOffset>>,
 }
 
-
 /// The strong entity tag of a body in a media type.
 fn body_etag(media_type: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();

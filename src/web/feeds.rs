@@ -62,7 +62,12 @@ enum Part {
 
 /// The part of the sitemap that `page` asks for, given the catalogue's extent and the number of
 /// publisher addresses; `Err(pages)` when there is no such page.
-fn plan(extent: SitemapExtent, publishers: u64, page: Option<u64>, limit: u64) -> Result<Part, u64> {
+fn plan(
+    extent: SitemapExtent,
+    publishers: u64,
+    page: Option<u64>,
+    limit: u64,
+) -> Result<Part, u64> {
     let addresses = PAGES.len() as u64 + publishers + extent.datasets;
     if addresses <= limit {
         return match page {
@@ -158,7 +163,11 @@ fn page_urls(publishers: Vec<String>, limit: u64) -> Vec<Url> {
     PAGES
         .iter()
         .map(|p| (*p).to_owned())
-        .chain(publishers.into_iter().map(|slug| format!("/organization/{slug}")))
+        .chain(
+            publishers
+                .into_iter()
+                .map(|slug| format!("/organization/{slug}")),
+        )
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|path| Url {
             path,
@@ -211,11 +220,9 @@ pub async fn sitemap(
         }
     }
     let db = catalog.db();
-    let (extent, publishers) = tokio::try_join!(
-        queries::sitemap_extent(db),
-        queries::sitemap_publishers(db)
-    )
-    .map_err(|e| ApiError::Unexpected(e.into()))?;
+    let (extent, publishers) =
+        tokio::try_join!(queries::sitemap_extent(db), queries::sitemap_publishers(db))
+            .map_err(|e| ApiError::Unexpected(e.into()))?;
     let part = plan(extent, publishers.len() as u64, page, SITEMAP_LIMIT).map_err(|pages| {
         ApiError::new(
             ErrorCode::NotFound,
@@ -274,7 +281,9 @@ fn atom_feed(data: &FeedData, base: &str, lang: Lang) -> Feed {
     let site = data
         .title
         .as_ref()
-        .map_or(lang.texts().site_name, |(de, en)| lang.pick(de, en.as_deref()).0);
+        .map_or(lang.texts().site_name, |(de, en)| {
+            lang.pick(de, en.as_deref()).0
+        });
     let epoch = FixedDateTime::default();
     let updated = data.datasets.first().map_or(epoch, |d| d.modified);
     let link = |href: String, rel: &str, media: Option<&str>| Link {
@@ -294,8 +303,7 @@ fn atom_feed(data: &FeedData, base: &str, lang: Lang) -> Feed {
             let publisher = data.publishers.get(&d.publisher_id);
             let (name, _) =
                 publisher.map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
-            let themes: Vec<String> =
-                serde_json::from_value(d.themes.clone()).unwrap_or_default();
+            let themes: Vec<String> = serde_json::from_value(d.themes.clone()).unwrap_or_default();
             let mut entry = Entry::default();
             entry.set_id(format!("{base}/dataset/{}", d.id));
             entry.set_title(Text::plain(title));
@@ -429,7 +437,10 @@ mod tests {
         );
         assert_eq!(
             plan(e, 2, Some(4), 10),
-            Ok(Part::Datasets { from: 21, until: 31 })
+            Ok(Part::Datasets {
+                from: 21,
+                until: 31
+            })
         );
         assert_eq!(plan(e, 2, Some(5), 10), Err(4));
         // A million datasets at the protocol's limit: 21 sitemaps of at most 50 000 addresses.

@@ -65,7 +65,12 @@ async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_wh
     } else {
         assert_eq!(memory["store"], "rocksdb");
     }
-    assert!(ready["catalog_page_cache"]["budget_bytes"].as_u64().unwrap() > 0);
+    assert!(
+        ready["catalog_page_cache"]["budget_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
     // A tiny limit (ODCAT_RDF_MEMORY_LIMIT) makes the same catalogue too big for the in-memory store.
     let app = spawn_app_with(|s| s.rdf_memory_limit = Some(1_000)).await;
@@ -74,10 +79,7 @@ async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_wh
     if memory["store"] == "memory" {
         assert_eq!(memory["outgrown"], true, "{memory}");
         assert!(
-            memory["advice"]
-                .as_str()
-                .unwrap()
-                .contains("on-disk store"),
+            memory["advice"].as_str().unwrap().contains("on-disk store"),
             "{memory}"
         );
     }

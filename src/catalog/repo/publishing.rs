@@ -2,7 +2,9 @@
 //! (`crate::rdf::page_cache`): the catalogue record, publishers by id, the datasets of distributions.
 
 use entities::{catalog, distribution, publisher};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 /// The catalogue record (absent before it is created).

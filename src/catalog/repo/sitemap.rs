@@ -7,7 +7,8 @@ use chrono::{DateTime, FixedOffset};
 use entities::{dataset, publisher};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ColumnTrait, QueryTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use crate::catalog::values::{DatasetStatus, DcatDate};
