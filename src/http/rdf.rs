@@ -165,13 +165,19 @@ async fn catalogue(
         &page,
     )
     .await?;
-    Ok(bytes_with_validators(
+    let mut response = bytes_with_validators(
         req,
         rendered.body,
         format.media_type(),
         rendered.etag,
         since_epoch(req, rendered.last_modified),
-    ))
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&rendered.timing) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
+    Ok(response)
 }
 
 /// `last_modified`, but never before the settings that shape the documents took effect.

@@ -11,13 +11,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::{change_log, dataset, publisher};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
-use uuid::Uuid;
 
 use super::projector::max_seq;
-use super::publish::PageRequest;
 use crate::catalog::repo;
 use crate::catalog::values::DatasetStatus;
 
@@ -235,40 +232,6 @@ async fn first_change_since(db: &DatabaseConnection, since: DateTime<Utc>) -> an
         Some(first) => Ok(first),
         None => Ok(max_seq(db).await? + 1),
     }
-}
-
-/// The datasets of one page, in listing order: those whose slot lies in the page's range. The
-/// page's ids are found first (the index on the slot covers the range), then their rows are read by
-/// id.
-pub(crate) async fn page_items(
-    db: &DatabaseConnection,
-    listing: Listing,
-    req: &PageRequest,
-) -> Result<Vec<dataset::Model>, sea_orm::DbErr> {
-    let Some((lo, hi)) = req.slots(listing.first_slot()) else {
-        return Ok(Vec::new());
-    };
-    let ids: Vec<Uuid> = listed(listing)
-        .filter(sea_orm::sea_query::ExprTrait::gte(slot_of(listing), lo))
-        .filter(sea_orm::sea_query::ExprTrait::lt(slot_of(listing), hi))
-        .select_only()
-        .column(dataset::Column::Id)
-        .order_by(slot_of(listing), sea_orm::Order::Asc)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: HashMap<Uuid, dataset::Model> = dataset::Entity::find()
-        .filter(dataset::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    // A dataset deleted between the two reads is left out.
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
 /// Since when the settings that shape the published documents (base URL, contributor id, page

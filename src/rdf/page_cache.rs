@@ -27,6 +27,7 @@ use super::projector::DatasetBatch;
 use crate::catalog::Catalog;
 use crate::catalog::change::EntityKind;
 use crate::catalog::repo;
+use crate::catalog::repo::publishing::PageEntry;
 use crate::feed::{Consumer, Entry};
 use entities::dataset;
 
@@ -143,38 +144,44 @@ impl PageCache {
         }
     }
 
-    /// The graphs of `models` (in their order, each in presentation order), from the cache where it
-    /// holds the model's revision, else read from SQL, mapped and stored. `mapping` must be the
-    /// cache's (another mapping's graphs are mapped and not stored).
+    /// The graphs of the datasets of `entries` (in their order, each in presentation order), from
+    /// the cache where it holds the entry's revision, else read from SQL, mapped and stored. `mapping`
+    /// must be the cache's (another mapping's graphs are mapped and not stored). A dataset deleted
+    /// since its entry was read is left out.
     pub async fn graphs(
         &self,
         mapping: &Mapping,
-        models: Vec<dataset::Model>,
+        entries: &[PageEntry],
     ) -> anyhow::Result<Vec<Arc<[Quad]>>> {
+        let db = self.inner.catalog.db();
         if mapping.version() != self.inner.version || mapping.base() != self.inner.mapping.base() {
-            let quads = map_sorted(self.inner.catalog.db(), mapping, models).await?;
+            let models = ordered(
+                repo::publishing::datasets_by_id(db, entries.iter().map(|e| e.id)).await?,
+                entries,
+            );
+            let quads = map_sorted(db, mapping, models).await?;
             return Ok(quads.into_iter().map(|(_, q)| q).collect());
         }
-        let mut out: Vec<Option<Arc<[Quad]>>> = Vec::with_capacity(models.len());
+        let mut out: Vec<Option<Arc<[Quad]>>> = Vec::with_capacity(entries.len());
         let mut missing = Vec::new();
         {
             let mut state = self.state();
             state.clock += 1;
             let now = state.clock;
-            for model in &models {
-                match state.entries.get_mut(&model.id) {
-                    Some(c) if c.revision == model.revision => {
+            for entry in entries {
+                match state.entries.get_mut(&entry.id) {
+                    Some(c) if c.revision == entry.revision => {
                         c.used = now;
                         out.push(Some(c.quads.clone()));
                     }
                     _ => {
                         out.push(None);
-                        missing.push(model.clone());
+                        missing.push(entry.id);
                     }
                 }
             }
         }
-        let hits = (models.len() - missing.len()) as u64;
+        let hits = (entries.len() - missing.len()) as u64;
         self.inner.hits.fetch_add(hits, Ordering::Relaxed);
         if missing.is_empty() {
             return Ok(out.into_iter().flatten().collect());
@@ -183,22 +190,25 @@ impl PageCache {
             .misses
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
         let generation = self.inner.generation.load(Ordering::Acquire);
-        let keys: Vec<(Uuid, i32, Uuid)> = missing
+        let models = repo::publishing::datasets_by_id(db, missing).await?;
+        // Stored under the revision read with the row (a write since the entry was read is newer).
+        let keys: HashMap<Uuid, (i32, Uuid)> = models
             .iter()
-            .map(|m| (m.id, m.revision, m.publisher_id))
+            .map(|m| (m.id, (m.revision, m.publisher_id)))
             .collect();
-        let mapped = map_sorted(self.inner.catalog.db(), mapping, missing).await?;
+        let mapped = map_sorted(db, mapping, models).await?;
         let mut by_id: HashMap<Uuid, Arc<[Quad]>> = mapped.into_iter().collect();
         self.store(
             generation,
-            keys.iter().filter_map(|(id, rev, publisher)| {
-                Some((*id, *rev, *publisher, by_id.get(id)?.clone()))
+            by_id.iter().filter_map(|(id, quads)| {
+                let (revision, publisher) = keys.get(id)?;
+                Some((*id, *revision, *publisher, quads.clone()))
             }),
         );
-        Ok(models
+        Ok(entries
             .iter()
             .zip(out)
-            .filter_map(|(model, cached)| cached.or_else(|| by_id.remove(&model.id)))
+            .filter_map(|(entry, cached)| cached.or_else(|| by_id.remove(&entry.id)))
             .collect())
     }
 
@@ -316,6 +326,12 @@ async fn map_sorted(
     .map_err(|e| anyhow::anyhow!("the RDF mapping thread failed: {e}"))
 }
 
+/// `models` in the order of `entries`.
+fn ordered(models: Vec<dataset::Model>, entries: &[PageEntry]) -> Vec<dataset::Model> {
+    let mut by_id: HashMap<Uuid, dataset::Model> = models.into_iter().map(|m| (m.id, m)).collect();
+    entries.iter().filter_map(|e| by_id.remove(&e.id)).collect()
+}
+
 /// The dataset whose graph is `graph`.
 fn dataset_of(mapping: &Mapping, graph: &oxigraph::model::GraphName) -> Option<Uuid> {
     let oxigraph::model::GraphName::NamedNode(node) = graph else {
@@ -389,15 +405,27 @@ mod tests {
         Ok(repo::published_after(catalog.db(), None, 1000).await?)
     }
 
+    fn entries(models: &[dataset::Model]) -> Vec<PageEntry> {
+        models
+            .iter()
+            .map(|m| PageEntry {
+                id: m.id,
+                revision: m.revision,
+                publisher_id: m.publisher_id,
+                published: true,
+            })
+            .collect()
+    }
+
     #[tokio::test]
     async fn cached_graphs_equal_fresh_mappings_and_follow_revisions() -> anyhow::Result<()> {
         let (catalog, mapping) = fixture().await?;
         let cache = PageCache::new(catalog.clone(), mapping.clone(), 64 << 20);
         let models = published(&catalog).await?;
         assert!(models.len() >= 3);
-        let first = cache.graphs(&mapping, models.clone()).await?;
+        let first = cache.graphs(&mapping, &entries(&models)).await?;
         assert_eq!(cache.stats().misses, models.len() as u64);
-        let again = cache.graphs(&mapping, models.clone()).await?;
+        let again = cache.graphs(&mapping, &entries(&models)).await?;
         assert_eq!(cache.stats().hits, models.len() as u64);
         assert_eq!(first.len(), models.len());
         for (a, b) in first.iter().zip(&again) {
@@ -415,10 +443,10 @@ mod tests {
         assert_eq!(cached, fresh);
 
         // Another revision is a miss.
-        let mut bumped = models.clone();
+        let mut bumped = entries(&models);
         bumped[0].revision += 1;
         let before = cache.stats().misses;
-        cache.graphs(&mapping, bumped).await?;
+        cache.graphs(&mapping, &bumped).await?;
         assert_eq!(cache.stats().misses, before + 1);
         Ok(())
     }
@@ -428,7 +456,7 @@ mod tests {
         let (catalog, mapping) = fixture().await?;
         let cache = PageCache::new(catalog.clone(), mapping.clone(), 64 << 20);
         let models = published(&catalog).await?;
-        cache.graphs(&mapping, models.clone()).await?;
+        cache.graphs(&mapping, &entries(&models)).await?;
         let all = cache.stats().datasets;
         assert_eq!(all, models.len());
         cache
@@ -479,10 +507,10 @@ mod tests {
         let (catalog, mapping) = fixture().await?;
         let models = published(&catalog).await?;
         let unbounded = PageCache::new(catalog.clone(), mapping.clone(), usize::MAX);
-        unbounded.graphs(&mapping, models.clone()).await?;
+        unbounded.graphs(&mapping, &entries(&models)).await?;
         let total = unbounded.stats().bytes;
         let small = PageCache::new(catalog.clone(), mapping.clone(), total / 2);
-        let graphs = small.graphs(&mapping, models.clone()).await?;
+        let graphs = small.graphs(&mapping, &entries(&models)).await?;
         assert_eq!(graphs.len(), models.len(), "every graph is answered");
         let stats = small.stats();
         assert!(stats.bytes <= total / 2, "{stats:?} within {}", total / 2);

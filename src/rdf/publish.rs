@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::format::{Format, TripleWriter};
-use super::listing::{Listing, ListingTotals, page_items};
+use super::listing::{Listing, ListingTotals};
 use super::mapping::{Mapping, presentation_order};
 use super::page_cache::PageCache;
 use super::projector::{catalog_graph, dataset_graphs};
@@ -85,6 +85,13 @@ pub struct Rendered {
     pub etag: String,
     /// The latest change among the resources in it.
     pub last_modified: Option<DateTime<FixedOffset>>,
+    /// Where the time went, as a `Server-Timing` header value (empty when not measured).
+    pub timing: String,
+}
+
+/// Milliseconds since `since`, for `Server-Timing`.
+fn ms(since: std::time::Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The strong entity tag of a body in a media type.
@@ -148,6 +155,7 @@ pub async fn catalogue_page(
     cache: &PageCache,
     req: &PageRequest,
 ) -> Result<Rendered, PublishError> {
+    let started = std::time::Instant::now();
     let listing = match req.modified_since {
         None => Listing::All,
         Some(since) => Listing::Since {
@@ -157,7 +165,13 @@ pub async fn catalogue_page(
     // Independent reads run concurrently, on separate pooled connections.
     let (facts, items, catalog, contents_modified) = tokio::try_join!(
         totals.facts(db, listing),
-        async { Ok(page_items(db, listing, req).await?) },
+        async {
+            let Some((lo, hi)) = req.slots(listing.first_slot()) else {
+                return Ok(Vec::new());
+            };
+            let since = matches!(listing, Listing::Since { .. });
+            Ok(repo::publishing::page_entries(db, since, lo, hi).await?)
+        },
         async { Ok(repo::publishing::catalog_record(db).await?) },
         totals.contents_modified(db),
     )?;
@@ -167,12 +181,14 @@ pub async fn catalogue_page(
     publisher_ids.dedup();
     let withdrawn: Vec<Uuid> = items
         .iter()
-        .filter(|d| d.status != DatasetStatus::Published.as_str())
+        .filter(|d| !d.published)
         .map(|d| d.id)
         .collect();
+    let read = ms(started);
+    let step = std::time::Instant::now();
     let (publishers, dataset_graphs) = tokio::try_join!(
         async { Ok(repo::publishing::publishers_by_id(db, publisher_ids).await?) },
-        cache.graphs(mapping, items),
+        cache.graphs(mapping, &items),
     )?;
 
     // The catalogue's publisher is among the page's publishers, so its graph needs no query of
@@ -205,9 +221,18 @@ pub async fn catalogue_page(
     };
     let last = listing.last_page(facts, req.per_page);
     let paging = paging_triples(mapping.base(), req, facts.total, last);
+    let graphs_ms = ms(step);
+    let step = std::time::Instant::now();
     let body = serialise(req.format, mapping, paging, graphs, sorted).await?;
+    let serialise_ms = ms(step);
+    let step = std::time::Instant::now();
+    let etag = body_etag(req.format.media_type(), &body);
     Ok(Rendered {
-        etag: body_etag(req.format.media_type(), &body),
+        timing: format!(
+            "rows;dur={read:.3}, graphs;dur={graphs_ms:.3}, serialise;dur={serialise_ms:.3}, etag;dur={:.3}",
+            ms(step)
+        ),
+        etag,
         body,
         // Every page states the catalogue's `dct:modified` and the listing's size, so it changes
         // with any change of the catalogue's contents.
@@ -331,6 +356,7 @@ pub async fn dataset_document(
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
     let body = serialise(format, mapping, Vec::new(), graphs, Vec::new()).await?;
     Ok(DatasetDocument::Published(Rendered {
+        timing: String::new(),
         etag: body_etag(format.media_type(), &body),
         body,
         last_modified,

@@ -1,11 +1,13 @@
 //! Queries of the DCAT-AP documents (`crate::rdf::publish`) and of their page cache
 //! (`crate::rdf::page_cache`): the catalogue record, publishers by id, the datasets of distributions.
 
-use entities::{catalog, distribution, publisher};
+use entities::{catalog, dataset, distribution, publisher};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
+
+use crate::catalog::values::DatasetStatus;
 
 /// The catalogue record (absent before it is created).
 pub async fn catalog_record(db: &impl ConnectionTrait) -> Result<Option<catalog::Model>, DbErr> {
@@ -47,4 +49,75 @@ pub async fn datasets_of_distributions(
     datasets.sort_unstable();
     datasets.dedup();
     Ok(datasets)
+}
+
+/// What a catalogue page needs to know of one of its datasets before it reads the dataset's graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageEntry {
+    /// The dataset.
+    pub id: Uuid,
+    /// Its revision (the page cache's key).
+    pub revision: i32,
+    /// Its publisher.
+    pub publisher_id: Uuid,
+    /// Whether it is published (else withdrawn after its publication).
+    pub published: bool,
+}
+
+/// The entries of one catalogue page, in slot order: with `since` `None`, the published datasets
+/// with listing positions in `lo..hi`; with `Some(_)` (a `modified_since` listing), every dataset that
+/// is or was public with its last change numbered in `lo..hi`. One range read of an index, without
+/// the datasets' text.
+pub async fn page_entries(
+    db: &impl ConnectionTrait,
+    since: bool,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<PageEntry>, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    let (query, slot) = if since {
+        (
+            dataset::Entity::find().filter(super::was_public_condition()),
+            super::change_seq(),
+        )
+    } else {
+        (
+            dataset::Entity::find()
+                .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str())),
+            super::listing_position(),
+        )
+    };
+    let rows: Vec<(Uuid, i32, Uuid, String)> = query
+        .filter(slot.clone().is_not_null())
+        .filter(slot.clone().gte(lo))
+        .filter(slot.clone().lt(hi))
+        .select_only()
+        .column(dataset::Column::Id)
+        .column(dataset::Column::Revision)
+        .column(dataset::Column::PublisherId)
+        .column(dataset::Column::Status)
+        .order_by(slot, sea_orm::Order::Asc)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, revision, publisher_id, status)| PageEntry {
+            id,
+            revision,
+            publisher_id,
+            published: status == DatasetStatus::Published.as_str(),
+        })
+        .collect())
+}
+
+/// The datasets with the given ids (in no particular order; unknown ids are skipped).
+pub async fn datasets_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<dataset::Model>, DbErr> {
+    dataset::Entity::find()
+        .filter(dataset::Column::Id.is_in(ids))
+        .all(db)
+        .await
 }
