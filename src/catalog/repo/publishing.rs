@@ -64,31 +64,27 @@ pub struct PageEntry {
     pub published: bool,
 }
 
-/// The entries of one catalogue page, in slot order: with `since` `None`, the published datasets
-/// with listing positions in `lo..hi`; with `Some(_)` (a `modified_since` listing), every dataset that
-/// is or was public with its last change numbered in `lo..hi`. One range read of an index, without
-/// the datasets' text.
+/// The entries of one catalogue page, in slot order: with `since` `false`, the published datasets
+/// with listing positions in `lo..hi`; with `true` (a `modified_since` listing), every dataset that is
+/// or was public with its last change numbered in `lo..hi`. One range read of the slot's index,
+/// without the datasets' text: the query names only the slot, and the status is checked here, since
+/// SQLite would otherwise pick the `(status, id)` index and sort every published dataset (300 ms at
+/// 100 000 datasets instead of a fraction of a millisecond).
 pub async fn page_entries(
     db: &impl ConnectionTrait,
     since: bool,
     lo: i64,
     hi: i64,
 ) -> Result<Vec<PageEntry>, DbErr> {
+    use chrono::{DateTime, FixedOffset};
     use sea_orm::sea_query::ExprTrait;
-    let (query, slot) = if since {
-        (
-            dataset::Entity::find().filter(super::was_public_condition()),
-            super::change_seq(),
-        )
+    let slot = if since {
+        super::change_seq()
     } else {
-        (
-            dataset::Entity::find()
-                .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str())),
-            super::listing_position(),
-        )
+        super::listing_position()
     };
-    let rows: Vec<(Uuid, i32, Uuid, String)> = query
-        .filter(slot.clone().is_not_null())
+    type Row = (Uuid, i32, Uuid, String, Option<DateTime<FixedOffset>>);
+    let rows: Vec<Row> = dataset::Entity::find()
         .filter(slot.clone().gte(lo))
         .filter(slot.clone().lt(hi))
         .select_only()
@@ -96,17 +92,23 @@ pub async fn page_entries(
         .column(dataset::Column::Revision)
         .column(dataset::Column::PublisherId)
         .column(dataset::Column::Status)
+        .column(dataset::Column::PublishedAt)
         .order_by(slot, sea_orm::Order::Asc)
         .into_tuple()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, revision, publisher_id, status)| PageEntry {
-            id,
-            revision,
-            publisher_id,
-            published: status == DatasetStatus::Published.as_str(),
+        .filter_map(|(id, revision, publisher_id, status, published_at)| {
+            let published = status == DatasetStatus::Published.as_str();
+            let was_public = published
+                || (status == DatasetStatus::Withdrawn.as_str() && published_at.is_some());
+            (published || (since && was_public)).then_some(PageEntry {
+                id,
+                revision,
+                publisher_id,
+                published,
+            })
         })
         .collect())
 }

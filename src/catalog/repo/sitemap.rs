@@ -8,7 +8,6 @@ use entities::{dataset, publisher};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
 };
 
 use crate::catalog::values::{DatasetStatus, DcatDate};
@@ -22,50 +21,47 @@ pub struct SitemapDataset {
     pub modified: DateTime<FixedOffset>,
 }
 
-/// What the sitemap index needs: the number of published datasets and the last listing position in
-/// use (0: none).
+/// What the sitemap index needs: the last listing position drawn (0: none), an upper bound of the
+/// published datasets (positions are drawn once, and a withdrawn dataset keeps its gap).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SitemapExtent {
-    /// Published datasets.
-    pub datasets: u64,
-    /// The highest listing position among them.
+    /// The highest listing position drawn.
     pub last_position: i64,
 }
 
-fn published() -> sea_orm::Select<dataset::Entity> {
-    dataset::Entity::find()
-        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-        .filter(super::listing_position().is_not_null())
-}
-
-/// The number of published datasets and their last listing position.
+/// The last listing position drawn (one step down the position's index).
 pub async fn sitemap_extent(db: &impl ConnectionTrait) -> Result<SitemapExtent, DbErr> {
-    let row: Option<(i64, Option<i64>)> = published()
+    let last: Option<Option<i64>> = dataset::Entity::find()
         .select_only()
-        .expr_as(dataset::Column::Id.count(), "n")
         .expr_as(super::listing_position().max(), "p")
         .into_tuple()
         .one(db)
         .await?;
-    let (datasets, last) = row.unwrap_or((0, None));
     Ok(SitemapExtent {
-        datasets: u64::try_from(datasets).unwrap_or(0),
-        last_position: last.unwrap_or(0),
+        last_position: last.flatten().unwrap_or(0),
     })
 }
 
-/// Slugs of the publishers with at least one published dataset, by German name.
+/// Slugs of the publishers with at least one published dataset, by German name (one probe of the
+/// `dataset (publisher_id)` index per publisher).
 pub async fn sitemap_publishers(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    let with_datasets = dataset::Entity::find()
-        .select_only()
-        .column(dataset::Column::PublisherId)
-        .filter(dataset::Column::Status.eq(DatasetStatus::Published.as_str()))
-        .into_query()
+    use sea_orm::sea_query::{Expr, Query};
+    let published = Query::select()
+        .expr(Expr::val(1))
+        .from(dataset::Entity)
+        .and_where(
+            Expr::col((dataset::Entity, dataset::Column::PublisherId))
+                .equals((publisher::Entity, publisher::Column::Id)),
+        )
+        .and_where(
+            Expr::col((dataset::Entity, dataset::Column::Status))
+                .eq(DatasetStatus::Published.as_str()),
+        )
         .to_owned();
     publisher::Entity::find()
         .select_only()
         .column(publisher::Column::Slug)
-        .filter(publisher::Column::Id.in_subquery(with_datasets))
+        .filter(Expr::exists(published))
         .order_by_asc(publisher::Column::NameDe)
         .order_by_asc(publisher::Column::Slug)
         .into_tuple()
@@ -79,20 +75,25 @@ pub async fn sitemap_datasets(
     from: i64,
     until: i64,
 ) -> Result<Vec<SitemapDataset>, DbErr> {
-    let rows: Vec<(String, DateTime<FixedOffset>, Option<String>)> = published()
+    // Only the position in the query, so that SQLite reads the range of its index (with the status
+    // too it would pick the `(status, id)` index and sort every published dataset).
+    type Row = (String, DateTime<FixedOffset>, Option<String>, String);
+    let rows: Vec<Row> = dataset::Entity::find()
         .filter(super::listing_position().gte(from))
         .filter(super::listing_position().lt(until))
         .select_only()
         .column(dataset::Column::Slug)
         .column(dataset::Column::Modified)
         .column(dataset::Column::DataModified)
+        .column(dataset::Column::Status)
         .order_by(super::listing_position(), Order::Asc)
         .into_tuple()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(slug, modified, data_modified)| SitemapDataset {
+        .filter(|(.., status)| status == DatasetStatus::Published.as_str())
+        .map(|(slug, modified, data_modified, _)| SitemapDataset {
             slug,
             modified: data_modified
                 .as_deref()
