@@ -302,24 +302,28 @@ async fn map_sorted(
     let mapping = mapping.clone();
     let quads = batch.map(mapping.clone()).await?;
     tokio::task::spawn_blocking(move || {
+        let mut quads = quads;
+        // Sorts each run of one graph; the mapping writes each dataset's quads together, all in the
+        // dataset's graph, so a run is a dataset.
+        presentation_order(&mut quads);
         let mut out: Vec<(Uuid, Arc<[Quad]>)> = Vec::new();
-        // The mapping writes each dataset's quads together, all in the dataset's graph.
-        for chunk in quads.chunk_by(|a, b| a.graph_name == b.graph_name) {
-            let Some(id) = dataset_of(&mapping, &chunk[0].graph_name) else {
-                continue;
+        let mut run: Vec<Quad> = Vec::new();
+        let mut flush = |run: &mut Vec<Quad>| {
+            let Some(first) = run.first() else {
+                return;
             };
-            let mut graph = chunk.to_vec();
-            presentation_order(&mut graph);
-            match out.last_mut() {
-                // A dataset whose quads span several runs of graphs: one entry.
-                Some((last, quads)) if *last == id => {
-                    let mut all = quads.to_vec();
-                    all.extend(graph);
-                    *quads = all.into();
-                }
-                _ => out.push((id, graph.into())),
+            if let Some(id) = dataset_of(&mapping, &first.graph_name) {
+                out.push((id, std::mem::take(run).into()));
             }
+            run.clear();
+        };
+        for quad in quads {
+            if run.last().is_some_and(|q| q.graph_name != quad.graph_name) {
+                flush(&mut run);
+            }
+            run.push(quad);
         }
+        flush(&mut run);
         out
     })
     .await
