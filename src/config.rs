@@ -164,6 +164,19 @@ pub struct Settings {
         global = true
     )]
     pub body_min_rate: u64,
+    /// Memory budget, in MiB, of the `/catalog` page cache (each dataset's mapped quads, about
+    /// 20 KB per dataset); 0 turns the cache off.
+    #[arg(
+        long,
+        env = "ODCAT_CATALOG_CACHE_MB",
+        default_value_t = 512,
+        global = true
+    )]
+    pub catalog_cache_mb: u64,
+    /// The memory, in bytes, the in-memory RDF store may use before start-up and `/readyz` advise the
+    /// on-disk store; default the machine's available memory (cgroup limit or `MemAvailable`).
+    #[arg(long, env = "ODCAT_RDF_MEMORY_LIMIT", global = true)]
+    pub rdf_memory_limit: Option<u64>,
 }
 
 impl Settings {
@@ -205,6 +218,11 @@ impl Settings {
         (!cfg!(feature = "rocksdb")).then_some(self.sparql_row_cap)
     }
 
+    /// The `/catalog` page cache's budget in bytes.
+    pub fn catalog_cache_bytes(&self) -> usize {
+        usize::try_from(self.catalog_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
+
     /// Settings for a test or embedded use: the given data directory and database, port 0, no fixtures.
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
         Self {
@@ -229,6 +247,8 @@ impl Settings {
             pages_dir: None,
             body_timeout: 20,
             body_min_rate: 500,
+            catalog_cache_mb: 512,
+            rdf_memory_limit: None,
         }
     }
 }

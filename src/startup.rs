@@ -60,13 +60,21 @@ impl Application {
             ),
             Err(error) => tracing::warn!(error = %error, "could not look for orphan hosted tables"),
         }
+        // Read before the in-memory store takes its share.
+        let available = http::health::available_memory(settings.rdf_memory_limit);
         let projector = open_projection(settings, &catalog).await?;
+        let page_cache = crate::rdf::PageCache::new(
+            catalog.clone(),
+            projector.mapping().clone(),
+            settings.catalog_cache_bytes(),
+        );
         // One change feed for the process: every consumer is brought up to the record before the
         // server binds, then follows it.
         let search = open_search(settings, &catalog)?;
         let consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
             std::sync::Arc::new(projector.clone()),
             std::sync::Arc::new(search.clone()),
+            std::sync::Arc::new(page_cache.clone()),
         ];
         let feed = Feed::new(catalog.clone(), consumers);
         search.attach(feed.clone());
@@ -77,6 +85,11 @@ impl Application {
             )
         })?;
         tokio::spawn(feed.clone().run());
+        let quads = (!projector.store().on_disk()).then(|| projector.rebuilt_quads().unwrap_or(0));
+        let rdf_memory = http::health::RdfMemory::assess(quads, available);
+        rdf_memory.log();
+        let rdf_memory = web::Data::new(rdf_memory);
+        let page_cache = web::Data::new(page_cache);
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
@@ -147,6 +160,8 @@ impl Application {
                 .app_data(uploads.clone())
                 .app_data(table_files.clone())
                 .app_data(page_size.clone())
+                .app_data(page_cache.clone())
+                .app_data(rdf_memory.clone())
                 .app_data(portal.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })

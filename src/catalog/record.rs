@@ -119,6 +119,36 @@ impl DatasetRecord {
     pub fn id(&self) -> Uuid {
         self.0.id
     }
+
+    /// Its revision.
+    pub fn revision(&self) -> i32 {
+        self.0.revision
+    }
+
+    /// Its publisher.
+    pub fn publisher_id(&self) -> Uuid {
+        self.0.publisher_id
+    }
+
+    /// Its URL slug.
+    pub fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Its status.
+    pub fn status(&self) -> super::values::DatasetStatus {
+        super::values::DatasetStatus::from_db(&self.0.status)
+    }
+
+    /// Whether it is or was public (published once).
+    pub fn was_public(&self) -> bool {
+        super::repo::was_public(&self.0)
+    }
+
+    /// The record's last change.
+    pub fn updated_at(&self) -> DateTime<FixedOffset> {
+        self.0.updated_at
+    }
 }
 
 impl From<dataset::Model> for DatasetRecord {

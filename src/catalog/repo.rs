@@ -11,7 +11,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub mod publishing;
 pub mod search;
+pub mod sitemap;
 
 use super::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,

@@ -9,9 +9,10 @@ use super::conditional::bytes_with_validators;
 use super::negotiate;
 use super::query::positive;
 use crate::error::{ApiError, ErrorCode};
+use crate::feed::Feed;
 use crate::rdf::listing::PublicationEpoch;
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
-use crate::rdf::{Format, Projector};
+use crate::rdf::{Format, PageCache, Projector};
 
 pub use crate::rdf::listing::CatalogPageSize;
 
@@ -146,20 +147,35 @@ async fn catalogue(
     by_extension: bool,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(req, per_page, format, by_extension)?;
+    let cache = req
+        .app_data::<web::Data<PageCache>>()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the page cache is not set up")))?;
+    // The cache must have seen every write committed before this request (a changed publisher
+    // or hosted table changes graphs without changing the datasets' revisions).
+    if let Some(feed) = req.app_data::<web::Data<Feed>>() {
+        feed.sync().await.map_err(ApiError::Unexpected)?;
+    }
     let rendered = publish::catalogue_page(
         projector.db(),
         projector.mapping(),
         projector.totals(),
+        cache,
         &page,
     )
     .await?;
-    Ok(bytes_with_validators(
+    let mut response = bytes_with_validators(
         req,
         rendered.body,
         format.media_type(),
         rendered.etag,
         since_epoch(req, rendered.last_modified),
-    ))
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&rendered.timing) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
+    Ok(response)
 }
 
 /// `last_modified`, but never before the settings that shape the documents took effect.

@@ -11,10 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::publish::PageRequest;
-use crate::catalog::record::ListedDataset;
 pub(crate) use crate::catalog::repo::listing::{Listing, ListingFacts};
-use crate::catalog::{CatalogError, Db, repo};
+use crate::catalog::{Db, repo};
 
 /// Page size of `/catalog`, from `ODCAT_CATALOG_PAGE_SIZE` (shared by the DCAT-AP endpoints and the
 /// portal's URLs that answer the catalogue for an RDF `Accept`).
@@ -125,18 +123,6 @@ impl ListingTotals {
 /// [`ListingTotals::contents_modified`]).
 pub async fn contents_modified(db: &Db) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
     Ok(repo::listing::contents_modified(db).await?)
-}
-
-/// The datasets of one page, in listing order: those whose slot lies in the page's range.
-pub(crate) async fn page_items(
-    db: &Db,
-    listing: Listing,
-    req: &PageRequest,
-) -> Result<Vec<ListedDataset>, CatalogError> {
-    let Some(slots) = req.slots(listing.first_slot()) else {
-        return Ok(Vec::new());
-    };
-    Ok(repo::listing::page_items(db, listing, slots).await?)
 }
 
 /// Since when the settings that shape the published documents (base URL, contributor id, page

@@ -5,6 +5,7 @@
 pub mod format;
 pub mod listing;
 pub mod mapping;
+pub mod page_cache;
 pub mod projector;
 pub mod publish;
 pub mod records;
@@ -14,5 +15,6 @@ pub mod vocab;
 
 pub use format::Format;
 pub use mapping::Mapping;
+pub use page_cache::PageCache;
 pub use projector::Projector;
 pub use store::RdfStore;

@@ -60,6 +60,8 @@ pub struct Projector {
     mapping: Mapping,
     applied: Arc<AtomicI64>,
     totals: ListingTotals,
+    /// Quads loaded by the last full rebuild of this process (`None` before one).
+    rebuilt_quads: Arc<std::sync::OnceLock<u64>>,
 }
 
 impl Projector {
@@ -72,6 +74,7 @@ impl Projector {
             mapping,
             applied: Arc::new(AtomicI64::new(-1)),
             totals: ListingTotals::default(),
+            rebuilt_quads: Arc::default(),
         }
     }
 
@@ -93,6 +96,11 @@ impl Projector {
     /// The catalogue listing totals the DCAT-AP pages share.
     pub fn totals(&self) -> &ListingTotals {
         &self.totals
+    }
+
+    /// Quads loaded by this process's first full rebuild (`None` when it resumed a store).
+    pub fn rebuilt_quads(&self) -> Option<u64> {
+        self.rebuilt_quads.get().copied()
     }
 
     /// The last applied `change_log` sequence number (`-1` before the store is built).
@@ -169,6 +177,7 @@ impl Projector {
         let datasets = produced?;
         self.applied.store(seq, Ordering::Release);
         self.totals.advance(seq);
+        let _ = self.rebuilt_quads.set(quads);
         let report = RebuildReport {
             datasets,
             quads,

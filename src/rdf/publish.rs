@@ -9,18 +9,19 @@
 
 use std::io::Write;
 
+use std::sync::Arc;
+
+use crate::catalog::Db as DatabaseConnection;
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
-use entities::publisher;
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
-
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::format::{Format, TripleWriter};
-use super::listing::{Listing, ListingTotals, page_items};
+use super::listing::{Listing, ListingTotals};
 use super::mapping::{Mapping, presentation_order};
+use super::page_cache::PageCache;
 use super::projector::{catalog_graph, dataset_graphs};
 use super::vocab::{hydra, rdf, xsd};
 use crate::catalog::repo;
@@ -33,7 +34,7 @@ use crate::catalog::values::DatasetStatus;
 pub enum PublishError {
     /// The record could not be read.
     #[error("reading the record failed")]
-    Database(#[from] sea_orm::DbErr),
+    Database(#[from] crate::catalog::CatalogError),
     /// The listing's bookkeeping, the mapping or the serialisation failed.
     #[error("rendering the document failed")]
     Render(#[from] anyhow::Error),
@@ -84,17 +85,13 @@ pub struct Rendered {
     pub etag: String,
     /// The latest change among the resources in it.
     pub last_modified: Option<DateTime<FixedOffset>>,
+    /// Where the time went, as a `Server-Timing` header value (empty when not measured).
+    pub timing: String,
 }
 
-async fn publishers(
-    db: &DatabaseConnection,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<Vec<publisher::Model>, sea_orm::DbErr> {
-    publisher::Entity::find()
-        .filter(publisher::Column::Id.is_in(ids))
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await
+/// Milliseconds since `since`, for `Server-Timing`.
+fn ms(since: std::time::Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The strong entity tag of a body in a media type.
@@ -106,12 +103,14 @@ fn body_etag(media_type: &str, body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&hasher.finalize()[..16]))
 }
 
-/// Serialises graphs (each put in presentation order) on a blocking thread.
+/// Serialises graphs (each put in presentation order), then `sorted` (graphs already in it), on a
+/// blocking thread.
 async fn serialise(
     format: Format,
     mapping: &Mapping,
     prelude: Vec<Triple>,
     graphs: Vec<Vec<Quad>>,
+    sorted: Vec<Arc<[Quad]>>,
 ) -> anyhow::Result<Vec<u8>> {
     let base = mapping.base().to_owned();
     tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
@@ -122,6 +121,11 @@ async fn serialise(
         for mut graph in graphs {
             presentation_order(&mut graph);
             for quad in &graph {
+                out.write(quad.as_ref())?;
+            }
+        }
+        for graph in &sorted {
+            for quad in graph.iter() {
                 out.write(quad.as_ref())?;
             }
         }
@@ -140,12 +144,18 @@ async fn serialise(
 /// the number of its last change counted from the first change since then; a dataset changed
 /// during a crawl moves to the end (it is seen again there), a withdrawn one is listed as a
 /// `dcat:CatalogRecord` with `adms:status` withdrawn.
+///
+/// The datasets' graphs come from `cache` where it holds their current revision (see
+/// [`PageCache`]); the rest of the page (catalogue, publishers, paging) is small and built per
+/// request.
 pub async fn catalogue_page(
     db: &DatabaseConnection,
     mapping: &Mapping,
     totals: &ListingTotals,
+    cache: &PageCache,
     req: &PageRequest,
 ) -> Result<Rendered, PublishError> {
+    let started = std::time::Instant::now();
     let listing = match req.modified_since {
         None => Listing::All,
         Some(since) => Listing::Since {
@@ -155,8 +165,20 @@ pub async fn catalogue_page(
     // Independent reads run concurrently, on separate pooled connections.
     let (facts, items, catalog, contents_modified) = tokio::try_join!(
         totals.facts(db, listing),
-        async { Ok(page_items(db, listing, req).await?) },
-        async { Ok(entities::catalog::Entity::find().one(db).await?) },
+        async {
+            let Some((lo, hi)) = req.slots(listing.first_slot()) else {
+                return Ok(Vec::new());
+            };
+            let since = matches!(listing, Listing::Since { .. });
+            Ok(repo::publishing::page_entries(db, since, lo, hi)
+                .await
+                .map_err(crate::catalog::CatalogError::from)?)
+        },
+        async {
+            Ok(repo::publishing::catalog_record(db)
+                .await
+                .map_err(crate::catalog::CatalogError::from)?)
+        },
         totals.contents_modified(db),
     )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
@@ -165,14 +187,19 @@ pub async fn catalogue_page(
     publisher_ids.dedup();
     let withdrawn: Vec<Uuid> = items
         .iter()
-        .filter(|d| d.status != DatasetStatus::Published.as_str())
+        .filter(|d| !d.published)
         .map(|d| d.id)
         .collect();
-    let (publishers, dataset_quads) = tokio::try_join!(
-        async { Ok(publishers(db, publisher_ids).await?) },
-        dataset_graphs(db, mapping.clone(), items),
+    let read = ms(started);
+    let step = std::time::Instant::now();
+    let (publishers, dataset_graphs) = tokio::try_join!(
+        async {
+            Ok(repo::publishing::publishers_by_id(db, publisher_ids)
+                .await
+                .map_err(crate::catalog::CatalogError::from)?)
+        },
+        cache.graphs(mapping, &items),
     )?;
-    let dataset_quads = super::records::mark_withdrawn(mapping, dataset_quads, &withdrawn);
 
     // The catalogue's publisher is among the page's publishers, so its graph needs no query of
     // its own.
@@ -183,7 +210,7 @@ pub async fn catalogue_page(
                 .find(|p| p.id == c.publisher_id)
                 .context("the catalogue's publisher is missing")?;
             mapping.catalog_quads(
-                &with_contents_modified(c, contents_modified),
+                c.clone().with_contents_modified(contents_modified),
                 &publisher.slug,
             )
         }
@@ -191,31 +218,36 @@ pub async fn catalogue_page(
     };
     let mut graphs = vec![catalog_quads];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
-    graphs.push(dataset_quads);
+    let sorted = if withdrawn.is_empty() {
+        dataset_graphs
+    } else {
+        // Withdrawn records (only in `modified_since` listings) change their graphs: marked copies.
+        let quads: Vec<Quad> = dataset_graphs
+            .iter()
+            .flat_map(|g| g.iter().cloned())
+            .collect();
+        graphs.push(super::records::mark_withdrawn(mapping, quads, &withdrawn));
+        Vec::new()
+    };
     let last = listing.last_page(facts, req.per_page);
     let paging = paging_triples(mapping.base(), req, facts.total, last);
-    let body = serialise(req.format, mapping, paging, graphs).await?;
+    let graphs_ms = ms(step);
+    let step = std::time::Instant::now();
+    let body = serialise(req.format, mapping, paging, graphs, sorted).await?;
+    let serialise_ms = ms(step);
+    let step = std::time::Instant::now();
+    let etag = body_etag(req.format.media_type(), &body);
     Ok(Rendered {
-        etag: body_etag(req.format.media_type(), &body),
+        timing: format!(
+            "rows;dur={read:.3}, graphs;dur={graphs_ms:.3}, serialise;dur={serialise_ms:.3}, etag;dur={:.3}",
+            ms(step)
+        ),
+        etag,
         body,
         // Every page states the catalogue's `dct:modified` and the listing's size, so it changes
         // with any change of the catalogue's contents.
         last_modified: contents_modified,
     })
-}
-
-/// The catalogue record with `dct:modified` set to the last change of its contents.
-pub fn with_contents_modified(
-    c: &entities::catalog::Model,
-    contents_modified: Option<DateTime<FixedOffset>>,
-) -> entities::catalog::Model {
-    let mut c = c.clone();
-    if let Some(m) = contents_modified
-        && m > c.modified
-    {
-        c.modified = m;
-    }
-    c
 }
 
 /// The URL of page `page` of the request's listing, built from the public base URL.
@@ -301,25 +333,31 @@ pub async fn dataset_document(
     id_or_slug: &str,
     format: Format,
 ) -> Result<DatasetDocument, PublishError> {
-    let Some(model) = crate::catalog::repo::find_dataset(db, id_or_slug).await? else {
+    let found = repo::publishing::find_dataset(db, id_or_slug)
+        .await
+        .map_err(crate::catalog::CatalogError::from)?;
+    let Some(model) = found else {
         return Ok(DatasetDocument::NotFound);
     };
-    if !repo::was_public(&model) {
+    if !model.was_public() {
         return Ok(DatasetDocument::NotFound);
     }
-    if DatasetStatus::from_db(&model.status) != DatasetStatus::Published {
-        return Ok(DatasetDocument::Withdrawn(model.slug));
+    if model.status() != DatasetStatus::Published {
+        return Ok(DatasetDocument::Withdrawn(model.slug().to_owned()));
     }
-    let publishers = publishers(db, [model.publisher_id]).await?;
+    let publishers = repo::publishing::publishers_by_id(db, [model.publisher_id()])
+        .await
+        .map_err(crate::catalog::CatalogError::from)?;
     let last_modified = publishers
         .iter()
         .map(|p| p.updated_at)
-        .chain([model.updated_at])
+        .chain([model.updated_at()])
         .max();
     let mut graphs = vec![dataset_graphs(db, mapping.clone(), vec![model]).await?];
     graphs.extend(publishers.iter().map(|p| mapping.publisher_quads(p)));
-    let body = serialise(format, mapping, Vec::new(), graphs).await?;
+    let body = serialise(format, mapping, Vec::new(), graphs, Vec::new()).await?;
     Ok(DatasetDocument::Published(Rendered {
+        timing: String::new(),
         etag: body_etag(format.media_type(), &body),
         body,
         last_modified,
@@ -337,22 +375,18 @@ pub async fn dump_catalogue<W: Write + Send + 'static>(
 ) -> anyhow::Result<u64> {
     const BATCH: u64 = 200;
     let mut head = catalog_graph(db, mapping).await?;
-    for p in publisher::Entity::find()
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await?
-    {
+    for p in repo::publishing::all_publishers(db).await? {
         head.extend(mapping.publisher_quads(&p));
     }
     let writer = TripleWriter::new(format, mapping.base(), out);
     let (mut writer, mut count) = write_quads(writer, head, 0).await?;
     let mut last: Option<Uuid> = None;
     loop {
-        let models = crate::catalog::repo::published_after(db, last, BATCH).await?;
+        let models = repo::publishing::published_after(db, last, BATCH).await?;
         let Some(tail) = models.last() else {
             break;
         };
-        last = Some(tail.id);
+        last = Some(tail.id());
         let quads = dataset_graphs(db, mapping.clone(), models).await?;
         (writer, count) = write_quads(writer, quads, count).await?;
     }

@@ -1,7 +1,15 @@
 //! For machines that are not harvesters: `/sitemap.xml` (sitemaps.org 0.9 with `hreflang`
-//! alternates; an index of pages beyond 50 000 addresses) and `/feed.atom` (RFC 4287: the newest and
-//! most recently updated datasets).
+//! alternates; an index of pages beyond 50 000 addresses) and `/feed.atom` (RFC 4287: the most
+//! recently changed datasets).
+//!
+//! Both read the record through catalogue functions (`crate::catalog::repo::sitemap`), never the whole
+//! catalogue: up to 50 000 addresses, one sitemap lists the site's pages, the publishers with
+//! published datasets and every published dataset; beyond, `/sitemap.xml` is an index whose first
+//! sitemap lists the pages and publishers and whose sitemap `n + 1` lists the datasets with listing
+//! positions `(n-1)·50 000 + 1 ..= n·50 000` (one range read of an index; a withdrawn dataset leaves
+//! a gap, so no sitemap ever exceeds the limit and none moves when the catalogue changes).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use actix_web::http::header;
@@ -9,15 +17,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use uuid::Uuid;
 
 use super::Portal;
 use super::i18n::{self, Lang, theme_label};
-use super::index::Snapshot;
-use crate::catalog::vocab;
+use crate::catalog::repo::sitemap::{self as queries, SitemapExtent};
+use crate::catalog::{Catalog, vocab};
 use crate::error::{ApiError, ErrorCode};
 
 /// Addresses per sitemap file (the protocol's limit).
-pub const SITEMAP_LIMIT: usize = 50_000;
+pub const SITEMAP_LIMIT: u64 = 50_000;
 /// Entries in the feed.
 pub const FEED_ENTRIES: usize = 50;
 
@@ -38,29 +47,50 @@ struct Url {
     lastmod: Option<String>,
 }
 
-fn urls(snapshot: &Snapshot) -> Vec<Url> {
-    let mut out: Vec<Url> = PAGES
-        .iter()
-        .map(|p| Url {
-            path: (*p).to_owned(),
-            lastmod: None,
-        })
-        .collect();
-    out.extend(
-        snapshot
-            .publishers
-            .iter()
-            .filter(|p| p.datasets > 0)
-            .map(|p| Url {
-                path: format!("/organization/{}", p.slug),
-                lastmod: None,
-            }),
-    );
-    out.extend(snapshot.datasets.iter().map(|d| Url {
-        path: format!("/dataset/{}", d.slug),
-        lastmod: Some(d.modified.to_rfc3339()),
-    }));
-    out
+/// What `/sitemap.xml?page=N` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// Everything in one sitemap (at most `limit` addresses in all).
+    Whole,
+    /// The index of `pages` sitemaps.
+    Index { pages: u64 },
+    /// The site's pages and the publishers.
+    Pages,
+    /// The datasets with listing positions in `from..until`.
+    Datasets { from: i64, until: i64 },
+}
+
+/// The part of the sitemap that `page` asks for, given the catalogue's extent and the number of
+/// publisher addresses; `Err(pages)` when there is no such page.
+fn plan(
+    extent: SitemapExtent,
+    publishers: u64,
+    page: Option<u64>,
+    limit: u64,
+) -> Result<Part, u64> {
+    // The last position bounds the published datasets (withdrawn ones leave gaps).
+    let last = u64::try_from(extent.last_position).unwrap_or(0);
+    let addresses = PAGES.len() as u64 + publishers + last;
+    if addresses <= limit {
+        return match page {
+            None | Some(1) => Ok(Part::Whole),
+            Some(_) => Err(1),
+        };
+    }
+    let pages = 1 + last.div_ceil(limit);
+    match page {
+        None => Ok(Part::Index { pages }),
+        Some(1) => Ok(Part::Pages),
+        Some(n) if n <= pages => {
+            let from = (n - 2).saturating_mul(limit).saturating_add(1);
+            let step = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            Ok(Part::Datasets {
+                from: step(from),
+                until: step(from.saturating_add(limit)),
+            })
+        }
+        Some(_) => Err(pages),
+    }
 }
 
 fn xml_error(e: impl std::fmt::Display) -> ApiError {
@@ -76,41 +106,37 @@ fn element(w: &mut Writer<Vec<u8>>, name: &str, text: &str) -> Result<(), ApiErr
         .map_err(xml_error)
 }
 
-/// The sitemap (or, with more than [`SITEMAP_LIMIT`] addresses and no `page`, the index of its
-/// pages) as XML.
-pub fn sitemap_xml(
-    snapshot: &Snapshot,
-    base: &str,
-    page: Option<usize>,
-) -> Result<Vec<u8>, ApiError> {
-    let all = urls(snapshot);
-    let pages = all.len().div_ceil(SITEMAP_LIMIT).max(1);
+fn writer() -> Result<Writer<Vec<u8>>, ApiError> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
         .map_err(xml_error)?;
-    if pages > 1 && page.is_none() {
-        let root = BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]);
-        w.write_event(Event::Start(root)).map_err(xml_error)?;
-        for n in 1..=pages {
-            w.write_event(Event::Start(BytesStart::new("sitemap")))
-                .map_err(xml_error)?;
-            element(&mut w, "loc", &format!("{base}/sitemap.xml?page={n}"))?;
-            w.write_event(Event::End(BytesEnd::new("sitemap")))
-                .map_err(xml_error)?;
-        }
-        w.write_event(Event::End(BytesEnd::new("sitemapindex")))
+    Ok(w)
+}
+
+/// A sitemap index of `pages` sitemaps.
+fn index_xml(base: &str, pages: u64) -> Result<Vec<u8>, ApiError> {
+    let mut w = writer()?;
+    let root = BytesStart::new("sitemapindex").with_attributes([("xmlns", SITEMAP_NS)]);
+    w.write_event(Event::Start(root)).map_err(xml_error)?;
+    for n in 1..=pages {
+        w.write_event(Event::Start(BytesStart::new("sitemap")))
             .map_err(xml_error)?;
-        return Ok(w.into_inner());
+        element(&mut w, "loc", &format!("{base}/sitemap.xml?page={n}"))?;
+        w.write_event(Event::End(BytesEnd::new("sitemap")))
+            .map_err(xml_error)?;
     }
-    let page = page.unwrap_or(1);
+    w.write_event(Event::End(BytesEnd::new("sitemapindex")))
+        .map_err(xml_error)?;
+    Ok(w.into_inner())
+}
+
+/// A sitemap of `urls`, each with its German and English alternates.
+fn urlset_xml(base: &str, urls: &[Url]) -> Result<Vec<u8>, ApiError> {
+    let mut w = writer()?;
     let root = BytesStart::new("urlset")
         .with_attributes([("xmlns", SITEMAP_NS), ("xmlns:xhtml", XHTML_NS)]);
     w.write_event(Event::Start(root)).map_err(xml_error)?;
-    for url in all
-        .iter()
-        .skip((page - 1).saturating_mul(SITEMAP_LIMIT))
-        .take(SITEMAP_LIMIT)
-    {
+    for url in urls {
         w.write_event(Event::Start(BytesStart::new("url")))
             .map_err(xml_error)?;
         element(&mut w, "loc", &format!("{base}{}", url.path))?;
@@ -134,10 +160,40 @@ pub fn sitemap_xml(
     Ok(w.into_inner())
 }
 
+fn page_urls(publishers: Vec<String>, limit: u64) -> Vec<Url> {
+    PAGES
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain(
+            publishers
+                .into_iter()
+                .map(|slug| format!("/organization/{slug}")),
+        )
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|path| Url {
+            path,
+            lastmod: None,
+        })
+        .collect()
+}
+
+async fn dataset_urls(catalog: &Catalog, from: i64, until: i64) -> Result<Vec<Url>, ApiError> {
+    Ok(queries::sitemap_datasets(catalog.db(), from, until)
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?
+        .into_iter()
+        .map(|d| Url {
+            path: format!("/dataset/{}", d.slug),
+            lastmod: Some(d.modified.to_rfc3339()),
+        })
+        .collect())
+}
+
 /// `GET /sitemap.xml[?page=N]`.
 pub async fn sitemap(
     req: HttpRequest,
     portal: web::Data<Portal>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, ApiError> {
     let mut page = None;
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -145,7 +201,7 @@ pub async fn sitemap(
             "page" => {
                 page = Some(
                     value
-                        .parse::<usize>()
+                        .parse::<u64>()
                         .ok()
                         .filter(|p| *p >= 1)
                         .ok_or_else(|| {
@@ -164,31 +220,73 @@ pub async fn sitemap(
             }
         }
     }
-    let snapshot = portal.index.snapshot().await?;
-    let pages = urls(&snapshot).len().div_ceil(SITEMAP_LIMIT).max(1);
-    if page.is_some_and(|p| p > pages) {
-        return Err(ApiError::new(
+    let db = catalog.db();
+    let (extent, publishers) =
+        tokio::try_join!(queries::sitemap_extent(db), queries::sitemap_publishers(db))
+            .map_err(|e| ApiError::Unexpected(e.into()))?;
+    let part = plan(extent, publishers.len() as u64, page, SITEMAP_LIMIT).map_err(|pages| {
+        ApiError::new(
             ErrorCode::NotFound,
             format!("the sitemap has {pages} page(s)"),
-        ));
-    }
-    let body = sitemap_xml(&snapshot, &portal.base, page)?;
+        )
+    })?;
+    let base = &portal.base;
+    let body = match part {
+        Part::Index { pages } => index_xml(base, pages)?,
+        Part::Pages => urlset_xml(base, &page_urls(publishers, SITEMAP_LIMIT))?,
+        Part::Datasets { from, until } => {
+            urlset_xml(base, &dataset_urls(&catalog, from, until).await?)?
+        }
+        Part::Whole => {
+            let mut urls = page_urls(publishers, SITEMAP_LIMIT);
+            urls.extend(dataset_urls(&catalog, 1, extent.last_position.saturating_add(1)).await?);
+            urlset_xml(base, &urls)?
+        }
+    };
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(body))
 }
 
+/// The catalogue's title and the newest datasets with their publishers, for the feed.
+struct FeedData {
+    title: Option<(String, Option<String>)>,
+    datasets: Vec<queries::FeedEntry>,
+    publishers: HashMap<Uuid, crate::catalog::record::PublisherRecord>,
+}
+
+async fn feed_data(catalog: &Catalog) -> Result<FeedData, crate::catalog::CatalogError> {
+    let db = catalog.db();
+    let (record, datasets) = tokio::try_join!(
+        crate::catalog::repo::publishing::catalog_record(db),
+        queries::recently_changed(db, FEED_ENTRIES as u64),
+    )?;
+    let publishers = crate::catalog::repo::publishing::publishers_by_id(
+        db,
+        datasets.iter().map(|d| d.publisher_id),
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p))
+    .collect();
+    Ok(FeedData {
+        title: record.map(|c| (c.title_de, c.title_en)),
+        datasets,
+        publishers,
+    })
+}
+
 /// The Atom feed of the [`FEED_ENTRIES`] most recently changed datasets, in `lang`.
-pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
-    let site = snapshot
-        .catalog
+fn atom_feed(data: &FeedData, base: &str, lang: Lang) -> Feed {
+    let site = data
+        .title
         .as_ref()
-        .map_or(lang.texts().site_name, |c| {
-            lang.pick(&c.title_de, c.title_en.as_deref()).0
+        .map_or(lang.texts().site_name, |(de, en)| {
+            lang.pick(de, en.as_deref()).0
         });
     let epoch = FixedDateTime::default();
-    let updated = snapshot.datasets.first().map_or(epoch, |d| d.modified);
+    let updated = data.datasets.first().map_or(epoch, |d| d.modified);
     let link = |href: String, rel: &str, media: Option<&str>| Link {
         href,
         rel: rel.to_owned(),
@@ -197,16 +295,16 @@ pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
         title: None,
         length: None,
     };
-    let entries = snapshot
+    let entries = data
         .datasets
         .iter()
-        .take(FEED_ENTRIES)
         .map(|d| {
             let (title, _) = lang.pick(&d.title_de, d.title_en.as_deref());
             let (summary, _) = lang.pick(&d.description_de, d.description_en.as_deref());
-            let publisher = snapshot.publisher_of(d);
+            let publisher = data.publishers.get(&d.publisher_id);
             let (name, _) =
                 publisher.map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
+            let themes: Vec<String> = d.themes.clone();
             let mut entry = Entry::default();
             entry.set_id(format!("{base}/dataset/{}", d.id));
             entry.set_title(Text::plain(title));
@@ -232,12 +330,15 @@ pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
                 ),
             ]);
             entry.set_categories(
-                d.themes
+                themes
                     .iter()
-                    .map(|code| Category {
-                        term: code.clone(),
-                        scheme: Some(vocab::DATA_THEME.to_owned()),
-                        label: Some(theme_label(code, lang).to_owned()),
+                    .map(|iri| {
+                        let code = iri.strip_prefix(vocab::DATA_THEME).unwrap_or(iri);
+                        Category {
+                            term: code.to_owned(),
+                            scheme: Some(vocab::DATA_THEME.to_owned()),
+                            label: Some(theme_label(code, lang).to_owned()),
+                        }
                     })
                     .collect::<Vec<_>>(),
             );
@@ -271,7 +372,11 @@ pub fn atom_feed(snapshot: &Snapshot, base: &str, lang: Lang) -> Feed {
 }
 
 /// `GET /feed.atom[?lang=en]`.
-pub async fn atom(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpResponse, ApiError> {
+pub async fn atom(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
     for (key, _) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         if key != "lang" {
@@ -286,8 +391,10 @@ pub async fn atom(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpRes
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| i18n::Lang::parse(&v))
         .unwrap_or(Lang::De);
-    let snapshot = portal.index.snapshot().await?;
-    let feed = atom_feed(&snapshot, &portal.base, lang);
+    let data = feed_data(&catalog)
+        .await
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    let feed = atom_feed(&data, &portal.base, lang);
     let body = feed.to_string();
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
@@ -297,4 +404,55 @@ pub async fn atom(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpRes
             format!("render;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0),
         ))
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extent(last_position: i64) -> SitemapExtent {
+        SitemapExtent { last_position }
+    }
+
+    #[test]
+    fn a_small_catalogue_is_one_sitemap() {
+        // 6 pages + 2 publishers + positions up to 2 = 10 addresses.
+        assert_eq!(plan(extent(2), 2, None, 10), Ok(Part::Whole));
+        assert_eq!(plan(extent(2), 2, Some(1), 10), Ok(Part::Whole));
+        assert_eq!(plan(extent(2), 2, Some(2), 10), Err(1));
+    }
+
+    #[test]
+    fn a_large_catalogue_is_an_index_of_position_ranges() {
+        // Positions up to 25 with a limit of 10: the pages and publishers, then datasets by position,
+        // gaps (withdrawn datasets) included, so no sitemap holds more than the limit.
+        let e = extent(25);
+        assert_eq!(plan(e, 2, None, 10), Ok(Part::Index { pages: 4 }));
+        assert_eq!(plan(e, 2, Some(1), 10), Ok(Part::Pages));
+        assert_eq!(
+            plan(e, 2, Some(2), 10),
+            Ok(Part::Datasets { from: 1, until: 11 })
+        );
+        assert_eq!(
+            plan(e, 2, Some(4), 10),
+            Ok(Part::Datasets {
+                from: 21,
+                until: 31
+            })
+        );
+        assert_eq!(plan(e, 2, Some(5), 10), Err(4));
+        // A million datasets at the protocol's limit: 21 sitemaps of at most 50 000 addresses.
+        let million = extent(1_000_000);
+        assert_eq!(
+            plan(million, 500, None, SITEMAP_LIMIT),
+            Ok(Part::Index { pages: 21 })
+        );
+        assert_eq!(
+            plan(million, 500, Some(21), SITEMAP_LIMIT),
+            Ok(Part::Datasets {
+                from: 950_001,
+                until: 1_000_001
+            })
+        );
+    }
 }

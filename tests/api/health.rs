@@ -1,4 +1,4 @@
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok() {
@@ -49,4 +49,38 @@ async fn unknown_urls_and_methods_answer_the_envelope() {
         .await
         .unwrap();
     assert_error(response, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_when_outgrown() {
+    let app = spawn_app().await;
+    let ready = app.get_json("/readyz").await;
+    let memory = &ready["rdf_memory"];
+    if memory["store"] == "memory" {
+        let quads = memory["quads"].as_u64().unwrap();
+        assert!(quads > 0, "{ready}");
+        assert_eq!(memory["estimated_bytes"].as_u64().unwrap(), quads * 400);
+        assert_eq!(memory["outgrown"], false, "{ready}");
+        assert!(memory["advice"].is_null());
+    } else {
+        assert_eq!(memory["store"], "rocksdb");
+    }
+    assert!(
+        ready["catalog_page_cache"]["budget_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    // A tiny limit (ODCAT_RDF_MEMORY_LIMIT) makes the same catalogue too big for the in-memory store.
+    let app = spawn_app_with(|s| s.rdf_memory_limit = Some(1_000)).await;
+    let memory = app.get_json("/readyz").await["rdf_memory"].clone();
+    assert_eq!(memory["available_bytes"], 1_000);
+    if memory["store"] == "memory" {
+        assert_eq!(memory["outgrown"], true, "{memory}");
+        assert!(
+            memory["advice"].as_str().unwrap().contains("on-disk store"),
+            "{memory}"
+        );
+    }
 }

@@ -779,3 +779,38 @@ async fn availability_status_and_the_sparql_service_are_described_for_strict_val
     let served = objects(&catalogue, "http://www.w3.org/ns/dcat#servesDataset");
     assert_eq!(served.len(), datasets(&catalogue).len());
 }
+
+/// The `void:entities` count the catalogue page states for a hosted table's graph of rows.
+async fn catalogue_row_count(app: &TestApp, distribution: uuid::Uuid) -> Option<String> {
+    let page = app.get("/catalog.nt").await.text().await.unwrap();
+    let subject = format!("<http://odcat.test/distribution/{distribution}/data>");
+    page.lines()
+        .find(|l| l.starts_with(&subject) && l.contains("http://rdfs.org/ns/void#entities"))
+        .and_then(|l| l.split('"').nth(1))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn catalogue_pages_from_the_cache_follow_hosted_table_loads() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (id, _) = app.hosted("digitalisierungsprojekte-digital-2026").await;
+    // Twice: the second page is served from the page cache.
+    let before = catalogue_row_count(&app, id).await;
+    assert_eq!(catalogue_row_count(&app, id).await, before);
+    let response = app
+        .put_csv(
+            &token,
+            "digitalisierungsprojekte-digital-2026",
+            id,
+            "a,b\n1,2\n3,4\n5,6\n",
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(catalogue_row_count(&app, id).await.as_deref(), Some("3"));
+    let ready = app.get_json("/readyz").await;
+    assert!(
+        ready["catalog_page_cache"]["hits"].as_u64().unwrap() > 0,
+        "{ready}"
+    );
+}
