@@ -118,7 +118,7 @@ impl Application {
             settings.catalog_page_size.max(1),
         )));
         let portal = web::Data::new(crate::web::Portal {
-            index: crate::web::index::PortalIndex::new(catalog.clone()),
+            index: crate::web::index::PortalIndex::new(catalog.clone(), search.clone()),
             search: search.clone(),
             base: settings.base_url().to_owned(),
             texts: std::sync::Arc::new(

@@ -1,63 +1,20 @@
 //! What the portal shows besides search results (which come from [`crate::search`]): the catalogue
-//! record, the publishers, and the published datasets for the sitemap and the feed, held in memory
-//! and kept in step with the record through `change_log` (one `MAX(seq)` probe per request when
-//! nothing changed). Everything is read through the catalogue's functions; no SQL here.
+//! record and the publishers with their numbers of published datasets (counted by the search
+//! engine), held in memory for one position of the change feed. A request waits for the feed like a
+//! search does (one `MAX(seq)` probe when nothing changed) and reloads this small view only when the
+//! feed has moved. Everything is read through the catalogue's and the engine's functions; no SQL
+//! here, and no reading of `change_log` of its own.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
-use crate::catalog::change::EntityKind;
-use crate::catalog::error::CatalogError;
+use crate::catalog::Catalog;
 pub use crate::catalog::search_source::CatalogInfo;
-use crate::catalog::search_source::SearchRow;
-use crate::catalog::{Catalog, vocab};
-
-/// More changed datasets than this since the last look and the index is rebuilt instead of patched.
-const PATCH_LIMIT: usize = 2_000;
-/// Rows read per query when loading every dataset.
-const BATCH: u64 = 1_000;
-
-/// One published dataset as the portal lists it.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    /// Identifier.
-    pub id: Uuid,
-    /// URL slug.
-    pub slug: String,
-    /// German title.
-    pub title_de: String,
-    /// English title.
-    pub title_en: Option<String>,
-    /// German description.
-    pub description_de: String,
-    /// English description.
-    pub description_en: Option<String>,
-    /// The publisher's id.
-    pub publisher: Uuid,
-    /// EU data-theme codes (`GOVE`).
-    pub themes: Vec<String>,
-    /// EU file-type codes (`CSV`) of the active distributions, without repeats.
-    pub formats: Vec<String>,
-    /// DCAT-AP.de licence IRI.
-    pub license: String,
-    /// First publication.
-    pub issued: Option<DateTime<FixedOffset>>,
-    /// Last change.
-    pub modified: DateTime<FixedOffset>,
-}
-
-impl Entry {
-    /// The licence's code in the DCAT-AP.de list (`cc-by/4.0`).
-    pub fn license_code(&self) -> &str {
-        self.license
-            .strip_prefix(vocab::LICENSE)
-            .unwrap_or(&self.license)
-    }
-}
+use crate::feed::Consumer;
+use crate::search::{Facet, Request, SearchEngine, SearchError};
 
 /// One publisher.
 #[derive(Clone, Debug)]
@@ -85,9 +42,6 @@ pub struct Snapshot {
     pub seq: i64,
     /// The catalogue record (absent before it is created).
     pub catalog: Option<CatalogInfo>,
-    /// Published datasets, most recently modified first (shared with the next snapshot, so a
-    /// change copies pointers, not datasets).
-    pub datasets: Vec<Arc<Entry>>,
     /// Publishers, by German name.
     pub publishers: Vec<PublisherEntry>,
     publisher_at: HashMap<Uuid, usize>,
@@ -229,11 +183,6 @@ impl Snapshot {
     pub fn publisher_by_id(&self, id: Uuid) -> Option<&PublisherEntry> {
         self.publishers.get(*self.publisher_at.get(&id)?)
     }
-
-    /// The publisher of `entry`.
-    pub fn publisher_of(&self, entry: &Entry) -> Option<&PublisherEntry> {
-        self.publisher_by_id(entry.publisher)
-    }
 }
 
 /// A title's sort key: without case, umlauts with their base letter (as German dictionaries sort),
@@ -247,19 +196,22 @@ fn compare_titles(a: &str, b: &str) -> Ordering {
     sort_key(a).cmp(&sort_key(b))
 }
 
-/// The index, shared by the workers.
+/// The view, shared by the workers.
 #[derive(Clone)]
 pub struct PortalIndex {
     catalog: Catalog,
+    search: SearchEngine,
     current: Arc<RwLock<Arc<Snapshot>>>,
     refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl PortalIndex {
-    /// An empty index over `catalog`; the first [`PortalIndex::snapshot`] fills it.
-    pub fn new(catalog: Catalog) -> Self {
+    /// An empty view over `catalog`, counted by `search`; the first [`PortalIndex::snapshot`] fills
+    /// it.
+    pub fn new(catalog: Catalog, search: SearchEngine) -> Self {
         Self {
             catalog,
+            search,
             current: Arc::new(RwLock::new(Arc::new(Snapshot {
                 seq: -1,
                 ..Snapshot::default()
@@ -275,22 +227,21 @@ impl PortalIndex {
         }
     }
 
-    /// The index as of the record's latest change (read-your-writes: a change committed before the
-    /// call is in the answer).
-    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, CatalogError> {
-        let latest = self.catalog.max_seq().await?;
+    /// The view as of the change feed's position once it has every write committed before the call
+    /// (read-your-writes, like a search).
+    pub async fn snapshot(&self) -> Result<Arc<Snapshot>, SearchError> {
+        self.search.sync().await?;
+        let position = Consumer::position(&self.search);
         let held = self.held();
-        if held.seq >= latest {
+        if held.seq >= position && held.seq >= 0 {
             return Ok(held);
         }
         let _one_refresh = self.refresh.lock().await;
         let held = self.held();
-        if held.seq >= latest {
+        if held.seq >= position && held.seq >= 0 {
             return Ok(held);
         }
-        let mut fresh = self.refreshed_datasets(&held, latest).await?;
-        fresh.catalog = self.catalog.catalog_info().await?;
-        let fresh = Arc::new(fresh);
+        let fresh = Arc::new(self.load(position).await?);
         match self.current.write() {
             Ok(mut guard) => *guard = fresh.clone(),
             Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
@@ -298,119 +249,59 @@ impl PortalIndex {
         Ok(fresh)
     }
 
-    async fn load_all(
-        &self,
-        publishers: Vec<PublisherEntry>,
-        latest: i64,
-    ) -> Result<Snapshot, CatalogError> {
-        let mut datasets = Vec::new();
-        let mut after = None;
-        loop {
-            let rows = self.catalog.search_rows_after(after, BATCH).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(last.id);
-            datasets.extend(published(rows));
-        }
-        Ok(finish(latest, datasets, publishers))
-    }
-
-    async fn refreshed_datasets(
-        &self,
-        held: &Snapshot,
-        latest: i64,
-    ) -> Result<Snapshot, CatalogError> {
-        let publishers = self
+    /// Reads the catalogue record and the publishers, and counts each one's published datasets
+    /// with the engine's publisher facet (exact, over every published dataset).
+    async fn load(&self, seq: i64) -> Result<Snapshot, SearchError> {
+        let catalog_info = self
+            .catalog
+            .catalog_info()
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?;
+        let infos = self
             .catalog
             .publisher_infos()
-            .await?
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?;
+        let mut request = Request::published("", 0);
+        request.order = crate::search::SortOrder::Modified { desc: true };
+        request.facets = true;
+        let counted = self.search.search(request).await?;
+        let counts: HashMap<String, u64> = counted
+            .facets
+            .get(
+                Facet::ALL
+                    .iter()
+                    .position(|f| *f == Facet::Publisher)
+                    .unwrap_or(1),
+            )
+            .map(|values| values.iter().cloned().collect())
+            .unwrap_or_default();
+        let mut publishers: Vec<PublisherEntry> = infos
             .into_iter()
             .map(|p| PublisherEntry {
+                datasets: counts
+                    .get(&p.id.to_string())
+                    .map_or(0, |n| usize::try_from(*n).unwrap_or(usize::MAX)),
                 id: p.id,
                 slug: p.slug,
                 name_de: p.name_de,
                 name_en: p.name_en,
                 homepage: p.homepage,
                 email: p.email,
-                datasets: 0,
             })
             .collect();
-        if held.seq < 0 {
-            return self.load_all(publishers, latest).await;
-        }
-        let mut changed: HashSet<Uuid> = HashSet::new();
-        let mut from = held.seq;
-        while from < latest {
-            let (entries, last) = self.catalog.changes_after(from, BATCH).await?;
-            let Some(last) = last else { break };
-            from = last;
-            changed.extend(
-                entries
-                    .iter()
-                    .filter(|e| e.seq <= latest && e.kind == EntityKind::Dataset)
-                    .map(|e| e.id),
-            );
-            if changed.len() > PATCH_LIMIT {
-                return self.load_all(publishers, latest).await;
-            }
-        }
-        let mut datasets: Vec<Arc<Entry>> = held
-            .datasets
+        publishers.sort_by(|a, b| compare_titles(&a.name_de, &b.name_de));
+        let publisher_at = publishers
             .iter()
-            .filter(|d| !changed.contains(&d.id))
-            .cloned()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
             .collect();
-        let ids: Vec<Uuid> = changed.into_iter().collect();
-        datasets.extend(published(self.catalog.search_rows(&ids).await?));
-        Ok(finish(latest, datasets, publishers))
-    }
-}
-
-/// The published ones of `rows`, as entries.
-fn published(rows: Vec<SearchRow>) -> impl Iterator<Item = Arc<Entry>> {
-    rows.into_iter()
-        .filter(|r| r.status == crate::catalog::values::DatasetStatus::Published.as_str())
-        .map(|r| {
-            Arc::new(Entry {
-                id: r.id,
-                slug: r.slug,
-                title_de: r.title_de,
-                title_en: r.title_en,
-                description_de: r.description_de,
-                description_en: r.description_en,
-                publisher: r.publisher_id,
-                themes: r.themes,
-                formats: r.formats,
-                license: r.license,
-                issued: r.issued,
-                // When the data last changed as its publisher says; else when the record changed.
-                modified: r.data_modified,
-            })
+        Ok(Snapshot {
+            seq,
+            catalog: catalog_info,
+            publishers,
+            publisher_at,
         })
-}
-
-fn finish(
-    seq: i64,
-    mut datasets: Vec<Arc<Entry>>,
-    mut publishers: Vec<PublisherEntry>,
-) -> Snapshot {
-    datasets.sort_by(|a, b| b.modified.cmp(&a.modified).then(a.id.cmp(&b.id)));
-    publishers.sort_by(|a, b| compare_titles(&a.name_de, &b.name_de));
-    let publisher_at: HashMap<Uuid, usize> = publishers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id, i))
-        .collect();
-    for d in &datasets {
-        if let Some(i) = publisher_at.get(&d.publisher) {
-            publishers[*i].datasets += 1;
-        }
-    }
-    Snapshot {
-        seq,
-        catalog: None,
-        datasets,
-        publishers,
-        publisher_at,
     }
 }
 
@@ -423,11 +314,17 @@ mod tests {
         let db = crate::db::connect_memory().await?;
         let catalog = Catalog::new(db, "http://example.org");
         crate::catalog::fixtures::load(&catalog).await?;
-        let index = PortalIndex::new(catalog.clone());
+        let search = SearchEngine::open(catalog.clone(), None)?;
+        let feed = crate::feed::Feed::new(catalog.clone(), vec![Arc::new(search.clone())]);
+        search.attach(feed.clone());
+        feed.start().await?;
+        let index = PortalIndex::new(catalog.clone(), search.clone());
         let first = index.snapshot().await?;
         assert!(first.catalog.is_some());
         let total: usize = first.publishers.iter().map(|p| p.datasets).sum();
-        assert_eq!(total, first.datasets.len());
+        let published = search.search(Request::published("", 0)).await?.total;
+        assert_eq!(total as u64, published);
+        assert!(published > 0);
         assert!(first.publisher("stadt-wuppertal-102").is_some());
         // Unchanged record: the same snapshot.
         assert!(Arc::ptr_eq(&first, &index.snapshot().await?));

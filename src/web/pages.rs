@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::i18n::{self, Lang, theme_label};
-use super::index::{Entry, FacetKind, FacetValue, Search, Snapshot, Sort};
+use super::index::{FacetKind, FacetValue, Search, Snapshot, Sort};
 use super::{Chrome, Portal, date_text, html, rdf_alternates};
 use crate::catalog::vocab;
 use crate::error::ApiError;
@@ -65,32 +65,6 @@ pub fn excerpt(text: &str, limit: usize) -> String {
     let cut: String = text.chars().take(limit).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
-}
-
-/// The list view of `entry`.
-pub fn card(entry: &Entry, snapshot: &Snapshot, lang: Lang) -> Card {
-    let (title, title_lang) = lang.pick(&entry.title_de, entry.title_en.as_deref());
-    let (description, excerpt_lang) =
-        lang.pick(&entry.description_de, entry.description_en.as_deref());
-    let (name, publisher_lang) = snapshot
-        .publisher_of(entry)
-        .map_or(("", lang), |p| lang.pick(&p.name_de, p.name_en.as_deref()));
-    Card {
-        slug: entry.slug.clone(),
-        title: title.to_owned(),
-        title_lang,
-        excerpt: excerpt(description, EXCERPT),
-        excerpt_lang,
-        publisher: name.to_owned(),
-        publisher_lang,
-        modified: date_text(&entry.modified, lang),
-        modified_iso: entry.modified.to_rfc3339(),
-        formats: entry
-            .formats
-            .iter()
-            .map(|f| i18n::format_label(f, lang).to_owned())
-            .collect(),
-    }
 }
 
 /// The list view of a search hit.
@@ -766,10 +740,11 @@ pub async fn api(req: HttpRequest, portal: web::Data<Portal>) -> Result<HttpResp
         lang.texts().api_heading,
     );
     let base = &portal.base;
-    let slug = snapshot
-        .datasets
-        .first()
-        .map_or("SLUG", |d| d.slug.as_str());
+    let newest = portal
+        .search
+        .search(crate::search::Request::published("", 1))
+        .await?;
+    let slug = newest.hits.first().map_or("SLUG", |d| d.slug.as_str());
     let english = lang == Lang::En;
     let pick = |de: &'static str, en: &'static str| if english { en } else { de };
     let examples = vec![
