@@ -1,7 +1,7 @@
 //! Queries of the DCAT-AP documents (`crate::rdf::publish`) and of their page cache
 //! (`crate::rdf::page_cache`): the catalogue record, publishers by id, the datasets of distributions.
 
-use entities::{catalog, dataset, distribution, publisher};
+use entities::{catalog, dataset, distribution};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -23,25 +23,12 @@ pub async fn publishers_by_id(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<PublisherRecord>, DbErr> {
-    Ok(publisher::Entity::find()
-        .filter(publisher::Column::Id.is_in(ids))
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await?
-        .iter()
-        .map(PublisherRecord::from)
-        .collect())
+    super::projection::publishers(db, Some(ids.into_iter().collect())).await
 }
 
 /// Every publisher, by slug.
 pub async fn all_publishers(db: &impl ConnectionTrait) -> Result<Vec<PublisherRecord>, DbErr> {
-    Ok(publisher::Entity::find()
-        .order_by_asc(publisher::Column::Slug)
-        .all(db)
-        .await?
-        .iter()
-        .map(PublisherRecord::from)
-        .collect())
+    super::projection::publishers(db, None).await
 }
 
 /// The datasets the given distributions belong to (without repeats; unknown ids are skipped).
@@ -151,9 +138,5 @@ pub async fn published_after(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<DatasetRecord>, DbErr> {
-    Ok(super::published_after(db, after, limit)
-        .await?
-        .into_iter()
-        .map(DatasetRecord::from)
-        .collect())
+    super::projection::published_after(db, after, limit).await
 }
