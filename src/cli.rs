@@ -1,4 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `load-fixtures`, `import`, `rdf rebuild|dump`,
+//! `search rebuild`,
 //! `token create|revoke`.
 
 use std::io::Write;
@@ -60,6 +61,16 @@ pub enum Command {
     /// The RDF projection.
     #[command(subcommand)]
     Rdf(RdfCommand),
+    /// The search index under `$ODCAT_DATA_DIR/search`.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+/// Search index subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Rebuild the search index from SQL (stop `serve` first: the index has one writer).
+    Rebuild,
 }
 
 /// RDF subcommands.
@@ -309,6 +320,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.elapsed.as_secs_f64(),
                 rate,
                 report.seq
+            ))
+        }
+        Command::Search(SearchCommand::Rebuild) => {
+            let catalog = open(&settings).await?;
+            let engine = startup::open_search(&settings, &catalog)?;
+            let (datasets, position, took) = engine.rebuild_all().await?;
+            let secs = took.as_secs_f64();
+            say(&format!(
+                "rebuilt the search index: {datasets} datasets in {secs:.2} s ({:.0} datasets/s), change_log position {position}",
+                datasets as f64 / secs.max(1e-9)
             ))
         }
         Command::Rdf(RdfCommand::Dump {

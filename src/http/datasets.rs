@@ -168,12 +168,7 @@ pub async fn suggest(
     query: web::Query<SuggestQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let text = query.q.as_deref().unwrap_or("").trim();
-    if text.chars().count() > 200 || text.contains('\0') {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "must be at most 200 characters without NUL",
-        ));
-    }
+    crate::search::check_query_text(text).map_err(|m| ApiError::bad_parameter("q", m))?;
     let english = match query.lang.as_deref() {
         None | Some("") | Some("de") => false,
         Some("en") => true,

@@ -111,12 +111,8 @@ pub async fn parse_dataset_filter(
         let mut filter = |facet: Facet, code: String| request.filters[facet.position()].push(code);
         match key.as_str() {
             "q" => {
-                if value.chars().count() > 200 {
-                    return Err(ApiError::bad_parameter(
-                        "q",
-                        "is longer than 200 characters",
-                    ));
-                }
+                crate::search::check_query_text(value)
+                    .map_err(|m| ApiError::bad_parameter("q", m))?;
                 request.text = value.to_owned();
             }
             "theme" => filter(

@@ -126,6 +126,8 @@ pub struct SegmentCollect {
     hi: Column<u64>,
     lo: Column<u64>,
     facets: Vec<FacetColumn>,
+    /// Whether any facet filters or counts.
+    facet_work: bool,
     heap: BinaryHeap<(SegKey, DocId)>,
     total: u64,
     ords: Vec<Vec<u64>>,
@@ -227,6 +229,7 @@ impl Collector for Collect {
             hi: fast.u64("id_hi")?,
             lo: fast.u64("id_lo")?,
             ords: vec![Vec::new(); facets.len()],
+            facet_work: facets.iter().any(|f| f.active || f.count),
             facets,
             heap: BinaryHeap::new(),
             total: 0,
@@ -263,7 +266,13 @@ impl SegmentCollector for SegmentCollect {
     fn collect(&mut self, doc: DocId, score: Score) {
         let mut misses = 0;
         let mut missed = usize::MAX;
-        for (i, facet) in self.facets.iter().enumerate() {
+        // Facets that neither filter nor count cost nothing (the JSON list without filters).
+        let facets = if self.facet_work {
+            self.facets.len()
+        } else {
+            0
+        };
+        for (i, facet) in self.facets.iter().enumerate().take(facets) {
             let ords = &mut self.ords[i];
             ords.clear();
             if let Some(column) = &facet.column
@@ -276,7 +285,7 @@ impl SegmentCollector for SegmentCollect {
                 missed = i;
             }
         }
-        for (i, facet) in self.facets.iter_mut().enumerate() {
+        for (i, facet) in self.facets.iter_mut().enumerate().take(facets) {
             if facet.count && (misses == 0 || (misses == 1 && missed == i)) {
                 for o in &self.ords[i] {
                     if let Some(n) = facet.tally.get_mut(*o as usize) {
@@ -310,6 +319,19 @@ impl SegmentCollector for SegmentCollect {
                 (if desc { !v } else { v }, 0)
             }
         };
+        // Most documents are decided by the first two keys alone: before the cursor, or behind the
+        // worst of a full heap. Only ties read the id's two columns.
+        if let Some(after) = self.after
+            && (primary, second) < (after.0, after.1)
+        {
+            return;
+        }
+        if self.heap.len() >= self.k
+            && let Some(top) = self.heap.peek()
+            && (primary, second) > (top.0.0, top.0.1)
+        {
+            return;
+        }
         let key = (
             primary,
             second,

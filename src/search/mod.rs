@@ -41,6 +41,24 @@ const BATCH: u64 = 500;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// Hits a page may ask for with `page` (cursor paging has no limit).
 pub const MAX_WINDOW: usize = 100_000;
+/// The longest search text (in characters) the portal, `/api/v1/datasets` and `/api/v1/suggest`
+/// accept: a longer one is a client's error, refused before it reaches the engine.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Checks a search text as typed: at most [`MAX_QUERY_CHARS`] characters and no NUL. The message
+/// names what is wrong, for the caller's 400 answer on its `q` parameter.
+pub fn check_query_text(text: &str) -> Result<(), String> {
+    if text.contains('\0') {
+        return Err("must not contain NUL characters".to_owned());
+    }
+    let chars = text.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(format!(
+            "is {chars} characters long; at most {MAX_QUERY_CHARS} are accepted"
+        ));
+    }
+    Ok(())
+}
 
 /// What went wrong in a search.
 #[derive(Debug, thiserror::Error)]
@@ -378,8 +396,12 @@ impl SearchEngine {
                 IndexRecordOption::Basic,
             ))
         };
+        // A published dataset is public by definition (`public` is 1 when published, or withdrawn
+        // after publication): the common list of published datasets is one term, not an intersection.
+        let only_published = request.statuses == ["published"];
         match request.visibility {
             Visibility::All => {}
+            Visibility::Public | Visibility::Publisher(_) if only_published => {}
             Visibility::Public => must.push((Occur::Must, public())),
             Visibility::Publisher(id) => must.push((
                 Occur::Must,
@@ -397,6 +419,11 @@ impl SearchEngine {
         }
         if must.is_empty() {
             return Box::new(AllQuery);
+        }
+        if must.len() == 1
+            && let Some((_, only)) = must.pop()
+        {
+            return only;
         }
         Box::new(BooleanQuery::new(must))
     }
@@ -622,7 +649,16 @@ impl SearchEngine {
             .context("failed to open the search index for writing")
     }
 
-    async fn rebuild_now(&self, upto: i64) -> anyhow::Result<()> {
+    /// Rebuilds the whole index from the record up to the record's current position (the command
+    /// `odcat search rebuild`); returns the number of datasets indexed, the position and the time.
+    pub async fn rebuild_all(&self) -> anyhow::Result<(usize, i64, Duration)> {
+        let started = Instant::now();
+        let upto = self.inner.catalog.max_seq().await?;
+        let count = self.rebuild_now(upto).await?;
+        Ok((count, upto, started.elapsed()))
+    }
+
+    async fn rebuild_now(&self, upto: i64) -> anyhow::Result<usize> {
         let _writing = self.inner.writing.lock().await;
         let started = Instant::now();
         let mut writer = self.writer()?;
@@ -656,7 +692,7 @@ impl SearchEngine {
             search.duration_ms = started.elapsed().as_millis() as u64,
             "rebuilt the search index"
         );
-        Ok(())
+        Ok(count)
     }
 
     async fn apply_now(&self, entries: &[Entry], upto: i64) -> anyhow::Result<()> {
@@ -712,7 +748,7 @@ impl Consumer for SearchEngine {
     }
 
     fn rebuild(&self, upto: i64) -> BoxFuture<'_, anyhow::Result<()>> {
-        Box::pin(self.rebuild_now(upto))
+        Box::pin(async move { self.rebuild_now(upto).await.map(drop) })
     }
 
     fn apply<'a>(&'a self, entries: &'a [Entry], upto: i64) -> BoxFuture<'a, anyhow::Result<()>> {

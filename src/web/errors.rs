@@ -71,8 +71,18 @@ fn words(status: StatusCode, lang: Lang) -> (&'static str, &'static str) {
 pub fn parameter_sentence(req: &HttpRequest, field: &str, lang: Lang) -> String {
     let value = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == field)
-        .map(|(_, v)| v.into_owned());
+        .map(|(_, v)| shown_value(&v));
+    let q_hint_de = format!(
+        " Suchbegriffe dürfen höchstens {} Zeichen lang sein.",
+        crate::search::MAX_QUERY_CHARS
+    );
+    let q_hint_en = format!(
+        " Search terms may be at most {} characters long.",
+        crate::search::MAX_QUERY_CHARS
+    );
     let hint = match (field, lang) {
+        ("q", Lang::De) => q_hint_de.as_str(),
+        ("q", Lang::En) => q_hint_en.as_str(),
         ("page", Lang::De) => " Seitenzahlen beginnen bei 1.",
         ("page", Lang::En) => " Page numbers start at 1.",
         ("sort", Lang::De) => " Möglich sind relevance, modified und title.",
@@ -89,6 +99,21 @@ pub fn parameter_sentence(req: &HttpRequest, field: &str, lang: Lang) -> String 
         (None, Lang::De) => format!("Die Angabe „{field}“ ist ungültig.{hint}"),
         (None, Lang::En) => format!("The value of “{field}” is invalid.{hint}"),
     }
+}
+
+/// A refused value as the error page repeats it: control characters replaced, and a long value cut
+/// to its first 60 characters (the page must not echo an 18 000-character query back).
+fn shown_value(value: &str) -> String {
+    const SHOWN: usize = 60;
+    let mut shown: String = value
+        .chars()
+        .take(SHOWN)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if value.chars().count() > SHOWN {
+        shown.push('…');
+    }
+    shown
 }
 
 /// Renders the error page for `status`.

@@ -403,6 +403,8 @@ pub fn parse_search(query_string: &str, lang: Lang) -> Result<Search, ApiError> 
             "q" => {
                 text.push(' ');
                 text.push_str(&value);
+                crate::search::check_query_text(text.trim())
+                    .map_err(|m| ApiError::bad_parameter("q", m))?;
             }
             "sort" if value.is_empty() => {}
             "sort" => {
@@ -885,6 +887,13 @@ mod tests {
         assert_eq!(s.page, 2);
         assert!(parse_search("page=0", Lang::De).is_err());
         assert!(parse_search("sort=size", Lang::De).is_err());
+        let long = "a".repeat(crate::search::MAX_QUERY_CHARS + 1);
+        assert!(parse_search(&format!("q={long}"), Lang::De).is_err());
+        assert!(parse_search("q=a%00b", Lang::De).is_err());
+        // Two `q` add up: together they may not pass the limit either.
+        let half = "ä".repeat(crate::search::MAX_QUERY_CHARS / 2 + 1);
+        assert!(parse_search(&format!("q={half}&q={half}"), Lang::De).is_err());
+        assert!(parse_search(&format!("q={}", &long[1..]), Lang::De).is_ok());
         let href = search_href("a b", &s, 3);
         assert_eq!(href, "/datasets?q=a+b&theme=REGI&theme=ENVI&page=3");
     }

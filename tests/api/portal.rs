@@ -560,6 +560,50 @@ async fn the_dataset_url_still_answers_rdf_and_misses_are_pages_for_browsers() {
 }
 
 #[tokio::test]
+async fn the_portal_refuses_an_overlong_search_like_the_api() {
+    let app = spawn_app().await;
+    // The portal, `/api/v1/datasets` and `/api/v1/suggest` share one limit: 200 characters.
+    let long = "Straßenreinigung".repeat(1125); // 18 000 characters
+    let at_limit = "a".repeat(200);
+    for path in ["/datasets", "/api/v1/datasets", "/api/v1/suggest"] {
+        let refused = app
+            .client
+            .get(app.url(&format!("{path}?q={long}")))
+            .header(ACCEPT, "application/problem+json, */*;q=0.1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 400, "{path}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["error"]["field"], "q", "{path}: {problem}");
+        let nul = app
+            .client
+            .get(app.url(&format!("{path}?q=a%00b")))
+            .header(ACCEPT, "application/problem+json, */*;q=0.1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(nul.status().as_u16(), 400, "{path} with NUL");
+        let accepted = app
+            .client
+            .get(app.url(&format!("{path}?q={at_limit}")))
+            .header(ACCEPT, "application/problem+json, */*;q=0.1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status().as_u16(), 200, "{path} at the limit");
+    }
+    // A browser gets the error page, which names the limit and does not echo 18 000 characters.
+    let (status, language, page) = app.page(&format!("/datasets?q={long}")).await;
+    assert_eq!((status, language.as_str()), (400, "de"));
+    assert_eq!(texts(&page, "h1"), ["Ungültige Anfrage"]);
+    let sentence = texts(&page, "#error-parameter").join(" ");
+    assert!(sentence.contains("„q“"), "{sentence}");
+    assert!(sentence.contains("höchstens 200 Zeichen"), "{sentence}");
+    assert!(sentence.chars().count() < 300, "{sentence}");
+}
+
+#[tokio::test]
 async fn browsers_get_error_pages_in_their_language_and_programs_json() {
     let app = spawn_app().await;
     // An unknown URL: a page in German, in English with the switch, JSON for programs and the API.

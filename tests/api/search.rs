@@ -338,3 +338,44 @@ async fn a_write_is_found_on_the_next_request_and_after_a_restart() {
     assert_eq!(page["items"][0]["slug"], "trinkbrunnen-neu");
     handle.stop(true).await;
 }
+
+#[tokio::test]
+async fn odcat_search_rebuild_indexes_every_dataset_and_reports_its_rate() {
+    use crate::crash::odcat;
+    let db = crate::helpers::TestDatabase::new().await;
+    let status = odcat(&db, &["load-fixtures"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = odcat(&db, &["search", "rebuild"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // "rebuilt the search index: N datasets in S s (R datasets/s), change_log position P"
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("rebuilt the search index: "))
+        .unwrap_or_else(|| panic!("no report in {stdout}"));
+    let datasets: u64 = line["rebuilt the search index: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"));
+    assert!(
+        line.contains("datasets/s") && line.contains("change_log position"),
+        "{line}"
+    );
+    // A server on the same record and data folder finds every dataset of the record.
+    let app = crate::helpers::spawn_app_with(|s| *s = db.settings()).await;
+    let listed = app.get_json("/api/v1/datasets?per_page=1").await;
+    let in_sql = app.count("dataset").await;
+    assert!(datasets > 0);
+    assert_eq!(datasets as i64, in_sql, "{line}");
+    assert_eq!(listed["total"].as_u64(), Some(datasets), "{listed}");
+    let found = app.get_json("/api/v1/datasets?q=Gebaeude").await;
+    assert!(found["total"].as_u64().unwrap_or(0) > 0, "{found}");
+}
