@@ -670,15 +670,6 @@ fn dataset_rows(
 /// The rows of a spec, built directly.
 fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
     let (keywords_de, keywords_en) = &s.keywords;
-    let mut search = vec![
-        s.title.0.as_str(),
-        s.description.0.as_str(),
-        s.title.1.as_str(),
-        s.description.1.as_str(),
-    ];
-    search.extend(keywords_de.iter().map(String::as_str));
-    search.extend(keywords_en.iter().map(String::as_str));
-    search.push(&s.slug);
     let dataset = dataset::ActiveModel {
         id: Set(s.id),
         slug: Set(s.slug.clone()),
@@ -706,7 +697,6 @@ fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
         contributor_id: Set(None),
         status: Set("published".to_owned()),
         revision: Set(1),
-        search_text: Set(search.join("\n").to_lowercase()),
         published_at: Set(Some(s.published_at)),
         created_at: Set(s.published_at),
         updated_at: Set(s.updated_at),
@@ -819,7 +809,6 @@ fn validated_rows(
             .as_str()
             .to_owned()),
         revision: Set(1),
-        search_text: Set(new.search_text()),
         published_at: Set(Some(s.published_at)),
         created_at: Set(s.published_at),
         updated_at: Set(s.updated_at),

@@ -60,8 +60,6 @@ pub struct Model {
     pub status: String,
     /// Incremented on every write; the ETag derives from it.
     pub revision: i32,
-    /// Lower-cased titles, descriptions and keywords for `q`.
-    pub search_text: String,
     /// When the dataset was first published; never changes afterwards (catalogue page order).
     pub published_at: Option<DateTimeWithTimeZone>,
     /// When the row was created.

@@ -434,19 +434,6 @@ impl NewDistribution {
     }
 }
 
-impl NewDataset {
-    /// The lower-cased text that `q` searches.
-    pub fn search_text(&self) -> String {
-        let mut parts = vec![self.title.de.as_str(), self.description.de.as_str()];
-        parts.extend(self.title.en.as_deref());
-        parts.extend(self.description.en.as_deref());
-        parts.extend(self.keywords.de.iter().map(String::as_str));
-        parts.extend(self.keywords.en.iter().map(String::as_str));
-        parts.push(self.slug.as_str());
-        parts.join("\n").to_lowercase()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,13 +510,5 @@ mod tests {
                 other => panic!("{field}: expected a refusal, got {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn search_text_is_lower_case_and_covers_keywords() {
-        let mut d = doc();
-        d.keywords.de = vec!["Straßenverkehr".into()];
-        let text = NewDataset::try_from(&d).unwrap().search_text();
-        assert!(text.contains("testdaten") && text.contains("straßenverkehr"));
     }
 }

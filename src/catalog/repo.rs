@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entities::{contact_point, data_table, dataset, dataset_theme, distribution, publisher};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use entities::{contact_point, data_table, dataset, distribution, publisher};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -179,41 +179,6 @@ pub fn publisher_document(p: &publisher::Model, dataset_count: Option<u64>) -> P
     }
 }
 
-/// Sort orders of the dataset list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DatasetSort {
-    /// By last change, newest first (default).
-    ModifiedDesc,
-    /// By last change, oldest first.
-    ModifiedAsc,
-    /// By German title.
-    TitleAsc,
-    /// By German title, reversed.
-    TitleDesc,
-    /// By first publication, newest first.
-    IssuedDesc,
-    /// By first publication, oldest first.
-    IssuedAsc,
-    /// By slug.
-    SlugAsc,
-}
-
-impl DatasetSort {
-    /// Parses `modified`, `-modified`, `title`, `-title`, `issued`, `-issued` or `slug`.
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "-modified" => Self::ModifiedDesc,
-            "modified" => Self::ModifiedAsc,
-            "title" => Self::TitleAsc,
-            "-title" => Self::TitleDesc,
-            "-issued" => Self::IssuedDesc,
-            "issued" => Self::IssuedAsc,
-            "slug" => Self::SlugAsc,
-            _ => return None,
-        })
-    }
-}
-
 /// Who is asking: decides whether drafts are visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
@@ -223,116 +188,6 @@ pub enum Visibility {
     Publisher(Uuid),
     /// An admin: everything.
     All,
-}
-
-/// A validated dataset-list query.
-#[derive(Clone, Debug)]
-pub struct DatasetFilter {
-    /// Free text, matched against titles, descriptions and keywords.
-    pub q: Option<String>,
-    /// EU data-theme IRIs (any of).
-    pub themes: Vec<String>,
-    /// Publisher ids (any of).
-    pub publishers: Vec<Uuid>,
-    /// Licence IRIs (any of).
-    pub licenses: Vec<String>,
-    /// File-type IRIs of an active distribution (any of).
-    pub formats: Vec<String>,
-    /// Statuses (any of).
-    pub statuses: Vec<DatasetStatus>,
-    /// Who is asking.
-    pub visibility: Visibility,
-    /// Order.
-    pub sort: DatasetSort,
-    /// 1-based page.
-    pub page: u64,
-    /// Items per page.
-    pub per_page: u64,
-}
-
-/// One page of datasets and the total number matching.
-pub async fn list_datasets(
-    db: &impl ConnectionTrait,
-    filter: &DatasetFilter,
-) -> Result<(Vec<dataset::Model>, u64), DbErr> {
-    let mut cond = Condition::all();
-    if let Some(q) = &filter.q {
-        for word in q.split_whitespace() {
-            let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
-            cond = cond.add(
-                Expr::col(dataset::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')),
-            );
-        }
-    }
-    if !filter.themes.is_empty() {
-        cond = cond.add(
-            dataset::Column::Id.in_subquery(
-                Query::select()
-                    .column(dataset_theme::Column::DatasetId)
-                    .from(dataset_theme::Entity)
-                    .and_where(dataset_theme::Column::Theme.is_in(filter.themes.clone()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if !filter.formats.is_empty() {
-        cond = cond.add(
-            dataset::Column::Id.in_subquery(
-                Query::select()
-                    .column(distribution::Column::DatasetId)
-                    .from(distribution::Entity)
-                    .and_where(distribution::Column::Format.is_in(filter.formats.clone()))
-                    .and_where(distribution::Column::Status.eq(DistributionStatus::Active.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if !filter.publishers.is_empty() {
-        cond = cond.add(dataset::Column::PublisherId.is_in(filter.publishers.clone()));
-    }
-    if !filter.licenses.is_empty() {
-        cond = cond.add(dataset::Column::License.is_in(filter.licenses.clone()));
-    }
-    if !filter.statuses.is_empty() {
-        cond = cond.add(dataset::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
-    }
-    // What never was public (a draft, also one withdrawn before its first publication) stays
-    // private.
-    cond = match filter.visibility {
-        Visibility::All => cond,
-        Visibility::Public => cond.add(was_public_condition()),
-        Visibility::Publisher(id) => cond.add(
-            Condition::any()
-                .add(was_public_condition())
-                .add(dataset::Column::PublisherId.eq(id)),
-        ),
-    };
-    let (column, order) = match filter.sort {
-        DatasetSort::ModifiedDesc => (dataset::Column::Modified, Order::Desc),
-        DatasetSort::ModifiedAsc => (dataset::Column::Modified, Order::Asc),
-        DatasetSort::TitleAsc => (dataset::Column::TitleDe, Order::Asc),
-        DatasetSort::TitleDesc => (dataset::Column::TitleDe, Order::Desc),
-        DatasetSort::IssuedDesc => (dataset::Column::Issued, Order::Desc),
-        DatasetSort::IssuedAsc => (dataset::Column::Issued, Order::Asc),
-        DatasetSort::SlugAsc => (dataset::Column::Slug, Order::Asc),
-    };
-    let query = dataset::Entity::find().filter(cond);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .order_by(column, order)
-        .order_by_asc(dataset::Column::Id)
-        .offset((filter.page - 1).saturating_mul(filter.per_page))
-        .limit(filter.per_page)
-        .all(db)
-        .await?;
-    Ok((items, total))
-}
-
-fn escape_like(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Builds the full documents of `datasets` with four batched queries.

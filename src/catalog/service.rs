@@ -19,7 +19,7 @@ use super::change::{self, EntityKind, Operation};
 use super::dataset::{NewContactPoint, NewDataset, NewDistribution};
 use super::document::{DatasetDocument, DistributionDocument};
 use super::error::CatalogError;
-use super::repo::{self, DatasetFilter, Visibility};
+use super::repo::{self, Visibility};
 use super::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus, Role};
 
 /// Who is writing: the holder of a valid token.
@@ -189,16 +189,6 @@ impl Catalog {
         let model = visible(repo::find_dataset(&self.db, key).await?, visibility)
             .ok_or_else(|| CatalogError::DatasetNotFound(key.to_owned()))?;
         self.document(&self.db, model).await
-    }
-
-    /// One page of datasets and the total.
-    pub async fn list_datasets(
-        &self,
-        filter: &DatasetFilter,
-    ) -> Result<(Vec<DatasetDocument>, u64), CatalogError> {
-        let (models, total) = repo::list_datasets(&self.db, filter).await?;
-        let docs = repo::load_documents(&self.db, models, &self.base_url).await?;
-        Ok((docs, total))
     }
 
     async fn document(
@@ -613,7 +603,6 @@ async fn write_dataset(
         contributor_id: Set(new.contributor_id.clone()),
         status: Set(status.as_str().to_owned()),
         revision: Set(current.as_ref().map_or(1, |c| c.revision + 1)),
-        search_text: Set(new.search_text()),
         published_at: Set(current
             .as_ref()
             .and_then(|c| c.published_at)
