@@ -60,6 +60,10 @@ pub fn check_query_text(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Windows ranked by [`SearchEngine::newest_window`] (tests check that the path runs).
+#[cfg(test)]
+static WINDOWS_RANKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// What went wrong in a search.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -475,7 +479,10 @@ impl SearchEngine {
                 .collect(),
             tie_field: "data_modified",
         };
-        let fruit = searcher.search(&*query, &collector)?;
+        let fruit = match self.newest_window(request, &searcher, &*query, &collector)? {
+            Some(fruit) => fruit,
+            None => searcher.search(&*query, &collector)?,
+        };
         let skip = if request.cursor.is_some() {
             0
         } else {
@@ -527,6 +534,97 @@ impl SearchEngine {
             did_you_mean,
             took: started.elapsed(),
         })
+    }
+
+    /// A list without words, filters or facet counts in a numeric order (the JSON list by date, at
+    /// any depth): instead of ranking every document, rank only those whose sort value lies in a window
+    /// next to the cursor (or the list's start), widened fourfold until it holds the page or reaches the
+    /// column's end. Every document outside the window sorts after every one inside it, so the page is
+    /// the same as a full pass gives; the exact total is the base query's count (posting lengths when a
+    /// segment has no deletions). `None` when the request does not qualify.
+    fn newest_window(
+        &self,
+        request: &Request,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        collector: &Collect,
+    ) -> Result<Option<collect::Fruit>, SearchError> {
+        let Order::Number { field, desc } = collector.order else {
+            return Ok(None);
+        };
+        if request.facets
+            || !request.text.trim().is_empty()
+            || request.filters.iter().any(|f| !f.is_empty())
+            || collector.k == 0
+        {
+            return Ok(None);
+        }
+        let total = searcher.search(query, &tantivy::collector::Count)? as u64;
+        if total == 0 {
+            return Ok(Some(collect::Fruit::default()));
+        }
+        let schema = self.inner.index.schema();
+        let Ok(sort_field) = schema.get_field(field) else {
+            return Ok(None);
+        };
+        let (mut min, mut max) = (u64::MAX, u64::MIN);
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64(field)?;
+            // Every document holds the sort value (the index writes all three dates), so the window
+            // misses none; should a segment lack some, rank them all.
+            if column.get_cardinality() != tantivy::columnar::Cardinality::Full {
+                return Ok(None);
+            }
+            if segment.num_docs() > 0 {
+                min = min.min(column.min_value());
+                max = max.max(column.max_value());
+            }
+        }
+        if min > max {
+            return Ok(None);
+        }
+        // Where the list continues: the cursor's value (its ties are decided by the collector), or
+        // the column's end.
+        let start = match &collector.after {
+            Some(after) if desc => !after.number,
+            Some(after) => after.number,
+            None if desc => max,
+            None => min,
+        };
+        let room = if desc {
+            start - min.min(start)
+        } else {
+            max.max(start) - start
+        };
+        // A first guess for evenly spread values: twice the page's share of the column's range.
+        let share = (2 * collector.k) as f64 / total as f64;
+        let mut span = ((max - min) as f64 * share).ceil().max(1.0) as u64;
+        loop {
+            let whole = span >= room;
+            let (low, high) = if desc {
+                (start.saturating_sub(span).max(min), start)
+            } else {
+                (start, start.saturating_add(span).min(max))
+            };
+            let windowed = BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (
+                    Occur::Must,
+                    Box::new(tantivy::query::RangeQuery::new(
+                        std::ops::Bound::Included(Term::from_field_u64(sort_field, low)),
+                        std::ops::Bound::Included(Term::from_field_u64(sort_field, high)),
+                    )),
+                ),
+            ]);
+            #[cfg(test)]
+            WINDOWS_RANKED.fetch_add(1, Ordering::Relaxed);
+            let mut fruit = searcher.search(&windowed, collector)?;
+            if fruit.top.len() >= collector.k || whole {
+                fruit.total = total;
+                return Ok(Some(fruit));
+            }
+            span = span.saturating_mul(4);
+        }
     }
 
     fn hit(&self, doc: &TantivyDocument) -> Hit {
