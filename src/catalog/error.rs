@@ -65,6 +65,24 @@ impl CatalogError {
         }
     }
 
+    /// The error of the `index`-th document of a batch: field paths get the index in front
+    /// (`[3].title.de`); other errors stay as they are.
+    pub fn at_index(self, index: usize) -> Self {
+        match self {
+            Self::Invalid { field, message } => Self::Invalid {
+                field: format!("[{index}].{field}"),
+                message,
+            },
+            Self::Incomplete(paths) => Self::Incomplete(
+                paths
+                    .into_iter()
+                    .map(|p| format!("[{index}].{p}"))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// A [`CatalogError::Database`] failure that a driver reported as text (the SQLite connections
     /// of uploads and downloads).
     pub fn database(message: impl Into<String>) -> Self {

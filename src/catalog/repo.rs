@@ -510,6 +510,7 @@ pub async fn stamp_listing(
     txn: &impl ConnectionTrait,
     id: Uuid,
     published: bool,
+    fresh: bool,
 ) -> Result<(), DbErr> {
     use entities::change_log;
     let seq: Option<i64> = change_log::Entity::find()
@@ -528,13 +529,18 @@ pub async fn stamp_listing(
         )
         .filter(dataset::Column::Id.eq(id));
     if published {
-        let position: Option<Option<i64>> = dataset::Entity::find()
-            .select_only()
-            .expr_as(listing_position(), "p")
-            .filter(dataset::Column::Id.eq(id))
-            .into_tuple::<Option<i64>>()
-            .one(txn)
-            .await?;
+        // A dataset created in this transaction has no position yet.
+        let position: Option<Option<i64>> = if fresh {
+            Some(None)
+        } else {
+            dataset::Entity::find()
+                .select_only()
+                .expr_as(listing_position(), "p")
+                .filter(dataset::Column::Id.eq(id))
+                .into_tuple::<Option<i64>>()
+                .one(txn)
+                .await?
+        };
         if matches!(position, Some(None)) {
             let last: Option<i64> = dataset::Entity::find()
                 .select_only()

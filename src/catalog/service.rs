@@ -168,7 +168,7 @@ impl Catalog {
             // A stored field changed, so it is a write like any other: new revision, outbox row.
             if repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await? {
                 change::record(&txn, EntityKind::Dataset, *id, Operation::Update).await?;
-                repo::stamp_listing(&txn, *id, false).await?;
+                repo::stamp_listing(&txn, *id, false, false).await?;
             }
         }
         txn.commit().await?;
@@ -215,6 +215,32 @@ impl Catalog {
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
+    }
+
+    /// Creates several datasets in one transaction, each exactly as [`Catalog::create_dataset`]
+    /// would (validation, `change_log` row, listing position), all or none: an import's or a
+    /// harvest's batch. Returns their ids in order; nothing is read back. A refused document fails
+    /// the batch with its error, prefixed with its index in the field name.
+    pub async fn create_datasets(
+        &self,
+        actor: &Actor,
+        docs: &[DatasetDocument],
+    ) -> Result<Vec<Uuid>, CatalogError> {
+        let mut news = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            news.push(NewDataset::try_from(doc).map_err(|e| e.at_index(i))?);
+        }
+        let (_guard, txn) = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(news.len());
+        for (i, new) in news.into_iter().enumerate() {
+            ids.push(
+                write_dataset(&txn, actor, None, new, &self.base_url)
+                    .await
+                    .map_err(|e| e.at_index(i))?,
+            );
+        }
+        txn.commit().await?;
+        Ok(ids)
     }
 
     /// Replaces a dataset (`PUT`): the document is the whole new state.
@@ -288,7 +314,7 @@ impl Catalog {
             });
         }
         change::record(&txn, EntityKind::Dataset, id, Operation::Withdraw).await?;
-        repo::stamp_listing(&txn, id, false).await?;
+        repo::stamp_listing(&txn, id, false, false).await?;
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
@@ -640,19 +666,28 @@ async fn write_dataset(
             }
         }
     };
-    write_themes(txn, id, &new.themes).await?;
-    write_contact_point(txn, id, new.contact_point.as_ref()).await?;
-    write_distributions(txn, id, &new, now).await?;
+    // A new dataset has no themes, contact point, distributions or listing position to look up.
+    let fresh = current.is_none();
+    write_themes(txn, id, &new.themes, fresh).await?;
+    write_contact_point(txn, id, new.contact_point.as_ref(), fresh).await?;
+    write_distributions(txn, id, &new, now, fresh).await?;
     change::record(txn, EntityKind::Dataset, id, operation).await?;
-    repo::stamp_listing(txn, id, status == DatasetStatus::Published).await?;
+    repo::stamp_listing(txn, id, status == DatasetStatus::Published, fresh).await?;
     Ok(id)
 }
 
-async fn write_themes(txn: &DatabaseTransaction, id: Uuid, themes: &[String]) -> Result<(), DbErr> {
-    dataset_theme::Entity::delete_many()
-        .filter(dataset_theme::Column::DatasetId.eq(id))
-        .exec(txn)
-        .await?;
+async fn write_themes(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    themes: &[String],
+    fresh: bool,
+) -> Result<(), DbErr> {
+    if !fresh {
+        dataset_theme::Entity::delete_many()
+            .filter(dataset_theme::Column::DatasetId.eq(id))
+            .exec(txn)
+            .await?;
+    }
     if themes.is_empty() {
         return Ok(());
     }
@@ -669,11 +704,16 @@ async fn write_contact_point(
     txn: &DatabaseTransaction,
     id: Uuid,
     contact: Option<&NewContactPoint>,
+    fresh: bool,
 ) -> Result<(), DbErr> {
-    let existing = contact_point::Entity::find()
-        .filter(contact_point::Column::DatasetId.eq(id))
-        .one(txn)
-        .await?;
+    let existing = if fresh {
+        None
+    } else {
+        contact_point::Entity::find()
+            .filter(contact_point::Column::DatasetId.eq(id))
+            .one(txn)
+            .await?
+    };
     match (existing, contact) {
         (None, None) => {}
         (Some(old), None) => {
@@ -707,22 +747,29 @@ async fn write_distributions(
     dataset_id: Uuid,
     new: &NewDataset,
     now: DateTime<FixedOffset>,
+    fresh: bool,
 ) -> Result<(), CatalogError> {
-    let existing = distribution::Entity::find()
-        .filter(distribution::Column::DatasetId.eq(dataset_id))
-        .all(txn)
-        .await?;
-    let tables: Vec<Uuid> = data_table::Entity::find()
-        .filter(
-            data_table::Column::DistributionId
-                .is_in(existing.iter().map(|d| d.id).collect::<Vec<_>>()),
-        )
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|t| t.distribution_id)
-        .collect();
+    let (existing, tables): (Vec<distribution::Model>, Vec<Uuid>) = if fresh {
+        (Vec::new(), Vec::new())
+    } else {
+        let existing = distribution::Entity::find()
+            .filter(distribution::Column::DatasetId.eq(dataset_id))
+            .all(txn)
+            .await?;
+        let tables = data_table::Entity::find()
+            .filter(
+                data_table::Column::DistributionId
+                    .is_in(existing.iter().map(|d| d.id).collect::<Vec<_>>()),
+            )
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|t| t.distribution_id)
+            .collect();
+        (existing, tables)
+    };
     let mut position = 0;
+    let mut inserted = Vec::new();
     for (i, d) in new.distributions.iter().enumerate() {
         let old = match d.id {
             Some(id) => Some(existing.iter().find(|e| e.id == id).ok_or_else(|| {
@@ -782,10 +829,14 @@ async fn write_distributions(
         if old.is_some() {
             distribution::Entity::update(model).exec(txn).await?;
         } else {
-            distribution::Entity::insert(model)
-                .exec_without_returning(txn)
-                .await?;
+            inserted.push(model);
         }
+    }
+    // New distributions in one statement.
+    if !inserted.is_empty() {
+        distribution::Entity::insert_many(inserted)
+            .exec_without_returning(txn)
+            .await?;
     }
     // Distributions left out of a replacement are withdrawn, never deleted: their ids stay reserved.
     let kept: Vec<Uuid> = new.distributions.iter().filter_map(|d| d.id).collect();

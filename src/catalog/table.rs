@@ -910,7 +910,7 @@ pub async fn swap_in(
         .exec(txn)
         .await?;
     change::record(txn, EntityKind::Dataset, dataset_id, Operation::Update).await?;
-    super::repo::stamp_listing(txn, dataset_id, false).await?;
+    super::repo::stamp_listing(txn, dataset_id, false, false).await?;
     let operation = if old.is_some() {
         Operation::Update
     } else {

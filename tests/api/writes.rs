@@ -518,3 +518,91 @@ async fn a_record_stored_before_a_rule_it_breaks_can_still_be_withdrawn() {
         410
     );
 }
+
+#[tokio::test]
+async fn a_batch_of_datasets_is_written_as_single_creates_are_and_all_or_nothing() {
+    use odcat::catalog::document::DatasetDocument;
+    use odcat::catalog::service::Actor;
+    // The API takes the publisher from the token; an operator's batch names it.
+    fn batch_doc(slug: &str) -> DatasetDocument {
+        let mut doc = new_dataset(slug);
+        doc["publisher"] = json!("stadt-wuppertal-402");
+        serde_json::from_value(doc).unwrap()
+    }
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let single = app.post_dataset(&token, &new_dataset("einzeln")).await;
+    assert_eq!(single.status().as_u16(), 201);
+    let single: serde_json::Value = single.json().await.unwrap();
+    let docs: Vec<DatasetDocument> = ["stapel-a", "stapel-b", "stapel-c"]
+        .iter()
+        .map(|slug| batch_doc(slug))
+        .collect();
+    let before = app.count("change_log").await;
+    let ids = app
+        .catalog
+        .create_datasets(&Actor::operator(), &docs)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(app.count("change_log").await, before + 3);
+    // Each reads back like the dataset created alone, but for its own id, slug, identifier and times.
+    let differs = [
+        "id",
+        "slug",
+        "identifier",
+        "issued",
+        "modified",
+        "created",
+        "updated",
+        "record_modified",
+        "distributions",
+    ];
+    for (id, slug) in ids.iter().zip(["stapel-a", "stapel-b", "stapel-c"]) {
+        let read = app.get_json(&format!("/api/v1/datasets/{slug}")).await;
+        assert_eq!(read["id"], id.to_string());
+        for (key, value) in single.as_object().unwrap() {
+            if !differs.contains(&key.as_str()) {
+                assert_eq!(&read[key], value, "{slug}: {key}");
+            }
+        }
+        assert_eq!(
+            read["distributions"].as_array().map(Vec::len),
+            single["distributions"].as_array().map(Vec::len)
+        );
+    }
+    // Listed, and each on the DCAT-AP catalogue pages (it has a listing position).
+    let listed = app.get_json("/api/v1/datasets?q=stapel").await;
+    assert_eq!(listed["total"], 3, "{listed}");
+    let catalogue = app.get("/catalog.nt").await.text().await.unwrap();
+    for id in &ids {
+        let listed =
+            format!("<http://www.w3.org/ns/dcat#dataset> <http://odcat.test/dataset/{id}> .");
+        assert!(catalogue.contains(&listed), "{id}");
+    }
+    // A refused document refuses the batch: its index in the field, nothing written.
+    let mut bad: Vec<DatasetDocument> = ["stapel-d", "stapel-e"]
+        .iter()
+        .map(|slug| batch_doc(slug))
+        .collect();
+    bad[1].title.de = String::new();
+    let count = app.count("dataset").await;
+    let error = app
+        .catalog
+        .create_datasets(&Actor::operator(), &bad)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().starts_with("[1].title"), "{error}");
+    // A slug taken inside the batch is refused too, and rolls back what came before it.
+    let twice: Vec<DatasetDocument> = ["stapel-f", "stapel-f"]
+        .iter()
+        .map(|slug| batch_doc(slug))
+        .collect();
+    assert!(
+        app.catalog
+            .create_datasets(&Actor::operator(), &twice)
+            .await
+            .is_err()
+    );
+    assert_eq!(app.count("dataset").await, count);
+}

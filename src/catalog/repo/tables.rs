@@ -195,7 +195,7 @@ pub async fn record_schema_change(
         Operation::Update,
     )
     .await?;
-    super::stamp_listing(txn, table.dataset_id, false).await?;
+    super::stamp_listing(txn, table.dataset_id, false, false).await?;
     change::record(
         txn,
         EntityKind::DataTable,
