@@ -152,6 +152,7 @@ async fn no_query_shape_can_crash_the_process() {
     let (mut child, base) = serve_with(&db, &[("ODCAT_SPARQL_TIMEOUT", "3")]).await;
     let client = reqwest::Client::new();
     let mut answered = 0;
+    let mut timed_out = 0;
     let mut outcomes = Vec::new();
     for (name, query) in corpus() {
         for post in [false, true] {
@@ -177,7 +178,10 @@ async fn no_query_shape_can_crash_the_process() {
             match status {
                 200 => answered += 1,
                 // Evaluated safely, only slowly: stopped by the timeout like any slow query.
-                503 => assert_eq!(body["error"]["code"], "query_timeout", "{name}: {body}"),
+                503 => {
+                    assert_eq!(body["error"]["code"], "query_timeout", "{name}: {body}");
+                    timed_out += 1;
+                }
                 // Refused for its shape, or (`!!`, not SPARQL) as a syntax error.
                 400 => assert!(
                     ["query_too_complex", "invalid_query"]
@@ -188,9 +192,13 @@ async fn no_query_shape_can_crash_the_process() {
             }
         }
     }
-    // The shapes under the limits were evaluated, not refused.
-    // Six shapes under the limits, twice each (`!!` is no SPARQL; 400 joined groups time out).
-    assert!(answered >= 10, "only {answered} answers: {outcomes:#?}");
+    // The shapes under the limits were evaluated, not refused: six shapes, twice each (`!!` is no
+    // SPARQL). Answered or stopped by the timeout: 400 joined groups always time out, and on a loaded
+    // machine (a debug build beside other builds) the 400-term `||` chain may too.
+    assert!(
+        answered >= 8 && answered + timed_out >= 12,
+        "only {answered} answers and {timed_out} timeouts: {outcomes:#?}"
+    );
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert!(health.status().is_success());
     child.kill().unwrap();
