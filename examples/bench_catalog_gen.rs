@@ -882,8 +882,9 @@ fn validated_rows(
 async fn write_batch(db: &DatabaseConnection, rows: Vec<Rows>) -> anyhow::Result<()> {
     let txn = db.begin().await?;
     if txn.get_database_backend() == DbBackend::Sqlite {
-        // A page cache that holds the whole batch, so SQLite does not spill to the WAL mid-way.
-        txn.execute_unprepared("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
+        // A page cache that holds the whole batch, so SQLite does not spill to the WAL mid-way
+        // (`temp_store` cannot change inside a transaction: SQLite refuses it).
+        txn.execute_unprepared("PRAGMA cache_size = -262144")
             .await?;
     }
     let mut rows = rows.into_iter().peekable();
