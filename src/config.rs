@@ -173,6 +173,22 @@ pub struct Settings {
         global = true
     )]
     pub catalog_cache_mb: u64,
+    /// Memory budget, in MiB, of the cache of the JSON documents `/api/v1/datasets` lists (each
+    /// dataset's serialised document, about 2 KB, keyed by id and revision); 0 turns it off.
+    #[arg(
+        long,
+        env = "ODCAT_DOCUMENT_CACHE_MB",
+        default_value_t = 128,
+        global = true
+    )]
+    pub document_cache_mb: u64,
+    /// MiB of an SQLite record a server reads through a memory map, per connection (0: none). Every
+    /// pooled connection maps the file on its own, and the kernel counts a page into the resident set
+    /// once per mapping that touched it: with the default pool of 16 connections a map can make the
+    /// resident set many times the database's size. Without one, reads are copied into each
+    /// connection's own small page cache.
+    #[arg(long, env = "ODCAT_SQLITE_MMAP_MB", default_value_t = 0, global = true)]
+    pub sqlite_mmap_mb: u64,
     /// The memory, in bytes, the in-memory RDF store may use before start-up and `/readyz` advise the
     /// on-disk store; default the machine's available memory (cgroup limit or `MemAvailable`).
     #[arg(long, env = "ODCAT_RDF_MEMORY_LIMIT", global = true)]
@@ -223,6 +239,11 @@ impl Settings {
         usize::try_from(self.catalog_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
     }
 
+    /// The JSON document cache's budget in bytes.
+    pub fn document_cache_bytes(&self) -> usize {
+        usize::try_from(self.document_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
+
     /// Settings for a test or embedded use: the given data directory and database, port 0, no fixtures.
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
         Self {
@@ -248,6 +269,8 @@ impl Settings {
             body_timeout: 20,
             body_min_rate: 500,
             catalog_cache_mb: 512,
+            document_cache_mb: 128,
+            sqlite_mmap_mb: 0,
             rdf_memory_limit: None,
         }
     }

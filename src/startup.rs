@@ -71,10 +71,16 @@ impl Application {
         // One change feed for the process: every consumer is brought up to the record before the
         // server binds, then follows it.
         let search = open_search(settings, &catalog)?;
+        let documents = http::datasets::DocumentCache::new(
+            "dataset-documents",
+            catalog.clone(),
+            settings.document_cache_bytes(),
+        );
         let consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
             std::sync::Arc::new(projector.clone()),
             std::sync::Arc::new(search.clone()),
-            std::sync::Arc::new(page_cache.clone()),
+            std::sync::Arc::new(page_cache.consumer()),
+            std::sync::Arc::new(documents.clone()),
         ];
         let feed = Feed::new(catalog.clone(), consumers);
         search.attach(feed.clone());
@@ -90,6 +96,7 @@ impl Application {
         rdf_memory.log();
         let rdf_memory = web::Data::new(rdf_memory);
         let page_cache = web::Data::new(page_cache);
+        let documents = web::Data::new(documents);
         let listener = TcpListener::bind(settings.bind_addr())
             .with_context(|| format!("failed to bind {}", settings.bind_addr()))?;
         let port = listener.local_addr()?.port();
@@ -161,6 +168,7 @@ impl Application {
                 .app_data(table_files.clone())
                 .app_data(page_size.clone())
                 .app_data(page_cache.clone())
+                .app_data(documents.clone())
                 .app_data(rdf_memory.clone())
                 .app_data(portal.clone())
                 .configure(|cfg| http::configure(cfg, max_body))

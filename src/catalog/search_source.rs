@@ -14,6 +14,8 @@ use super::repo::{self, search};
 pub struct SearchRow {
     /// Identifier.
     pub id: Uuid,
+    /// The record's revision (its document and graph change with it).
+    pub revision: i32,
     /// URL slug.
     pub slug: String,
     /// The publisher's id.

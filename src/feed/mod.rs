@@ -8,6 +8,8 @@
 //! [`Feed::sync`]: one `MAX(seq)` probe, and when the feed is behind it, a wait until the feed has
 //! handed the missing entries to every consumer.
 
+pub mod cache;
+
 use std::sync::Arc;
 use std::time::Duration;
 

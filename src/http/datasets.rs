@@ -1,5 +1,8 @@
 //! `/api/v1/datasets`: list, read, create, replace, patch and withdraw datasets.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -12,6 +15,7 @@ use crate::catalog::Catalog;
 use crate::catalog::document::DatasetDocument;
 use crate::catalog::service::etag;
 use crate::error::{ApiError, ErrorBody};
+use crate::feed::cache::{Fresh, RevisionCache};
 use crate::search::SearchEngine;
 
 /// One page of datasets.
@@ -32,6 +36,85 @@ pub struct DatasetPage {
     /// last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+/// The list's answer as it is sent: [`DatasetPage`] with each item's document already serialised
+/// (from the [`DocumentCache`] or just now); the same JSON, field for field.
+#[derive(Serialize)]
+struct SerialisedPage<'a> {
+    total: u64,
+    page: u64,
+    per_page: u64,
+    pages: u64,
+    items: Vec<&'a serde_json::value::RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+/// A dataset's JSON document as the list serves it.
+pub struct ListedDocument {
+    json: Box<serde_json::value::RawValue>,
+    record_modified: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// The listed datasets' serialised documents, by id and revision, kept in step by the change feed
+/// (a write, a publisher's change or a hosted table's change evicts a document). A list page reads
+/// no SQL for the documents it finds here; the search engine's hits carry each dataset's revision.
+pub type DocumentCache = RevisionCache<Arc<ListedDocument>>;
+
+/// The documents of `hits` in their order: cached ones as they are, the others loaded from SQL,
+/// serialised and stored. A dataset removed since the search is left out.
+async fn listed_documents(
+    catalog: &Catalog,
+    cache: Option<&DocumentCache>,
+    hits: &[crate::search::Hit],
+) -> Result<Vec<Arc<ListedDocument>>, ApiError> {
+    let serialise = |doc: &DatasetDocument| -> Result<Arc<ListedDocument>, ApiError> {
+        Ok(Arc::new(ListedDocument {
+            json: serde_json::value::to_raw_value(doc)
+                .map_err(|e| ApiError::Unexpected(e.into()))?,
+            record_modified: doc.record_modified,
+        }))
+    };
+    let Some(cache) = cache else {
+        let ids: Vec<uuid::Uuid> = hits.iter().map(|h| h.id).collect();
+        let docs = catalog.documents_in_order(&ids).await?;
+        return docs.iter().map(serialise).collect();
+    };
+    let lookup = cache.lookup(hits.iter().map(|h| (h.id, h.revision)));
+    if lookup.missing.is_empty() {
+        return Ok(lookup.found.into_iter().flatten().collect());
+    }
+    let docs = catalog.documents_in_order(&lookup.missing).await?;
+    let publishers: HashMap<uuid::Uuid, uuid::Uuid> = hits
+        .iter()
+        .filter_map(|h| Some((h.id, h.publisher?)))
+        .collect();
+    let mut loaded: HashMap<uuid::Uuid, Arc<ListedDocument>> = HashMap::new();
+    let mut fresh = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        let listed = serialise(doc)?;
+        let (Some(id), Some(revision)) = (doc.id, doc.revision) else {
+            continue;
+        };
+        // Stored under the revision read with the row (a write since the search is newer).
+        if let Some(publisher) = publishers.get(&id) {
+            fresh.push(Fresh {
+                id,
+                revision,
+                publisher: *publisher,
+                value: listed.clone(),
+                bytes: listed.json.get().len() + std::mem::size_of::<ListedDocument>(),
+            });
+        }
+        loaded.insert(id, listed);
+    }
+    cache.store(lookup.generation, fresh);
+    Ok(hits
+        .iter()
+        .zip(lookup.found)
+        .filter_map(|(hit, cached)| cached.or_else(|| loaded.remove(&hit.id)))
+        .collect())
 }
 
 /// Query parameters of the dataset list.
@@ -117,15 +200,15 @@ pub async fn list_datasets(
     } else {
         search.search(query.request).await?
     };
-    let ids: Vec<uuid::Uuid> = results.hits.iter().map(|h| h.id).collect();
-    let items = catalog.documents_in_order(&ids).await?;
+    let cache = req.app_data::<web::Data<DocumentCache>>();
+    let items = listed_documents(&catalog, cache.map(|c| c.get_ref()), &results.hits).await?;
     let last_modified = items.iter().filter_map(|d| d.record_modified).max();
-    let page = DatasetPage {
+    let page = SerialisedPage {
         total: results.total,
         page: if paged_by_cursor { 1 } else { query.page },
         per_page: query.per_page,
         pages: results.total.div_ceil(query.per_page),
-        items,
+        items: items.iter().map(|d| &*d.json).collect(),
         next_cursor: results.next_cursor,
     };
     let mut response = json_with_validators(&req, &page, None, last_modified)?;

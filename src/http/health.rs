@@ -132,7 +132,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: 200 when the database answers, 503 otherwise; reports the RDF projection's position,
 /// the start-up memory estimate of the in-memory RDF store (`rdf_memory`, with advice when the
-/// catalogue has outgrown it) and the `/catalog` page cache.
+/// catalogue has outgrown it), the `/catalog` page cache and the list's document cache.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn readyz(
     req: HttpRequest,
@@ -143,6 +143,9 @@ pub async fn readyz(
         Ok(()) => {
             let memory = req.app_data::<web::Data<RdfMemory>>().map(|m| m.as_ref());
             let cache = req.app_data::<web::Data<PageCache>>().map(|c| c.stats());
+            let documents = req
+                .app_data::<web::Data<super::datasets::DocumentCache>>()
+                .map(|c| c.stats());
             HttpResponse::Ok().json(json!({
                 "status": "ready",
                 "database": "ok",
@@ -152,6 +155,7 @@ pub async fn readyz(
                 },
                 "rdf_memory": memory,
                 "catalog_page_cache": cache,
+                "document_cache": documents,
             }))
         }
         Err(err) => {

@@ -3,82 +3,33 @@
 //! reads its rows' ids and revisions from SQL and serialises cached quads instead of reading and
 //! mapping every document again.
 //!
-//! Kept in step by the change feed ([`crate::feed::Consumer`]): a dataset write evicts the dataset
-//! (its revision also changes, so a stale graph is never served even before the feed has seen the
-//! write), a publisher change evicts the publisher's datasets (their graphs name the publisher's
-//! IRI, made from its slug), a hosted table's change evicts its dataset (the VoID description counts
-//! its rows). Every eviction moves a generation counter, and a graph read before an eviction is not
-//! stored after it, so a graph read concurrently with a write never outlives the feed's eviction.
-//!
-//! Memory is bounded by a byte budget (`ODCAT_CATALOG_CACHE_MB`, estimated from the quads' strings
-//! and sizes): past it the least recently used tenth of the datasets is dropped. Documents are
-//! serialised per request by Oxigraph's serialisers; only quads are cached.
+//! The entries are a [`RevisionCache`]: kept in step by the change feed (a dataset's write, its
+//! publisher's change or its hosted table's change evicts its graph) and bounded by
+//! `ODCAT_CATALOG_CACHE_MB`, estimated from the quads' strings and sizes. Documents are serialised per
+//! request by Oxigraph's serialisers; only quads are cached.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
 use oxigraph::model::{Literal, NamedOrBlankNode, Quad, Term};
 use uuid::Uuid;
 
 use super::mapping::{Mapping, presentation_order};
 use super::projector::DatasetBatch;
 use crate::catalog::Catalog;
-use crate::catalog::change::EntityKind;
 use crate::catalog::record::DatasetRecord;
 use crate::catalog::repo;
 use crate::catalog::repo::publishing::PageEntry;
-use crate::feed::{Consumer, Entry};
+use crate::feed::cache::{CacheStats, Fresh, RevisionCache};
 
 /// Cached datasets' graphs, bounded by an estimate of their size in memory.
 #[derive(Clone)]
 pub struct PageCache {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
+    graphs: RevisionCache<Arc<[Quad]>>,
     catalog: Catalog,
     mapping: Mapping,
     /// The mapping version every cached graph was made with.
     version: String,
-    budget: usize,
-    position: AtomicI64,
-    /// Moves on every eviction: a graph read at an older generation is not stored.
-    generation: AtomicU64,
-    state: Mutex<State>,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-#[derive(Default)]
-struct State {
-    entries: HashMap<Uuid, Cached>,
-    bytes: usize,
-    clock: u64,
-}
-
-struct Cached {
-    revision: i32,
-    publisher: Uuid,
-    quads: Arc<[Quad]>,
-    bytes: usize,
-    used: u64,
-}
-
-/// Figures of the cache, for `/readyz` and the benchmark.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
-pub struct CacheStats {
-    /// Cached datasets.
-    pub datasets: usize,
-    /// Estimated bytes held.
-    pub bytes: usize,
-    /// The byte budget.
-    pub budget_bytes: usize,
-    /// Datasets served from the cache since start.
-    pub hits: u64,
-    /// Datasets mapped from SQL since start.
-    pub misses: u64,
 }
 
 /// The estimated heap and inline size of a quad.
@@ -111,37 +62,21 @@ impl PageCache {
     /// An empty cache for graphs made with `mapping`, holding about `budget_bytes`.
     pub fn new(catalog: Catalog, mapping: Mapping, budget_bytes: usize) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                catalog,
-                version: mapping.version(),
-                mapping,
-                budget: budget_bytes,
-                position: AtomicI64::new(-1),
-                generation: AtomicU64::new(0),
-                state: Mutex::new(State::default()),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-            }),
+            graphs: RevisionCache::new("catalog-pages", catalog.clone(), budget_bytes),
+            catalog,
+            version: mapping.version(),
+            mapping,
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// The change feed's consumer that keeps the cache in step with the record.
+    pub fn consumer(&self) -> RevisionCache<Arc<[Quad]>> {
+        self.graphs.clone()
     }
 
     /// The cache's figures.
     pub fn stats(&self) -> CacheStats {
-        let state = self.state();
-        CacheStats {
-            datasets: state.entries.len(),
-            bytes: state.bytes,
-            budget_bytes: self.inner.budget,
-            hits: self.inner.hits.load(Ordering::Relaxed),
-            misses: self.inner.misses.load(Ordering::Relaxed),
-        }
+        self.graphs.stats()
     }
 
     /// The graphs of the datasets of `entries` (in their order, each in presentation order), from
@@ -153,8 +88,8 @@ impl PageCache {
         mapping: &Mapping,
         entries: &[PageEntry],
     ) -> anyhow::Result<Vec<Arc<[Quad]>>> {
-        let db = self.inner.catalog.db();
-        if mapping.version() != self.inner.version || mapping.base() != self.inner.mapping.base() {
+        let db = self.catalog.db();
+        if mapping.version() != self.version || mapping.base() != self.mapping.base() {
             let models = ordered(
                 repo::publishing::datasets_by_id(db, entries.iter().map(|e| e.id)).await?,
                 entries,
@@ -162,35 +97,13 @@ impl PageCache {
             let quads = map_sorted(db, mapping, models).await?;
             return Ok(quads.into_iter().map(|(_, q)| q).collect());
         }
-        let mut out: Vec<Option<Arc<[Quad]>>> = Vec::with_capacity(entries.len());
-        let mut missing = Vec::new();
-        {
-            let mut state = self.state();
-            state.clock += 1;
-            let now = state.clock;
-            for entry in entries {
-                match state.entries.get_mut(&entry.id) {
-                    Some(c) if c.revision == entry.revision => {
-                        c.used = now;
-                        out.push(Some(c.quads.clone()));
-                    }
-                    _ => {
-                        out.push(None);
-                        missing.push(entry.id);
-                    }
-                }
-            }
+        let lookup = self
+            .graphs
+            .lookup(entries.iter().map(|e| (e.id, e.revision)));
+        if lookup.missing.is_empty() {
+            return Ok(lookup.found.into_iter().flatten().collect());
         }
-        let hits = (entries.len() - missing.len()) as u64;
-        self.inner.hits.fetch_add(hits, Ordering::Relaxed);
-        if missing.is_empty() {
-            return Ok(out.into_iter().flatten().collect());
-        }
-        self.inner
-            .misses
-            .fetch_add(missing.len() as u64, Ordering::Relaxed);
-        let generation = self.inner.generation.load(Ordering::Acquire);
-        let models = repo::publishing::datasets_by_id(db, missing).await?;
+        let models = repo::publishing::datasets_by_id(db, lookup.missing).await?;
         // Stored under the revision read with the row (a write since the entry was read is newer).
         let keys: HashMap<Uuid, (i32, Uuid)> = models
             .iter()
@@ -198,97 +111,24 @@ impl PageCache {
             .collect();
         let mapped = map_sorted(db, mapping, models).await?;
         let mut by_id: HashMap<Uuid, Arc<[Quad]>> = mapped.into_iter().collect();
-        self.store(
-            generation,
+        self.graphs.store(
+            lookup.generation,
             by_id.iter().filter_map(|(id, quads)| {
                 let (revision, publisher) = keys.get(id)?;
-                Some((*id, *revision, *publisher, quads.clone()))
+                Some(Fresh {
+                    id: *id,
+                    revision: *revision,
+                    publisher: *publisher,
+                    value: quads.clone(),
+                    bytes: quads.iter().map(quad_bytes).sum(),
+                })
             }),
         );
         Ok(entries
             .iter()
-            .zip(out)
+            .zip(lookup.found)
             .filter_map(|(entry, cached)| cached.or_else(|| by_id.remove(&entry.id)))
             .collect())
-    }
-
-    /// Stores graphs read at `generation` (dropped when an eviction happened since), then trims the
-    /// cache to its budget.
-    fn store(&self, generation: u64, graphs: impl Iterator<Item = (Uuid, i32, Uuid, Arc<[Quad]>)>) {
-        let mut state = self.state();
-        if self.inner.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        state.clock += 1;
-        let now = state.clock;
-        for (id, revision, publisher, quads) in graphs {
-            let bytes = quads.iter().map(quad_bytes).sum::<usize>() + 96;
-            if let Some(old) = state.entries.insert(
-                id,
-                Cached {
-                    revision,
-                    publisher,
-                    quads,
-                    bytes,
-                    used: now,
-                },
-            ) {
-                state.bytes -= old.bytes;
-            }
-            state.bytes += bytes;
-        }
-        if state.bytes > self.inner.budget {
-            trim(&mut state, self.inner.budget);
-        }
-    }
-
-    /// Drops the datasets `ids` and the datasets of the publishers `publishers`.
-    fn evict(&self, ids: &[Uuid], publishers: &[Uuid]) {
-        let mut state = self.state();
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        for id in ids {
-            if let Some(old) = state.entries.remove(id) {
-                state.bytes -= old.bytes;
-            }
-        }
-        if !publishers.is_empty() {
-            let mut freed = 0;
-            state.entries.retain(|_, c| {
-                let keep = !publishers.contains(&c.publisher);
-                if !keep {
-                    freed += c.bytes;
-                }
-                keep
-            });
-            state.bytes -= freed;
-        }
-    }
-
-    /// Drops everything.
-    pub fn clear(&self) {
-        let mut state = self.state();
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        state.entries.clear();
-        state.bytes = 0;
-    }
-}
-
-/// Drops the least recently used tenth of the entries (at least enough to fit the budget).
-fn trim(state: &mut State, budget: usize) {
-    let mut ages: Vec<(u64, Uuid, usize)> = state
-        .entries
-        .iter()
-        .map(|(id, c)| (c.used, *id, c.bytes))
-        .collect();
-    ages.sort_unstable_by_key(|(used, _, _)| *used);
-    let target = budget - budget / 10;
-    let least = state.entries.len() / 10;
-    for (dropped, (_, id, bytes)) in ages.into_iter().enumerate() {
-        if state.bytes <= target && dropped >= least {
-            break;
-        }
-        state.entries.remove(&id);
-        state.bytes -= bytes;
     }
 }
 
@@ -347,56 +187,11 @@ fn dataset_of(mapping: &Mapping, graph: &oxigraph::model::GraphName) -> Option<U
         .and_then(|id| Uuid::parse_str(id).ok())
 }
 
-impl Consumer for PageCache {
-    fn name(&self) -> &'static str {
-        "catalog-pages"
-    }
-
-    fn position(&self) -> i64 {
-        self.inner.position.load(Ordering::Acquire)
-    }
-
-    fn rebuild(&self, upto: i64) -> BoxFuture<'_, anyhow::Result<()>> {
-        Box::pin(async move {
-            // Pages fill the cache as they are read; a cold page costs what an uncached one did.
-            self.clear();
-            self.inner.position.store(upto, Ordering::Release);
-            Ok(())
-        })
-    }
-
-    fn apply<'a>(&'a self, entries: &'a [Entry], upto: i64) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            let mut datasets = Vec::new();
-            let mut publishers = Vec::new();
-            let mut tables = Vec::new();
-            for entry in entries {
-                match entry.kind {
-                    EntityKind::Dataset => datasets.push(entry.id),
-                    EntityKind::Publisher => publishers.push(entry.id),
-                    EntityKind::DataTable => tables.push(entry.id),
-                    // The datasets' graphs do not depend on the catalogue record.
-                    EntityKind::Catalog => {}
-                }
-            }
-            if !tables.is_empty() {
-                datasets.extend(
-                    repo::publishing::datasets_of_distributions(self.inner.catalog.db(), tables)
-                        .await?,
-                );
-            }
-            if !datasets.is_empty() || !publishers.is_empty() {
-                self.evict(&datasets, &publishers);
-            }
-            self.inner.position.store(upto, Ordering::Release);
-            Ok(())
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::change::EntityKind;
+    use crate::feed::{Consumer, Entry};
 
     async fn fixture() -> anyhow::Result<(Catalog, Mapping)> {
         let db = crate::db::connect_memory().await?;
@@ -463,7 +258,8 @@ mod tests {
         cache.graphs(&mapping, &entries(&models)).await?;
         let all = cache.stats().datasets;
         assert_eq!(all, models.len());
-        cache
+        let consumer = cache.consumer();
+        consumer
             .apply(
                 &[Entry {
                     seq: 1,
@@ -474,14 +270,14 @@ mod tests {
             )
             .await?;
         assert_eq!(cache.stats().datasets, all - 1);
-        assert_eq!(cache.position(), 1);
+        assert_eq!(consumer.position(), 1);
         let publisher = models[1].publisher_id();
         let of_publisher = models
             .iter()
             .skip(1)
             .filter(|m| m.publisher_id() == publisher)
             .count();
-        cache
+        consumer
             .apply(
                 &[Entry {
                     seq: 2,
@@ -492,17 +288,9 @@ mod tests {
             )
             .await?;
         assert_eq!(cache.stats().datasets, all - 1 - of_publisher);
-        // A graph read before an eviction is not stored after it.
-        let generation = cache.inner.generation.load(Ordering::Acquire);
-        cache.evict(&[], &[]);
-        cache.store(
-            generation,
-            std::iter::once((Uuid::nil(), 1, Uuid::nil(), Arc::from(Vec::new()))),
-        );
-        assert!(!cache.state().entries.contains_key(&Uuid::nil()));
-        cache.rebuild(5).await?;
+        consumer.rebuild(5).await?;
         assert_eq!(cache.stats().datasets, 0);
-        assert_eq!(cache.position(), 5);
+        assert_eq!(consumer.position(), 5);
         Ok(())
     }
 

@@ -234,6 +234,8 @@ impl Request {
 pub struct Hit {
     /// Dataset id.
     pub id: Uuid,
+    /// The record's revision when it was indexed (the index follows every write before a search).
+    pub revision: i32,
     /// Slug.
     pub slug: String,
     /// German title.
@@ -638,6 +640,11 @@ impl SearchEngine {
             id: text(f.id)
                 .and_then(|s| Uuid::parse_str(&s).ok())
                 .unwrap_or_default(),
+            revision: doc
+                .get_first(f.revision)
+                .and_then(|v| v.as_u64())
+                .and_then(|r| i32::try_from(r).ok())
+                .unwrap_or(-1),
             slug: text(f.slug).unwrap_or_default(),
             title_de: text(f.title_de).unwrap_or_default(),
             title_en: text(f.title_en),

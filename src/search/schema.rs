@@ -10,7 +10,7 @@ use crate::catalog::search_source::SearchRow;
 use crate::catalog::vocab;
 
 /// Bumped whenever the fields or the analysis change: an index of another version is rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The fields, by role.
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +63,8 @@ pub struct Fields {
     pub title_sort_de: Field,
     /// Sort: English title key (the German title where there is no English one).
     pub title_sort_en: Field,
+    /// The record's revision (stored): the key of the dataset's cached JSON document.
+    pub revision: Field,
     /// Tie-break: the id's high and low halves.
     pub id_hi: Field,
     /// See `id_hi`.
@@ -114,6 +116,7 @@ pub fn build() -> (Schema, Fields) {
         issued: b.add_u64_field("issued", FAST),
         title_sort_de: b.add_text_field("title_sort_de", STRING | FAST),
         title_sort_en: b.add_text_field("title_sort_en", STRING | FAST),
+        revision: b.add_u64_field("revision", STORED),
         id_hi: b.add_u64_field("id_hi", FAST | INDEXED),
         id_lo: b.add_u64_field("id_lo", FAST),
     };
@@ -162,6 +165,7 @@ pub fn document(f: &Fields, row: &SearchRow) -> TantivyDocument {
     let (hi, lo) = row.id.as_u64_pair();
     doc.add_u64(f.id_hi, hi);
     doc.add_u64(f.id_lo, lo);
+    doc.add_u64(f.revision, u64::try_from(row.revision).unwrap_or(0));
     doc.add_text(f.title_de, &row.title_de);
     let mut words = vec![row.title_de.as_str(), row.description_de.as_str()];
     if let Some(en) = &row.title_en {

@@ -152,7 +152,10 @@ async fn an_index_on_disk_resumes_from_its_recorded_position() -> anyhow::Result
     let text = std::fs::read_to_string(&meta)?;
     std::fs::write(
         &meta,
-        text.replace("\\\"version\\\":2", "\\\"version\\\":1"),
+        text.replace(
+            &format!("\\\"version\\\":{}", super::schema::VERSION),
+            "\\\"version\\\":1",
+        ),
     )?;
     let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
     assert_eq!(engine.position(), -1);

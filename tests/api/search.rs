@@ -379,3 +379,52 @@ async fn odcat_search_rebuild_indexes_every_dataset_and_reports_its_rate() {
     let found = app.get_json("/api/v1/datasets?q=Gebaeude").await;
     assert!(found["total"].as_u64().unwrap_or(0) > 0, "{found}");
 }
+
+#[tokio::test]
+async fn the_list_serves_cached_documents_equal_to_each_datasets_own_and_follows_table_loads() {
+    // Arrange
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let list = "/api/v1/datasets?per_page=100";
+    let first = app.get_json(list).await;
+    let hits_before = app.get_json("/readyz").await["document_cache"]["hits"]
+        .as_u64()
+        .unwrap();
+    // Act: the same page again comes from the document cache.
+    let again = app.get_json(list).await;
+    // Assert
+    let readyz = app.get_json("/readyz").await;
+    let items = first["items"].as_array().unwrap();
+    assert!(items.len() >= 3, "{first}");
+    assert_eq!(again, first, "a cached page equals the first one");
+    assert_eq!(
+        readyz["document_cache"]["hits"].as_u64().unwrap(),
+        hits_before + items.len() as u64,
+        "{readyz}"
+    );
+    for item in items {
+        let slug = item["slug"].as_str().unwrap();
+        let own = app.get_json(&format!("/api/v1/datasets/{slug}")).await;
+        assert_eq!(item, &own, "the listed document of {slug} is its own");
+    }
+    // A hosted table's load changes its dataset's document: the next list shows the loaded table as
+    // the dataset's own document does.
+    let projects = "digitalisierungsprojekte-digital-2026";
+    let (id, _) = app.hosted(projects).await;
+    let loaded = app
+        .put_csv(&token, projects, id, "Jahr,Anzahl\n2025,3\n2026,5\n")
+        .await;
+    assert_eq!(loaded.status().as_u16(), 200);
+    let after = app.get_json(list).await;
+    let listed = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["slug"] == projects)
+        .cloned()
+        .unwrap();
+    let own = app.get_json(&format!("/api/v1/datasets/{projects}")).await;
+    assert_eq!(listed, own);
+    let before = items.iter().find(|d| d["slug"] == projects).unwrap();
+    assert_ne!(&listed, before, "the table's load shows in the list");
+}

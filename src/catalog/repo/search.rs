@@ -170,6 +170,7 @@ async fn rows_of(
                 themes: codes(&d.themes, vocab::DATA_THEME),
                 formats: by_dataset.remove(&d.id).unwrap_or_default(),
                 id: d.id,
+                revision: d.revision,
                 publisher_slug: publisher.map(|p| p.slug.clone()).unwrap_or_default(),
                 publisher_name_de: publisher.map(|p| p.name_de.clone()).unwrap_or_default(),
                 publisher_name_en: publisher.and_then(|p| p.name_en.clone()),
