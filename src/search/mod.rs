@@ -385,6 +385,26 @@ impl SearchEngine {
         if let Some(q) = builder.clauses(&query::parse(&request.text), true) {
             must.push((Occur::Must, q));
         }
+        // Without facet counts the filters are terms of the query, so the engine intersects posting
+        // lists instead of the collector reading every candidate's facet columns (with counts, each
+        // facet is counted with the other facets' selections applied, which the collector does).
+        if !request.facets {
+            let schema = self.inner.index.schema();
+            for facet in Facet::ALL {
+                let selected = &request.filters[facet.position()];
+                if selected.is_empty() {
+                    continue;
+                }
+                if let Ok(field) = schema.get_field(facet.field()) {
+                    must.push((
+                        Occur::Must,
+                        Box::new(TermSetQuery::new(
+                            selected.iter().map(|v| Term::from_field_text(field, v)),
+                        )),
+                    ));
+                }
+            }
+        }
         if !request.statuses.is_empty() {
             must.push((
                 Occur::Must,
@@ -475,7 +495,12 @@ impl SearchEngine {
                 .iter()
                 .map(|facet| FacetSpec {
                     field: facet.field(),
-                    selected: request.filters[facet.position()].clone(),
+                    // Without counts the query itself holds the filters (see `base_query`).
+                    selected: if request.facets {
+                        request.filters[facet.position()].clone()
+                    } else {
+                        Vec::new()
+                    },
                     count: request.facets && cached_facets.is_none(),
                 })
                 .collect(),
@@ -538,7 +563,7 @@ impl SearchEngine {
         })
     }
 
-    /// A list without words, filters or facet counts in a numeric order (the JSON list by date, at
+    /// A list without words or facet counts (filters are in the query then) in a numeric order (the JSON list by date, at
     /// any depth): instead of ranking every document, rank only those whose sort value lies in a window
     /// next to the cursor (or the list's start), widened fourfold until it holds the page or reaches the
     /// column's end. Every document outside the window sorts after every one inside it, so the page is
@@ -554,11 +579,8 @@ impl SearchEngine {
         let Order::Number { field, desc } = collector.order else {
             return Ok(None);
         };
-        if request.facets
-            || !request.text.trim().is_empty()
-            || request.filters.iter().any(|f| !f.is_empty())
-            || collector.k == 0
-        {
+        // Filters are in `query` when no facets are counted.
+        if request.facets || !request.text.trim().is_empty() || collector.k == 0 {
             return Ok(None);
         }
         let total = searcher.search(query, &tantivy::collector::Count)? as u64;
