@@ -10,7 +10,7 @@ use super::negotiate;
 use super::query::positive;
 use crate::error::{ApiError, ErrorCode};
 use crate::feed::Feed;
-use crate::rdf::listing::PublicationEpoch;
+use crate::rdf::listing::{ListingTotals, PublicationEpoch};
 use crate::rdf::publish::{self, DatasetDocument, PageRequest};
 use crate::rdf::{Format, PageCache, Projector};
 
@@ -152,15 +152,20 @@ async fn catalogue(
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the page cache is not set up")))?;
     // The cache must have seen every write committed before this request (a changed publisher
     // or hosted table changes graphs without changing the datasets' revisions).
-    if let Some(feed) = req.app_data::<web::Data<Feed>>() {
-        feed.sync().await.map_err(ApiError::Unexpected)?;
-    }
+    // Its position is the record's the page states (what is read after it is at least as new).
+    let seq = match req.app_data::<web::Data<Feed>>() {
+        Some(feed) => feed.sync().await.map_err(ApiError::Unexpected)?,
+        None => ListingTotals::record_position(projector.db())
+            .await
+            .map_err(ApiError::Unexpected)?,
+    };
     let rendered = publish::catalogue_page(
         projector.db(),
         projector.mapping(),
         projector.totals(),
         cache,
         &page,
+        seq,
     )
     .await?;
     let mut response = bytes_with_validators(

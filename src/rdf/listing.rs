@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, FixedOffset, Utc};
+use uuid::Uuid;
 
+use crate::catalog::record::{CatalogRecord, PublisherRecord};
 pub(crate) use crate::catalog::repo::listing::{Listing, ListingFacts};
 use crate::catalog::{Db, repo};
 
@@ -37,6 +39,8 @@ struct TotalsAt {
     listings: HashMap<Listing, ListingFacts>,
     starts: HashMap<DateTime<Utc>, i64>,
     contents_modified: Option<Option<DateTime<FixedOffset>>>,
+    catalog: Option<Option<CatalogRecord>>,
+    publishers: HashMap<Uuid, PublisherRecord>,
 }
 
 impl ListingTotals {
@@ -68,11 +72,20 @@ impl ListingTotals {
         (seq == at.seq).then(|| f(&mut at))
     }
 
-    /// The facts of `listing`.
-    pub(crate) async fn facts(&self, db: &Db, listing: Listing) -> anyhow::Result<ListingFacts> {
-        // The position is read before counting: a write that lands in between makes the count
-        // newer than the position, and the feed's next batch drops it.
-        let seq = repo::max_seq(db).await?;
+    /// The record's position, read before anything a page states is counted or read: a write that
+    /// lands in between makes what is read newer than the position, and the feed's next batch drops
+    /// it. A page reads it once and passes it to the methods below.
+    pub async fn record_position(db: &Db) -> anyhow::Result<i64> {
+        Ok(repo::max_seq(db).await?)
+    }
+
+    /// The facts of `listing`, with the record at `seq` ([`Self::record_position`]).
+    pub(crate) async fn facts(
+        &self,
+        db: &Db,
+        seq: i64,
+        listing: Listing,
+    ) -> anyhow::Result<ListingFacts> {
         if let Some(Some(facts)) = self.at(seq, |at| at.listings.get(&listing).copied()) {
             return Ok(facts);
         }
@@ -88,8 +101,12 @@ impl ListingTotals {
 
     /// The first `change_log` entry of a `modified_since` listing (see
     /// [`repo::listing::first_change_since`]).
-    pub(crate) async fn start(&self, db: &Db, since: DateTime<Utc>) -> anyhow::Result<i64> {
-        let seq = repo::max_seq(db).await?;
+    pub(crate) async fn start(
+        &self,
+        db: &Db,
+        seq: i64,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
         if let Some(Some(from)) = self.at(seq, |at| at.starts.get(&since).copied()) {
             return Ok(from);
         }
@@ -108,14 +125,56 @@ impl ListingTotals {
     pub async fn contents_modified(
         &self,
         db: &Db,
+        seq: i64,
     ) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
-        let seq = repo::max_seq(db).await?;
         if let Some(Some(known)) = self.at(seq, |at| at.contents_modified) {
             return Ok(known);
         }
         let modified = contents_modified(db).await?;
         self.at(seq, |at| at.contents_modified = Some(modified));
         Ok(modified)
+    }
+
+    /// The catalogue record (absent before it is created), with the record at `seq`.
+    pub async fn catalog_record(&self, db: &Db, seq: i64) -> anyhow::Result<Option<CatalogRecord>> {
+        if let Some(Some(known)) = self.at(seq, |at| at.catalog.clone()) {
+            return Ok(known);
+        }
+        let record = repo::publishing::catalog_record(db).await?;
+        self.at(seq, |at| at.catalog = Some(record.clone()));
+        Ok(record)
+    }
+
+    /// The publishers `ids` (unknown ones left out) in slug order, with the record at `seq`.
+    pub async fn publishers(
+        &self,
+        db: &Db,
+        seq: i64,
+        ids: Vec<Uuid>,
+    ) -> anyhow::Result<Vec<PublisherRecord>> {
+        let known = self
+            .at(seq, |at| {
+                ids.iter()
+                    .map(|id| at.publishers.get(id).cloned())
+                    .collect::<Option<Vec<_>>>()
+            })
+            .flatten();
+        if let Some(mut known) = known {
+            // The order the query gives (the page's quads follow it).
+            known.sort_by(|a, b| a.slug.cmp(&b.slug));
+            known.dedup_by_key(|p| p.id);
+            return Ok(known);
+        }
+        let read = repo::publishing::publishers_by_id(db, ids).await?;
+        self.at(seq, |at| {
+            if at.publishers.len() >= Self::CAPACITY {
+                at.publishers.clear();
+            }
+            for p in &read {
+                at.publishers.insert(p.id, p.clone());
+            }
+        });
+        Ok(read)
     }
 }
 
@@ -165,5 +224,34 @@ mod tests {
         totals.advance(6);
         assert_eq!(totals.position(), 6);
         assert_eq!(totals.at(6, |at| at.listings.len()), Some(0));
+    }
+
+    #[tokio::test]
+    async fn publishers_and_the_catalogue_record_are_remembered_per_position() -> anyhow::Result<()>
+    {
+        let db = crate::db::connect_memory().await?;
+        let catalog = crate::catalog::Catalog::new(db, "http://example.org");
+        crate::catalog::fixtures::load(&catalog).await?;
+        let db = catalog.db();
+        let seq = ListingTotals::record_position(db).await?;
+        let totals = ListingTotals::default();
+        totals.advance(seq);
+        let all = repo::publishing::all_publishers(db).await?;
+        assert!(all.len() >= 2);
+        // Asked in reverse, answered in slug order, from SQL and then from memory alike.
+        let ids: Vec<Uuid> = all.iter().rev().map(|p| p.id).collect();
+        let first = totals.publishers(db, seq, ids.clone()).await?;
+        assert_eq!(first, all);
+        assert_eq!(totals.at(seq, |at| at.publishers.len()), Some(all.len()));
+        assert_eq!(totals.publishers(db, seq, ids.clone()).await?, all);
+        let record = totals.catalog_record(db, seq).await?;
+        assert!(record.is_some());
+        assert_eq!(totals.catalog_record(db, seq).await?, record);
+        // Another position: read from SQL, not remembered; the feed's next position forgets.
+        assert_eq!(totals.publishers(db, seq + 1, ids).await?, all);
+        totals.advance(seq + 1);
+        assert_eq!(totals.at(seq + 1, |at| at.publishers.len()), Some(0));
+        assert_eq!(totals.at(seq + 1, |at| at.catalog.is_none()), Some(true));
+        Ok(())
     }
 }

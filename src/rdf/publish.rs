@@ -147,24 +147,26 @@ async fn serialise(
 ///
 /// The datasets' graphs come from `cache` where it holds their current revision (see
 /// [`PageCache`]); the rest of the page (catalogue, publishers, paging) is small and built per
-/// request.
+/// request, from what `totals` remembers for the record's position `seq` (the change feed's position
+/// once it has caught up with the record, or [`ListingTotals::record_position`]).
 pub async fn catalogue_page(
     db: &DatabaseConnection,
     mapping: &Mapping,
     totals: &ListingTotals,
     cache: &PageCache,
     req: &PageRequest,
+    seq: i64,
 ) -> Result<Rendered, PublishError> {
     let started = std::time::Instant::now();
     let listing = match req.modified_since {
         None => Listing::All,
         Some(since) => Listing::Since {
-            from: totals.start(db, since).await?,
+            from: totals.start(db, seq, since).await?,
         },
     };
     // Independent reads run concurrently, on separate pooled connections.
     let (facts, items, catalog, contents_modified) = tokio::try_join!(
-        totals.facts(db, listing),
+        totals.facts(db, seq, listing),
         async {
             let Some((lo, hi)) = req.slots(listing.first_slot()) else {
                 return Ok(Vec::new());
@@ -174,12 +176,8 @@ pub async fn catalogue_page(
                 .await
                 .map_err(crate::catalog::CatalogError::from)?)
         },
-        async {
-            Ok(repo::publishing::catalog_record(db)
-                .await
-                .map_err(crate::catalog::CatalogError::from)?)
-        },
-        totals.contents_modified(db),
+        totals.catalog_record(db, seq),
+        totals.contents_modified(db, seq),
     )?;
     let mut publisher_ids: Vec<Uuid> = items.iter().map(|d| d.publisher_id).collect();
     publisher_ids.extend(catalog.as_ref().map(|c| c.publisher_id));
@@ -193,11 +191,7 @@ pub async fn catalogue_page(
     let read = ms(started);
     let step = std::time::Instant::now();
     let (publishers, dataset_graphs) = tokio::try_join!(
-        async {
-            Ok(repo::publishing::publishers_by_id(db, publisher_ids)
-                .await
-                .map_err(crate::catalog::CatalogError::from)?)
-        },
+        totals.publishers(db, seq, publisher_ids),
         cache.graphs(mapping, &items),
     )?;
 
