@@ -11,6 +11,10 @@ use oxigraph::model::{
 use oxigraph::store::{StorageError, Store};
 use url::form_urlencoded;
 
+/// The memory, in MB by Oxigraph's estimate (1 KB a quad), its bulk loader gathers before it inserts
+/// into the in-memory store.
+const MEMORY_LOAD_BATCH_MB: usize = 64;
+
 /// Prefix of the one empty named graph whose name records the projector's position
 /// (`urn:odcat:projection?seq=…&base=…&mapping=…`). An empty graph holds no triple, so the SPARQL
 /// default graph (the union of all graphs) and every `GRAPH ?g { … }` pattern never see the
@@ -195,6 +199,12 @@ impl RdfStore {
         position: &Position,
     ) -> Result<(), StorageError> {
         let mut loader = self.store.bulk_loader();
+        if !self.on_disk {
+            // Oxigraph's loader gathers up to a million quads per thread before it inserts them
+            // (~300 MB each, on top of the store): the peak of a rebuild. The in-memory store gains
+            // nothing from large batches (the on-disk one writes a sorted file per batch).
+            loader = loader.with_max_memory_size_in_megabytes(MEMORY_LOAD_BATCH_MB);
+        }
         loader.load_quads(quads)?;
         loader.commit()?;
         let mut txn = self.store.start_transaction()?;
