@@ -10,6 +10,7 @@
 use std::io::Write;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::catalog::Db as DatabaseConnection;
 use anyhow::Context;
@@ -113,8 +114,14 @@ async fn serialise(
     sorted: Vec<Arc<[Quad]>>,
 ) -> anyhow::Result<Vec<u8>> {
     let base = mapping.base().to_owned();
+    // The last page's size in this format, so the buffer is allocated once: growing it by doubling
+    // copied the body several times and faulted in fresh memory at every step.
+    static LAST_SIZE: [AtomicUsize; Format::ALL.len()] =
+        [const { AtomicUsize::new(64 * 1024) }; Format::ALL.len()];
+    let slot = Format::ALL.iter().position(|f| *f == format).unwrap_or(0);
+    let capacity = LAST_SIZE[slot].load(Ordering::Relaxed);
     tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-        let mut out = TripleWriter::new(format, &base, Vec::with_capacity(64 * 1024));
+        let mut out = TripleWriter::new(format, &base, Vec::with_capacity(capacity + capacity / 8));
         for triple in &prelude {
             out.write(triple)?;
         }
@@ -129,7 +136,9 @@ async fn serialise(
                 out.write(quad.as_ref())?;
             }
         }
-        out.finish()
+        let body = out.finish()?;
+        LAST_SIZE[slot].store(body.len(), Ordering::Relaxed);
+        Ok(body)
     })
     .await?
     .map_err(Into::into)
