@@ -14,7 +14,9 @@ use crate::rdf::Format;
 use crate::rdf::format::TripleWriter;
 use crate::sparql::description::service_description;
 use crate::sparql::output::{GRAPH_FORMATS, RESULT_FORMATS};
-use crate::sparql::{Answer, Output, QueryRequest, ResultFormat, SparqlError, SparqlService};
+use crate::sparql::{
+    Answer, Output, QueryForm, QueryRequest, ResultFormat, SparqlError, SparqlService,
+};
 use crate::tabular::export::CsvOptions;
 
 /// What `GET /sparql` answers: a response, or the portal's SPARQL page (the form, with the result
@@ -172,43 +174,57 @@ async fn run(
     format: Option<String>,
     csv: CsvOptions,
 ) -> Result<HttpResponse, ApiError> {
-    let query = service.check(request).await?;
-    let form = query.form();
-    let format = match format {
-        Some(name) => ResultFormat::from_name(&name, form).ok_or_else(|| {
-            ApiError::bad_parameter(
-                "format",
-                format!(
-                    "`{name}` is not a format for this query; use one of {}",
-                    ResultFormat::names(form)
-                ),
-            )
-        })?,
-        None => negotiate::best(req, ResultFormat::candidates(form)).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotAcceptable,
-                format!(
-                    "no acceptable result format; this query can be answered as {}",
-                    ResultFormat::names(form)
-                ),
-            )
-        })?,
+    // The format for each form is decided here, and picked on the query thread between parsing and
+    // evaluating, so a query visits a query thread once.
+    let choose_for = |form| -> Result<ResultFormat, ApiError> {
+        match &format {
+            Some(name) => ResultFormat::from_name(name, form).ok_or_else(|| {
+                ApiError::bad_parameter(
+                    "format",
+                    format!(
+                        "`{name}` is not a format for this query; use one of {}",
+                        ResultFormat::names(form)
+                    ),
+                )
+            }),
+            None => negotiate::best(req, ResultFormat::candidates(form)).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotAcceptable,
+                    format!(
+                        "no acceptable result format; this query can be answered as {}",
+                        ResultFormat::names(form)
+                    ),
+                )
+            }),
+        }
     };
+    let (select, ask, graph) = (
+        choose_for(QueryForm::Select),
+        choose_for(QueryForm::Ask),
+        choose_for(QueryForm::Graph),
+    );
+    let choose = move |form| -> Result<Output, ApiError> {
+        let format = match form {
+            QueryForm::Select => select,
+            QueryForm::Ask => ask,
+            QueryForm::Graph => graph,
+        }?;
+        Ok(Output { format, csv })
+    };
+    let (format, answer) = service.answer(request, choose).await??;
     let mut response = HttpResponse::Ok();
     response
         .content_type(format.content_type())
         .insert_header((header::CACHE_CONTROL, "no-store"));
-    Ok(
-        match service.execute(query, Output { format, csv }).await? {
-            Answer::Whole(bytes) => response.body(bytes),
-            Answer::Stream(stream) => response.streaming(stream.map(|chunk| {
-                chunk.map_err(|error| {
+    Ok(match answer {
+        Answer::Whole(bytes) => response.body(bytes),
+        Answer::Stream(stream) => response.streaming(stream.map(|chunk| {
+            chunk.map_err(|error| {
                 tracing::warn!(error = %error, "a SPARQL result was cut off after it had started");
                 actix_web::Error::from(ApiError::from(error))
             })
-            })),
-        },
-    )
+        })),
+    })
 }
 
 #[derive(Clone, Copy)]

@@ -276,10 +276,68 @@ impl SparqlService {
             Ok(Ok(permit)) => permit,
             Ok(Err(_)) | Err(_) => return Err(SparqlError::Busy),
         };
+        let (evaluation, rx) = self.evaluation(permit)?;
+        on_query_thread(move || evaluation.run(query, output))?;
+        receive(rx).await
+    }
+
+    /// Parses, checks and evaluates `request` in one visit to a query thread, where `choose` picks
+    /// the output for the query's form (its error is handed back instead of an evaluation). When
+    /// every slot is taken, the query is parsed first (a bad one is refused at once) and then waits
+    /// for a slot as [`execute`](Self::execute) does. Answers the chosen format with the result.
+    pub async fn answer<E: Send + 'static>(
+        &self,
+        request: QueryRequest,
+        choose: impl FnOnce(QueryForm) -> Result<Output, E> + Send + 'static,
+    ) -> Result<Result<(ResultFormat, Answer), E>, SparqlError> {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            let query = self.check(request).await?;
+            let output = match choose(query.form()) {
+                Ok(output) => output,
+                Err(error) => return Ok(Err(error)),
+            };
+            let format = output.format;
+            return Ok(Ok((format, self.execute(query, output).await?)));
+        };
+        let (evaluation, rx) = self.evaluation(permit)?;
+        let (chosen_tx, chosen_rx) = oneshot::channel();
+        let base = self.base.clone();
+        on_query_thread(move || match CheckedQuery::parse(&request, &base) {
+            Err(error) => evaluation.refuse(error),
+            Ok(query) => match choose(query.form()) {
+                Ok(output) => {
+                    let _ = chosen_tx.send(Ok(output.format));
+                    evaluation.run(query, output);
+                }
+                Err(error) => {
+                    evaluation.timer.abort();
+                    let _ = chosen_tx.send(Err(error));
+                }
+            },
+        })?;
+        match chosen_rx.await {
+            Ok(Ok(format)) => Ok(Ok((format, receive(rx).await?))),
+            Ok(Err(error)) => Ok(Err(error)),
+            // Refused before a format was chosen: the result channel holds why.
+            Err(_) => Err(match receive(rx).await {
+                Err(error) => error,
+                Ok(_) => SparqlError::Internal(anyhow::anyhow!(
+                    "the query thread answered without a format"
+                )),
+            }),
+        }
+    }
+
+    /// Everything an evaluation holds while it runs: its slot, its result channel, its timeout and
+    /// its registration with [`stop`](Self::stop).
+    fn evaluation(
+        &self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<(Evaluation, ChunkReceiver), SparqlError> {
         if self.running.stopped.load(Ordering::Acquire) {
             return Err(SparqlError::ShuttingDown);
         }
-        let (tx, mut rx) = mpsc::channel::<Result<Chunk, SparqlError>>(4);
+        let (tx, rx) = mpsc::channel::<Result<Chunk, SparqlError>>(4);
         let token = CancellationToken::new();
         let timer = {
             let token = token.clone();
@@ -290,83 +348,136 @@ impl SparqlService {
             })
         };
         let running = Running::start(self.running.clone(), token.clone());
-        let registry = self.running.clone();
-        let store = self.store.clone();
-        let limits = self.limits.clone();
-        let span = tracing::Span::current();
-        let runtime = tokio::runtime::Handle::current();
-        on_query_thread(move || {
-            let _span = span.enter();
-            // The result writer waits for the client on the runtime's timers.
-            let _runtime = runtime.enter();
-            let started = Instant::now();
-            let mut out = ChunkSender::new(tx, limits.max_bytes, started + limits.timeout);
-            let outcome = match evaluate(&store, query, output, &limits, token, started, &mut out) {
-                Err(SparqlError::Timeout(_)) if registry.stopped.load(Ordering::Acquire) => {
-                    Err(SparqlError::ShuttingDown)
-                }
-                outcome => outcome,
-            };
-            timer.abort();
-            let millis = started.elapsed().as_millis() as u64;
-            match outcome {
-                Ok(rows) => tracing::info!(
-                    sparql.duration_ms = millis,
-                    sparql.rows = rows,
-                    sparql.bytes = out.written(),
-                    "answered a SPARQL query"
-                ),
-                Err(SparqlError::Disconnected) => tracing::info!(
-                    sparql.duration_ms = millis,
-                    "stopped a SPARQL query: the client went away"
-                ),
-                Err(error) => {
-                    tracing::info!(
-                        sparql.duration_ms = millis,
-                        error = %error,
-                        "stopped a SPARQL query"
-                    );
-                    out.fail(error);
-                }
+        Ok((
+            Evaluation {
+                permit,
+                tx,
+                token,
+                timer,
+                running,
+                registry: self.running.clone(),
+                store: self.store.clone(),
+                limits: self.limits.clone(),
+                span: tracing::Span::current(),
+                runtime: tokio::runtime::Handle::current(),
+            },
+            rx,
+        ))
+    }
+}
+
+/// The receiving end of an evaluation's result.
+type ChunkReceiver = mpsc::Receiver<Result<Chunk, SparqlError>>;
+
+/// An evaluation about to run on a query thread (see [`SparqlService::evaluation`]).
+struct Evaluation {
+    permit: tokio::sync::OwnedSemaphorePermit,
+    tx: mpsc::Sender<Result<Chunk, SparqlError>>,
+    token: CancellationToken,
+    timer: tokio::task::JoinHandle<()>,
+    running: Running,
+    registry: Arc<Registry>,
+    store: RdfStore,
+    limits: Limits,
+    span: tracing::Span,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Evaluation {
+    /// Evaluates `query` on this (query) thread, sending its result chunk by chunk.
+    fn run(self, query: CheckedQuery, output: Output) {
+        let Self {
+            permit,
+            tx,
+            token,
+            timer,
+            running,
+            registry,
+            store,
+            limits,
+            span,
+            runtime,
+        } = self;
+        let _span = span.enter();
+        // The result writer waits for the client on the runtime's timers.
+        let _runtime = runtime.enter();
+        let started = Instant::now();
+        let mut out = ChunkSender::new(tx, limits.max_bytes, started + limits.timeout);
+        let outcome = match evaluate(&store, query, output, &limits, token, started, &mut out) {
+            Err(SparqlError::Timeout(_)) if registry.stopped.load(Ordering::Acquire) => {
+                Err(SparqlError::ShuttingDown)
             }
-            drop(permit);
-            drop(running);
-        })?;
-        match rx.recv().await {
-            None => Err(SparqlError::Internal(anyhow::anyhow!(
-                "the SPARQL evaluation thread ended without an answer"
-            ))),
-            Some(Err(error)) => Err(error),
-            Some(Ok(first)) if first.last => Ok(Answer::Whole(first.bytes)),
-            Some(Ok(first)) => {
-                // A channel that closes before the last chunk (or an error) means the evaluation
-                // ended without finishing the result: end the response in an error, never cleanly.
-                let mut ended = false;
-                let rest = futures_util::stream::poll_fn(move |cx| {
-                    if ended {
-                        return Poll::Ready(None);
+            outcome => outcome,
+        };
+        timer.abort();
+        let millis = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(rows) => tracing::info!(
+                sparql.duration_ms = millis,
+                sparql.rows = rows,
+                sparql.bytes = out.written(),
+                "answered a SPARQL query"
+            ),
+            Err(SparqlError::Disconnected) => tracing::info!(
+                sparql.duration_ms = millis,
+                "stopped a SPARQL query: the client went away"
+            ),
+            Err(error) => {
+                tracing::info!(
+                    sparql.duration_ms = millis,
+                    error = %error,
+                    "stopped a SPARQL query"
+                );
+                out.fail(error);
+            }
+        }
+        drop(permit);
+        drop(running);
+    }
+
+    /// Ends without evaluating: `error` is the answer (the slot and the registration are freed).
+    fn refuse(self, error: SparqlError) {
+        self.timer.abort();
+        let _ = self.tx.blocking_send(Err(error));
+    }
+}
+
+/// Waits for the first chunk of a result: errors before it become the response status.
+async fn receive(mut rx: ChunkReceiver) -> Result<Answer, SparqlError> {
+    match rx.recv().await {
+        None => Err(SparqlError::Internal(anyhow::anyhow!(
+            "the SPARQL evaluation thread ended without an answer"
+        ))),
+        Some(Err(error)) => Err(error),
+        Some(Ok(first)) if first.last => Ok(Answer::Whole(first.bytes)),
+        Some(Ok(first)) => {
+            // A channel that closes before the last chunk (or an error) means the evaluation
+            // ended without finishing the result: end the response in an error, never cleanly.
+            let mut ended = false;
+            let rest = futures_util::stream::poll_fn(move |cx| {
+                if ended {
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(match ready!(rx.poll_recv(cx)) {
+                    Some(Ok(chunk)) => {
+                        ended = chunk.last;
+                        Some(Ok(chunk.bytes))
                     }
-                    Poll::Ready(match ready!(rx.poll_recv(cx)) {
-                        Some(Ok(chunk)) => {
-                            ended = chunk.last;
-                            Some(Ok(chunk.bytes))
-                        }
-                        Some(Err(error)) => {
-                            ended = true;
-                            Some(Err(error))
-                        }
-                        None => {
-                            ended = true;
-                            Some(Err(SparqlError::Internal(anyhow::anyhow!(
-                                "the SPARQL result ended before its last chunk"
-                            ))))
-                        }
-                    })
-                });
-                Ok(Answer::Stream(Box::pin(
-                    futures_util::stream::once(async move { Ok(first.bytes) }).chain(rest),
-                )))
-            }
+                    Some(Err(error)) => {
+                        ended = true;
+                        Some(Err(error))
+                    }
+                    None => {
+                        ended = true;
+                        Some(Err(SparqlError::Internal(anyhow::anyhow!(
+                            "the SPARQL result ended before its last chunk"
+                        ))))
+                    }
+                })
+            });
+            Ok(Answer::Stream(Box::pin(
+                futures_util::stream::once(async move { Ok(first.bytes) }).chain(rest),
+            )))
         }
     }
 }
