@@ -215,6 +215,9 @@ pub struct DatasetDocument {
     /// When the record last changed (read-only; `dct:modified` of the `dcat:CatalogRecord`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_modified: Option<DateTime<FixedOffset>>,
+    /// When the record was created (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_created: Option<DateTime<FixedOffset>>,
     /// `dcatap:availability`: EU planned-availability IRI (`…/planned-availability/STABLE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<String>,

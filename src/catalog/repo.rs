@@ -311,6 +311,7 @@ fn dataset_document(
             .and_then(DcatDate::parse)
             .or(Some(DcatDate::stamp(d.modified))),
         record_modified: Some(d.modified),
+        record_created: Some(d.created_at),
         availability: d.availability,
         landing_page: d.landing_page,
         version: d.version,

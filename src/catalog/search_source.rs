@@ -125,6 +125,13 @@ impl Catalog {
         Ok(search::publisher_ids(self.db(), keys).await?)
     }
 
+    /// The dataset distribution `id` belongs to, when it exists.
+    pub async fn dataset_of_distribution(&self, id: Uuid) -> Result<Option<Uuid>, CatalogError> {
+        Ok(repo::publishing::datasets_of_distributions(self.db(), [id])
+            .await?
+            .pop())
+    }
+
     /// Every publisher.
     pub async fn publisher_infos(&self) -> Result<Vec<PublisherInfo>, CatalogError> {
         Ok(search::publishers(self.db()).await?)

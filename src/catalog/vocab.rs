@@ -200,6 +200,19 @@ pub fn license_label(iri: &str) -> Option<&'static str> {
         .map(|(_, label)| label.trim())
 }
 
+/// The EU data-theme codes (`GOVE`, …), in the authority table's order.
+pub fn data_theme_codes() -> impl Iterator<Item = &'static str> {
+    lines(DATA_THEMES)
+}
+
+/// GovData's licences: each DCAT-AP.de licence code (`cc-by/4.0`) with its German label.
+pub fn licenses() -> impl Iterator<Item = (&'static str, &'static str)> {
+    LICENSES
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(code, label)| (code.trim(), label.trim()))
+}
+
 /// German and English labels of the EU data themes (from the EU Vocabularies authority table).
 pub fn theme_labels(code: &str) -> (&str, &str) {
     match code {

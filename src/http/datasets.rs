@@ -57,6 +57,13 @@ pub struct ListedDocument {
     record_modified: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
+impl ListedDocument {
+    /// The serialised [`DatasetDocument`].
+    pub fn json(&self) -> &serde_json::value::RawValue {
+        &self.json
+    }
+}
+
 /// The listed datasets' serialised documents, by id and revision, kept in step by the change feed
 /// (a write, a publisher's change or a hosted table's change evicts a document). A list page reads
 /// no SQL for the documents it finds here; the search engine's hits carry each dataset's revision.
@@ -64,7 +71,7 @@ pub type DocumentCache = RevisionCache<Arc<ListedDocument>>;
 
 /// The documents of `hits` in their order: cached ones as they are, the others loaded from SQL,
 /// serialised and stored. A dataset removed since the search is left out.
-async fn listed_documents(
+pub(crate) async fn listed_documents(
     catalog: &Catalog,
     cache: Option<&DocumentCache>,
     hits: &[crate::search::Hit],

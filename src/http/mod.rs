@@ -1,5 +1,6 @@
 //! actix routes only: extract, call the catalogue, map the result. This is the one route table.
 
+pub mod ckan;
 pub mod conditional;
 pub mod datasets;
 pub mod distributions;
@@ -161,6 +162,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .default_service(allow("GET")),
                 ),
         )
+        // CKAN's Action API under both of CKAN's prefixes; every method (CKAN reads parameters from
+        // the query string on any method, and writes need POST, which the action checks).
+        .service(web::resource("/api/3/action/{name}").route(web::route().to(ckan::action)))
+        .service(web::resource("/api/action/{name}").route(web::route().to(ckan::action)))
         .configure(portal::configure)
         // Browsers get the portal's error page for unknown URLs, programs the problem body.
         .default_service(web::to(not_found).wrap(crate::web::errors::html_errors()));

@@ -70,7 +70,7 @@ fn sort_order(value: &str) -> Option<SortOrder> {
         },
         "-issued" => SortOrder::Issued { desc: true },
         "issued" => SortOrder::Issued { desc: false },
-        "slug" => SortOrder::Slug,
+        "slug" => SortOrder::Slug { desc: false },
         _ => return None,
     })
 }
@@ -94,6 +94,7 @@ pub async fn parse_dataset_filter(
         limit: PER_PAGE_DEFAULT as usize,
         cursor: None,
         facets: false,
+        clauses: Vec::new(),
     };
     let mut sort = None;
     let mut page = 1;

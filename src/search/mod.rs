@@ -150,7 +150,15 @@ pub enum SortOrder {
         desc: bool,
     },
     /// By slug.
-    Slug,
+    Slug {
+        /// Reversed.
+        desc: bool,
+    },
+    /// By id (the UUID's text order, which is its numeric order).
+    Id {
+        /// Reversed.
+        desc: bool,
+    },
 }
 
 impl SortOrder {
@@ -177,9 +185,14 @@ impl SortOrder {
                 },
                 desc,
             },
-            Self::Slug => Order::Text {
+            Self::Slug { desc } => Order::Text {
                 field: "slug",
-                desc: false,
+                desc,
+            },
+            // The id's high half, then (the collector's tie-break) both halves: the UUID's order.
+            Self::Id { desc } => Order::Number {
+                field: "id_hi",
+                desc,
             },
         }
     }
@@ -210,6 +223,39 @@ pub struct Request {
     pub cursor: Option<String>,
     /// Count facet values.
     pub facets: bool,
+    /// Further conditions, all of which a hit meets (the CKAN API's `fq` and `field:value` terms).
+    pub clauses: Vec<Clause>,
+}
+
+/// A field a [`Clause`] tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClauseField {
+    /// One of the facets (its value as [`Request::filters`] holds it).
+    Facet(Facet),
+    /// The slug.
+    Slug,
+    /// The id.
+    Id,
+}
+
+/// A condition on a dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Clause {
+    /// The field holds the value.
+    Is(ClauseField, String),
+    /// The record's last change lies in the range (both ends included; `None` is open).
+    ModifiedIn {
+        /// Earliest.
+        from: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// Latest.
+        to: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
+    /// Any of the clauses (none: nothing).
+    Any(Vec<Clause>),
+    /// Every one of the clauses (none: everything).
+    All(Vec<Clause>),
+    /// Not the clause.
+    Not(Box<Clause>),
 }
 
 impl Request {
@@ -225,6 +271,7 @@ impl Request {
             limit,
             cursor: None,
             facets: false,
+            clauses: Vec::new(),
         }
     }
 }
@@ -405,6 +452,9 @@ impl SearchEngine {
                 }
             }
         }
+        for clause in &request.clauses {
+            must.push((Occur::Must, self.clause_query(clause)));
+        }
         if !request.statuses.is_empty() {
             must.push((
                 Occur::Must,
@@ -454,6 +504,59 @@ impl SearchEngine {
         Box::new(BooleanQuery::new(must))
     }
 
+    /// The query of a [`Clause`].
+    fn clause_query(&self, clause: &Clause) -> Box<dyn Query> {
+        let f = &self.inner.fields;
+        match clause {
+            Clause::Is(field, value) => {
+                let field = match field {
+                    ClauseField::Facet(facet) => {
+                        match self.inner.index.schema().get_field(facet.field()) {
+                            Ok(field) => field,
+                            Err(_) => return Box::new(tantivy::query::EmptyQuery),
+                        }
+                    }
+                    ClauseField::Slug => f.slug,
+                    ClauseField::Id => f.id,
+                };
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                ))
+            }
+            Clause::ModifiedIn { from, to } => {
+                let bound = |instant: &Option<chrono::DateTime<chrono::FixedOffset>>| match instant
+                {
+                    Some(t) => std::ops::Bound::Included(Term::from_field_u64(
+                        f.modified,
+                        schema::instant_key(t),
+                    )),
+                    None => std::ops::Bound::Unbounded,
+                };
+                Box::new(tantivy::query::RangeQuery::new(bound(from), bound(to)))
+            }
+            Clause::Any(clauses) if clauses.is_empty() => Box::new(tantivy::query::EmptyQuery),
+            Clause::Any(clauses) => Box::new(BooleanQuery::new(
+                clauses
+                    .iter()
+                    .map(|c| (Occur::Should, self.clause_query(c)))
+                    .collect(),
+            )),
+            Clause::All(clauses) if clauses.is_empty() => Box::new(AllQuery),
+            Clause::All(clauses) => Box::new(BooleanQuery::new(
+                clauses
+                    .iter()
+                    .map(|c| (Occur::Must, self.clause_query(c)))
+                    .collect(),
+            )),
+            // A query of only exclusions matches nothing in tantivy: exclude from everything.
+            Clause::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery)),
+                (Occur::MustNot, self.clause_query(inner)),
+            ])),
+        }
+    }
+
     /// Runs `request` on the current reader, on this thread.
     pub fn search_now(&self, request: &Request) -> Result<Results, SearchError> {
         let started = Instant::now();
@@ -475,6 +578,7 @@ impl SearchEngine {
         let everything_published = request.facets
             && request.text.trim().is_empty()
             && request.filters.iter().all(Vec::is_empty)
+            && request.clauses.is_empty()
             && request.statuses == ["published"]
             && request.visibility == Visibility::Public;
         let generation = searcher.generation().generation_id();

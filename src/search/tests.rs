@@ -67,7 +67,10 @@ async fn facets_count_exactly_and_cursor_pages_cover_everything_once() -> anyhow
             desc: true,
         },
         SortOrder::Relevance,
-        SortOrder::Slug,
+        SortOrder::Slug { desc: false },
+        SortOrder::Slug { desc: true },
+        SortOrder::Id { desc: false },
+        SortOrder::Id { desc: true },
     ] {
         let mut seen = Vec::new();
         let mut request = Request::published("", 3);

@@ -289,7 +289,7 @@ pub fn csv_text_cell(text: &str, options: CsvOptions) -> String {
 }
 
 /// A cell as CSV text; a decimal with its column's `scale` (see [`write_decimal`]).
-fn csv_cell(cell: Option<&Cell>, scale: Option<u16>, options: CsvOptions) -> String {
+pub fn csv_cell(cell: Option<&Cell>, scale: Option<u16>, options: CsvOptions) -> String {
     match cell {
         None => String::new(),
         Some(Cell::Text(text)) => csv_text_cell(text, options),
@@ -337,7 +337,8 @@ pub fn json_fields(table: &StoredTable, columns: &[usize], cells: &[Option<Cell>
     )
 }
 
-fn json_cell(cell: Option<&Cell>) -> serde_json::Value {
+/// A cell as a typed JSON value (dates and times as ISO text, an empty cell as `null`).
+pub fn json_cell(cell: Option<&Cell>) -> serde_json::Value {
     use serde_json::Value;
     match cell {
         None => Value::Null,

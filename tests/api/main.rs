@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
 mod architecture;
+mod ckan;
 mod crash;
 mod crawl;
 mod datasets;

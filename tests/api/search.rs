@@ -37,7 +37,7 @@ fn encode(value: &str) -> String {
 
 impl TestApp {
     /// Loads `fixtures/search/corpus.json` through the JSON API.
-    async fn load_corpus(&self) {
+    pub(crate) async fn load_corpus(&self) {
         let corpus: Value =
             serde_json::from_str(include_str!("../../fixtures/search/corpus.json")).unwrap();
         let token = self.editor().await;
@@ -48,7 +48,7 @@ impl TestApp {
     }
 
     /// The slugs `/api/v1/datasets` answers for `query` (all of them, up to 100) and the total.
-    async fn api_slugs(&self, query: &str) -> (Vec<String>, u64) {
+    pub(crate) async fn api_slugs(&self, query: &str) -> (Vec<String>, u64) {
         let page = self
             .get_json(&format!("/api/v1/datasets?per_page=100&{query}"))
             .await;
@@ -62,7 +62,7 @@ impl TestApp {
     }
 
     /// The slugs the portal's search page lists for `query`.
-    async fn portal_slugs(&self, query: &str) -> Vec<String> {
+    pub(crate) async fn portal_slugs(&self, query: &str) -> Vec<String> {
         let html = self
             .client
             .get(self.url(&format!("/datasets?{query}")))

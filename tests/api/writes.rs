@@ -556,6 +556,7 @@ async fn a_batch_of_datasets_is_written_as_single_creates_are_and_all_or_nothing
         "created",
         "updated",
         "record_modified",
+        "record_created",
         "distributions",
     ];
     for (id, slug) in ids.iter().zip(["stapel-a", "stapel-b", "stapel-c"]) {
