@@ -158,12 +158,28 @@ impl StoredTable {
         db: &impl ConnectionTrait,
         query: &SelectStatement,
     ) -> Result<Vec<(i64, Vec<Option<Cell>>)>, CatalogError> {
+        let all: Vec<usize> = (0..self.columns.len()).collect();
+        self.fetch_columns(db, query, &all).await
+    }
+
+    /// Runs a query that selects the row number and only the columns `wanted` (indices): the others'
+    /// cells are empty.
+    pub async fn fetch_columns(
+        &self,
+        db: &impl ConnectionTrait,
+        query: &SelectStatement,
+        wanted: &[usize],
+    ) -> Result<Vec<(i64, Vec<Option<Cell>>)>, CatalogError> {
         let rows = db.query_all(query).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let number: i64 = row.try_get("", ROW)?;
             let mut cells = Vec::with_capacity(self.columns.len());
-            for c in &self.columns {
+            for (i, c) in self.columns.iter().enumerate() {
+                if !wanted.contains(&i) {
+                    cells.push(None);
+                    continue;
+                }
                 let name = c.column.as_str();
                 cells.push(match c.column_type {
                     ColumnType::Text => row.try_get::<Option<String>>("", name)?.map(Cell::Text),

@@ -762,6 +762,43 @@ async fn datastore_search_reads_hosted_tables_as_the_rows_api_does() {
         )
         .await;
     assert_eq!(status, 409, "{body}");
+    // distinct: each value of the fields asked for once, as its first row.
+    for column in &columns {
+        let all: Vec<&Value> = rows["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r[column])
+            .collect();
+        let mut expected: Vec<String> = Vec::new();
+        for value in &all {
+            if !expected.contains(&value.to_string()) {
+                expected.push(value.to_string());
+            }
+        }
+        let distinct = app
+            .ckan_ok(
+                "datastore_search",
+                &format!(
+                    "resource_id={id}&distinct=true&fields={}&limit=32000",
+                    encode(column)
+                ),
+            )
+            .await;
+        assert_eq!(distinct["total"], expected.len(), "{column}");
+        let found: Vec<String> = distinct["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[column].to_string())
+            .collect();
+        assert_eq!(
+            found, expected,
+            "{column}: in the order of their first rows"
+        );
+        let first = distinct["records"][0]["_id"].as_u64().unwrap();
+        assert_eq!(first, 1, "{column}");
+    }
     let info = app.ckan_ok("datastore_info", &format!("id={id}")).await;
     assert_eq!(info["meta"]["count"], rows["total"]);
     // The package dict says which resources the DataStore has.

@@ -189,12 +189,7 @@ pub async fn datastore_search(ctx: &Ctx<'_>) -> Result<Value, CkanError> {
     };
     let table = public_table(ctx, param).await?;
     let resource_id = table.distribution_id;
-    if ctx.params.flag("distinct")? {
-        return Err(CkanError::field(
-            "distinct",
-            "distinct rows are not offered; ask for the columns with `fields` and group them yourself",
-        ));
-    }
+    let distinct = ctx.params.flag("distinct")?;
     let query = table_query(ctx, &table)?;
     let limit = ctx
         .params
@@ -217,7 +212,21 @@ pub async fn datastore_search(ctx: &Ctx<'_>) -> Result<Value, CkanError> {
         .text("records_format")?
         .unwrap_or_else(|| "objects".to_owned());
     let db = ctx.catalog.db();
-    let rows = storage::fetch_rows(db, &table, &query, None, offset, limit).await?;
+    // `distinct`: each combination of the columns asked for once, as its first row (`_id`).
+    let rows = if distinct {
+        storage::fetch_distinct(db, &table, &query, offset, limit)
+            .await?
+            .map_err(|column| {
+                CkanError::field(
+                    "sort",
+                    format!(
+                        "with `distinct`, sort only by the fields asked for; `{column}` is not one"
+                    ),
+                )
+            })?
+    } else {
+        storage::fetch_rows(db, &table, &query, None, offset, limit).await?
+    };
     let records = match format.as_str() {
         "objects" => Value::Array(
             rows.iter()
@@ -291,13 +300,19 @@ pub async fn datastore_search(ctx: &Ctx<'_>) -> Result<Value, CkanError> {
         "limit": limit,
         "offset": offset,
         "include_total": include_total,
+        "distinct": distinct,
         "_links": {
             "start": link,
             "next": format!("{link}&offset={}", offset + limit),
         },
     });
     if include_total {
-        result["total"] = json!(storage::count_rows(db, &table, &query).await?);
+        let total = if distinct {
+            storage::count_distinct(db, &table, &query).await?
+        } else {
+            storage::count_rows(db, &table, &query).await?
+        };
+        result["total"] = json!(total);
         result["total_was_estimated"] = json!(false);
     }
     if let Some(q) = ctx.params.get("q") {

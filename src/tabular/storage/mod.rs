@@ -46,6 +46,76 @@ pub async fn count_rows(
         .await
 }
 
+/// The distinct combinations of the query's columns among the rows it selects, each as the first
+/// row holding it (its number, and the query's columns; other cells empty), in the query's order
+/// (every sort key must be one of its columns) and then by that first row, skipping `offset`, at most
+/// `limit`. `Err` names a sort key that is not among the columns.
+pub async fn fetch_distinct(
+    db: &Db,
+    table: &StoredTable,
+    query: &TableQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<Result<Vec<Row>, String>, CatalogError> {
+    if let Some(key) = query
+        .sort
+        .iter()
+        .find(|k| !query.columns.contains(&k.column))
+    {
+        return Ok(Err(table.columns[key.column].name.clone()));
+    }
+    let mut select = Query::select();
+    select.expr_as(Expr::col(Alias::new(ROW)).min(), Alias::new(ROW));
+    for i in &query.columns {
+        select.column(Alias::new(&table.columns[*i].column));
+    }
+    select
+        .from(Alias::new(&table.table_name))
+        .cond_where(query.condition(table, db.get_database_backend()));
+    for i in &query.columns {
+        select.group_by_col(Alias::new(&table.columns[*i].column));
+    }
+    for key in &query.sort {
+        select.order_by_with_nulls(
+            Alias::new(&table.columns[key.column].column),
+            if key.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            },
+            sea_orm::sea_query::NullOrdering::Last,
+        );
+    }
+    select
+        .order_by_expr(Expr::col(Alias::new(ROW)).min(), Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    Ok(Ok(table.fetch_columns(db, &select, &query.columns).await?))
+}
+
+/// The number of distinct combinations of the query's columns among the rows it selects.
+pub async fn count_distinct(
+    db: &Db,
+    table: &StoredTable,
+    query: &TableQuery,
+) -> Result<u64, CatalogError> {
+    let mut groups = Query::select();
+    groups
+        .expr(Expr::val(1))
+        .from(Alias::new(&table.table_name))
+        .cond_where(query.condition(table, db.get_database_backend()));
+    for i in &query.columns {
+        groups.group_by_col(Alias::new(&table.columns[*i].column));
+    }
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(groups, Alias::new("g"))
+        .to_owned();
+    let row = db.query_one(&count).await?;
+    let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+}
+
 /// One value of a text column: its rows, its rows with an amount, and their sum.
 pub struct Group {
     /// The value.
