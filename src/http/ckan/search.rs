@@ -17,6 +17,8 @@ use crate::search::{Clause, ClauseField, Facet, Request, SortOrder};
 pub const ROWS_MAX: u64 = 1000;
 /// CKAN's default `rows`.
 const ROWS_DEFAULT: u64 = 10;
+/// The most terms a `q` or `fq` may have.
+const MAX_TERMS: usize = 1024;
 /// CKAN's default `facet.limit`.
 const FACET_LIMIT_DEFAULT: i64 = 50;
 
@@ -159,25 +161,31 @@ fn solr_date(value: &str, now: DateTime<Utc>) -> Result<Option<DateTime<FixedOff
         };
         let mut instant = now;
         if !math.is_empty() {
-            let (sign, amount) = math.split_at(1);
+            let Some(sign_char) = math.chars().next() else {
+                return Err(format!("`{value}` is not a date"));
+            };
+            let (sign, amount) = math.split_at(sign_char.len_utf8());
             let digits: String = amount.chars().take_while(char::is_ascii_digit).collect();
             let unit = &amount[digits.len()..];
             let n: i64 = digits
                 .parse()
                 .map_err(|_| format!("`{value}` is not a date"))?;
+            let out_of_range = || format!("`{value}` is out of range");
+            let days = |factor: i64| n.checked_mul(factor).and_then(Duration::try_days);
             let step = match unit.trim_end_matches('S') {
-                "SECOND" => Duration::seconds(n),
-                "MINUTE" => Duration::minutes(n),
-                "HOUR" => Duration::hours(n),
-                "DAY" => Duration::days(n),
-                "WEEK" => Duration::weeks(n),
-                "MONTH" => Duration::days(30 * n),
-                "YEAR" => Duration::days(365 * n),
+                "SECOND" => Duration::try_seconds(n),
+                "MINUTE" => Duration::try_minutes(n),
+                "HOUR" => Duration::try_hours(n),
+                "DAY" => days(1),
+                "WEEK" => days(7),
+                "MONTH" => days(30),
+                "YEAR" => days(365),
                 _ => return Err(format!("`{value}`: unknown unit `{unit}`")),
-            };
+            }
+            .ok_or_else(out_of_range)?;
             instant = match sign {
-                "+" => instant + step,
-                "-" => instant - step,
+                "+" => instant.checked_add_signed(step).ok_or_else(out_of_range)?,
+                "-" => instant.checked_sub_signed(step).ok_or_else(out_of_range)?,
                 _ => return Err(format!("`{value}` is not a date")),
             };
         }
@@ -223,8 +231,8 @@ fn range(value: &str, now: DateTime<Utc>) -> Result<Clause, String> {
     let mut from = solr_date(from, now)?;
     let mut to = solr_date(to, now)?;
     if !inclusive {
-        from = from.map(|t| t + micro);
-        to = to.map(|t| t - micro);
+        from = from.and_then(|t| t.checked_add_signed(micro));
+        to = to.and_then(|t| t.checked_sub_signed(micro));
     }
     Ok(Clause::ModifiedIn { from, to })
 }
@@ -285,8 +293,18 @@ fn parse(
     // data.europa.eu's importer sends ranges with a literal `%20` for each space.
     let query = query.replace("%20", " ");
     let mut items: Vec<Item> = Vec::new();
+    let tokens = tokens(&query);
+    // Each term becomes a clause of the engine's query: bounded, so no request builds a huge one.
+    let terms = tokens.len()
+        + tokens
+            .iter()
+            .map(|t| t.matches(" OR ").count() + t.matches(' ').count())
+            .sum::<usize>();
+    if terms > MAX_TERMS {
+        return Err(format!("has more than {MAX_TERMS} terms"));
+    }
     let mut negate_next = false;
-    for token in tokens(&query) {
+    for token in tokens {
         match token.as_str() {
             "*:*" | "*" | "AND" | "&&" => continue,
             "OR" | "||" => {
@@ -817,6 +835,19 @@ mod tests {
             parse("https://example.org", &lookup(), now()).unwrap().0,
             "https://example.org"
         );
+        // Crafted values are refused, never a panic or a huge query.
+        for hostile in [
+            "metadata_modified:[NOW-99999999999999YEARS TO *]",
+            "metadata_modified:[NOWä1DAY TO *]",
+            "metadata_modified:[NOW+9223372036854775807SECONDS TO *]",
+            "metadata_modified:[NOW/HOUR TO *]",
+        ] {
+            assert!(parse(hostile, &lookup(), now()).is_err(), "{hostile}");
+        }
+        let many = vec!["tags:x"; 2000].join(" OR ");
+        assert!(parse(&many, &lookup(), now()).is_err());
+        let grouped = format!("tags:({})", vec!["x"; 2000].join(" OR "));
+        assert!(parse(&grouped, &lookup(), now()).is_err());
         assert!(sort_order("metadata_created desc").is_err());
         assert!(sort_order("name sideways").is_err());
         assert_eq!(sort_order("id asc").unwrap(), SortOrder::Id { desc: false });
