@@ -164,6 +164,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         )
         // CKAN's Action API under both of CKAN's prefixes; every method (CKAN reads parameters from
         // the query string on any method, and writes need POST, which the action checks).
+        .service(
+            web::resource("/api/3")
+                .route(web::get().to(ckan::api_version))
+                .default_service(allow("GET")),
+        )
+        .service(
+            web::resource("/api")
+                .route(web::get().to(ckan::api_version))
+                .default_service(allow("GET")),
+        )
         .service(web::resource("/api/3/action/{name}").route(web::route().to(ckan::action)))
         .service(web::resource("/api/action/{name}").route(web::route().to(ckan::action)))
         .configure(portal::configure)

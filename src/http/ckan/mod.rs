@@ -176,6 +176,16 @@ const ACTIONS: &[(&str, Kind, &str)] = &[
     ),
 ];
 
+/// `GET /api` and `GET /api/3`: the API version, as CKAN answers it (clients probe it).
+pub async fn api_version(req: HttpRequest) -> HttpResponse {
+    let version = if req.path().trim_end_matches('/').ends_with("/3") {
+        3
+    } else {
+        1
+    };
+    HttpResponse::Ok().json(json!({ "version": version }))
+}
+
 /// `/api/3/action/{name}` and `/api/action/{name}`, any method.
 pub async fn action(
     req: HttpRequest,
