@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod feed;
+pub mod harvest;
 pub mod http;
 pub mod negotiate;
 pub mod rdf;
