@@ -236,6 +236,8 @@ pub enum ClauseField {
     Slug,
     /// The id.
     Id,
+    /// The status (`published`, `draft`, `withdrawn`).
+    Status,
 }
 
 /// A condition on a dataset.
@@ -518,6 +520,7 @@ impl SearchEngine {
                     }
                     ClauseField::Slug => f.slug,
                     ClauseField::Id => f.id,
+                    ClauseField::Status => f.status,
                 };
                 Box::new(TermQuery::new(
                     Term::from_field_text(field, value),

@@ -546,7 +546,12 @@ async fn ckans_errors_come_in_ckans_envelopes_and_statuses_and_drafts_stay_hidde
 /// The paging loop of ckanext-harvest's `CKANHarvester._search_for_datasets`: `sort=id asc`,
 /// `rows=100`, `start += 100`, an `fq` on `metadata_modified`, duplicates weeded out, a page equal to
 /// the previous one an error, an empty page the end.
-async fn harvest(app: &TestApp, since: &str, between_pages: impl AsyncFn(usize)) -> Vec<String> {
+async fn harvest(
+    app: &TestApp,
+    since: &str,
+    extra: &str,
+    between_pages: impl AsyncFn(usize),
+) -> Vec<String> {
     let fq = format!("metadata_modified:[{since} TO *]");
     let mut start = 0;
     let mut previous: Option<String> = None;
@@ -554,7 +559,7 @@ async fn harvest(app: &TestApp, since: &str, between_pages: impl AsyncFn(usize))
     let mut ids = Vec::new();
     for page in 0.. {
         let url = format!(
-            "/api/3/action/package_search?fq={}&rows=100&start={start}&sort={}",
+            "/api/3/action/package_search?fq={}&rows=100&start={start}&sort={}{extra}",
             encode(&fq),
             encode("id asc")
         );
@@ -628,7 +633,7 @@ async fn the_ckan_harvester_paging_loop_reads_every_public_dataset_once_with_wri
         assert_eq!(response.status().as_u16(), 201);
         created.set(created.get() + 1);
     };
-    let read = harvest(&app, "2000-01-01T00:00:00.000000Z", writes).await;
+    let read = harvest(&app, "2000-01-01T00:00:00.000000Z", "", writes).await;
     let read_set: BTreeSet<String> = read.iter().cloned().collect();
     assert_eq!(read.len(), read_set.len());
     let missed: Vec<&String> = public.difference(&read_set).collect();
@@ -649,8 +654,51 @@ async fn the_ckan_harvester_paging_loop_reads_every_public_dataset_once_with_wri
     changed["title"]["de"] = json!("Nach dem letzten Lauf geändert");
     app.put_json("/api/v1/datasets/ernte-007", &token, &etag, &changed)
         .await;
-    let incremental = harvest(&app, &since, async |_| {}).await;
+    let incremental = harvest(&app, &since, "", async |_| {}).await;
     assert_eq!(incremental, vec![doc["id"].as_str().unwrap().to_owned()]);
+    // With CKAN's `include_deleted`, withdrawals during the crawl shift nothing: every dataset public
+    // at the start is read, the withdrawn ones as `state: deleted`.
+    let before: BTreeSet<String> = harvest(&app, "2000-01-01T00:00:00Z", "", async |_| {})
+        .await
+        .into_iter()
+        .collect();
+    let withdraw = async |page: usize| {
+        // Datasets early in `id asc` order: each shifts every later page by one.
+        let listed = app.ckan_ok("package_search", "sort=id+asc&rows=3").await;
+        for package in listed["results"].as_array().unwrap().iter().take(2) {
+            let slug = package["name"].as_str().unwrap();
+            let (_, etag) = app.dataset_with_etag(slug).await;
+            let response = app
+                .delete_with(format!("/api/v1/datasets/{slug}"), &token, &etag)
+                .await;
+            assert_eq!(
+                response.status().as_u16(),
+                200,
+                "withdraw {slug} after page {page}"
+            );
+        }
+    };
+    let read: BTreeSet<String> = harvest(
+        &app,
+        "2000-01-01T00:00:00Z",
+        "&include_deleted=true",
+        withdraw,
+    )
+    .await
+    .into_iter()
+    .collect();
+    let missed: Vec<&String> = before.difference(&read).collect();
+    assert!(
+        missed.is_empty(),
+        "include_deleted: the harvest missed {missed:?}"
+    );
+    let deleted = app
+        .ckan_ok(
+            "package_search",
+            "include_deleted=true&fq=state:deleted&rows=0",
+        )
+        .await;
+    assert!(deleted["count"].as_u64().unwrap() >= 6, "{deleted}");
     // data.europa.eu's importer sends the range's spaces as a literal `%20`.
     let literal = app
         .ckan_ok(

@@ -105,6 +105,8 @@ enum Field {
     Name,
     Id,
     MetadataModified,
+    /// `state:active|deleted|draft`: published, withdrawn, draft.
+    State,
     /// `dataset_type:dataset`, `type:dataset`, `state:active`, `capacity:public`: what every public
     /// dataset is.
     Constant(&'static str),
@@ -123,7 +125,7 @@ fn field(name: &str) -> Option<Field> {
         "id" => Field::Id,
         "metadata_modified" => Field::MetadataModified,
         "dataset_type" | "type" => Field::Constant("dataset"),
-        "state" => Field::Constant("active"),
+        "state" => Field::State,
         "capacity" => Field::Constant("public"),
         "title" | "notes" | "text" | "res_name" | "res_description" | "author" | "maintainer" => {
             Field::Words
@@ -270,6 +272,13 @@ fn value_clause(field: Field, value: &str, lookup: &Lookup) -> Result<Clause, St
         }
         Field::Name => Clause::Is(ClauseField::Slug, value.to_owned()),
         Field::Id => Clause::Is(ClauseField::Id, value.to_ascii_lowercase()),
+        Field::State => match value {
+            "active" => Clause::Is(ClauseField::Status, "published".to_owned()),
+            "deleted" => Clause::Is(ClauseField::Status, "withdrawn".to_owned()),
+            "draft" => Clause::Is(ClauseField::Status, "draft".to_owned()),
+            "*" => Clause::All(Vec::new()),
+            _ => nothing(),
+        },
         Field::Constant(holds) => {
             if value == holds || value == "*" {
                 Clause::All(Vec::new())
@@ -590,8 +599,14 @@ pub fn search_call(ctx: &Ctx<'_>, lookup: &Lookup) -> Result<SearchCall, CkanErr
     if (params.flag("include_private")? || params.flag("include_drafts")?)
         && let Some(actor) = &ctx.actor
     {
-        request.statuses = vec!["published".to_owned(), "draft".to_owned()];
+        request.statuses.push("draft".to_owned());
         request.visibility = actor.visibility();
+    }
+    // CKAN's `include_deleted`: withdrawn datasets too (`state: deleted`), so a harvester that pages
+    // with it sees withdrawals, and a withdrawal during its crawl does not shift its pages. A dataset
+    // withdrawn while a draft never was public and stays hidden.
+    if params.flag("include_deleted")? {
+        request.statuses.push("withdrawn".to_owned());
     }
     let facet_fields = facet_fields(ctx)?;
     request.facets = !facet_fields.is_empty();
