@@ -100,7 +100,7 @@ const ACTIONS: &[(&str, Kind, &str)] = &[
     (
         "package_search",
         Kind::Read,
-        "Search datasets: `q`, `fq`, `fq_list`, `sort`, `rows` (at most 1000), `start`, `facet.field`, `facet.limit`, `include_private`, `include_drafts`.",
+        "Search datasets: `q`, `fq`, `fq_list`, `sort`, `rows` (at most 1000), `start`, `facet.field`, `facet.limit`, `include_private`, `include_drafts`, `include_deleted`.",
     ),
     (
         "organization_list",
@@ -125,7 +125,7 @@ const ACTIONS: &[(&str, Kind, &str)] = &[
     (
         "tag_list",
         Kind::Read,
-        "Return the tags of public datasets (`query` for those starting with it, `all_fields`).",
+        "Return the tags of public datasets (`query`: those containing it; `all_fields`).",
     ),
     (
         "license_list",
