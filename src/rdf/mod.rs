@@ -6,6 +6,7 @@ pub mod format;
 pub mod listing;
 pub mod mapping;
 pub mod page_cache;
+pub mod parse;
 pub mod projector;
 pub mod publish;
 pub mod records;

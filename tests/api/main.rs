@@ -12,6 +12,7 @@ mod downloads;
 mod errors;
 mod fixtures;
 mod hardening;
+mod harvest;
 mod health;
 mod helpers;
 mod hostile;
