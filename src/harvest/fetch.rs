@@ -372,50 +372,13 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
+    use super::super::test_server::serve;
     use super::*;
 
-    /// A one-route HTTP server on loopback: `answer(n)` gives the raw response to the n-th request
-    /// (from 0); `None` stalls without answering.
-    async fn serve(
-        answer: impl Fn(usize) -> Option<String> + Send + Sync + 'static,
-    ) -> (Url, Arc<AtomicUsize>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let count = Arc::new(AtomicUsize::new(0));
-        let seen = count.clone();
-        let answer = Arc::new(answer);
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let n = seen.fetch_add(1, Ordering::SeqCst);
-                let answer = answer.clone();
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    let _ = socket.read(&mut buf).await;
-                    match answer(n) {
-                        Some(response) => {
-                            let _ = socket.write_all(response.as_bytes()).await;
-                            let _ = socket.shutdown().await;
-                        }
-                        None => tokio::time::sleep(Duration::from_secs(30)).await,
-                    }
-                });
-            }
-        });
-        (
-            Url::parse(&format!("http://{address}/page")).unwrap(),
-            count,
-        )
-    }
-
     fn ok(body: &str) -> String {
-        format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: text/turtle; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
+        super::super::test_server::answer("200 OK", "text/turtle; charset=utf-8", body)
     }
 
     fn local() -> FetchPolicy {

@@ -8,6 +8,8 @@ use oxigraph::io::RdfFormat;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app_with};
+use odcat::harvest::dcat::crawl;
+use odcat::harvest::fetch::{FetchPolicy, Fetcher};
 
 impl TestApp {
     /// Every dataset of `/catalog.{ext}`, following the pages' next links.
@@ -127,5 +129,46 @@ async fn the_exported_catalogue_reads_back_to_every_public_datasets_document() {
             found.sort();
             assert_eq!(found, expected, "{ext} {id}: distributions");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_second_odcats_catalogue_is_crawled_over_http_to_its_last_page() {
+    // The source serves its own address as its base URL, so its next links lead back to it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let source = spawn_app_with(|s| {
+        s.catalog_page_size = 7;
+        s.bind = format!("127.0.0.1:{port}");
+        s.base_url = format!("http://127.0.0.1:{port}");
+    })
+    .await;
+    let public = source.get_json("/api/v1/datasets?per_page=1").await["total"]
+        .as_u64()
+        .unwrap() as usize;
+    // Loopback is a private target: refused unless the source is marked as private.
+    let start = url::Url::parse(&source.url("/catalog.ttl")).unwrap();
+    let guarded = Fetcher::new(FetchPolicy::default()).unwrap();
+    let refused = crawl(&guarded, &start, 100, |_| {}).await;
+    assert!(matches!(refused.stop, odcat::harvest::dcat::Stop::Fetch(_)));
+    assert_eq!(refused.pages, 0);
+    let fetcher = Fetcher::new(FetchPolicy {
+        allow_private: true,
+        ..FetchPolicy::default()
+    })
+    .unwrap();
+    for path in ["/catalog.ttl", "/catalog.rdf", "/catalog"] {
+        let start = url::Url::parse(&source.url(path)).unwrap();
+        let mut iris = std::collections::BTreeSet::new();
+        let crawled = crawl(&fetcher, &start, 100, |page| {
+            iris.extend(page.datasets.into_iter().filter_map(|d| d.iri));
+        })
+        .await;
+        assert!(crawled.stop.is_complete(), "{path}: {:?}", crawled.stop);
+        assert_eq!(crawled.pages, public.div_ceil(7), "{path}");
+        assert_eq!(iris.len(), public, "{path}");
     }
 }
