@@ -169,11 +169,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .route(web::get().to(ckan::api_version))
                 .default_service(allow("GET")),
         )
-        .service(
-            web::resource("/api")
-                .route(web::get().to(ckan::api_version))
-                .default_service(allow("GET")),
-        )
         .service(web::resource("/api/3/action/{name}").route(web::route().to(ckan::action)))
         .service(web::resource("/api/action/{name}").route(web::route().to(ckan::action)))
         .configure(portal::configure)

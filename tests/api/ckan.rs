@@ -231,7 +231,6 @@ async fn the_read_actions_answer_what_the_json_api_says_for_every_fixture() {
 
     // The version probes.
     assert_eq!(app.get_json("/api/3").await, json!({"version": 3}));
-    assert_eq!(app.get_json("/api").await, json!({"version": 1}));
     // Site actions; parameters in the query string of a POST with an empty body (ckanr); a form
     // body; JSONP.
     let status = app.ckan_ok("status_show", "").await;

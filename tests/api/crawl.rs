@@ -390,7 +390,7 @@ async fn start(db: &TestDatabase, contributor: Option<&str>) -> (String, std::pr
 #[tokio::test]
 async fn validators_change_when_a_setting_changes_the_body() {
     let db = TestDatabase::new().await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let (address, mut server) = start(&db, None).await;
     let mut cached = Vec::new();
     for path in [

@@ -139,6 +139,12 @@ pub struct TestApp {
     pub _db: TestDatabase,
 }
 
+/// An HTTP client that hands back bodies and `Content-Encoding` as sent: the library's reqwest has
+/// gzip on (for harvesting), which would otherwise decompress answers before a test sees them.
+pub fn test_client() -> Client {
+    Client::builder().no_gzip().build().expect("http client")
+}
+
 /// Starts odcat with the fixtures on a random port.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -161,7 +167,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: Client::new(),
+        client: test_client(),
         catalog,
         projector,
         sparql,

@@ -324,7 +324,7 @@ async fn a_write_is_found_on_the_next_request_and_after_a_restart() {
     let port = second.port();
     let handle = second.handle();
     tokio::spawn(second.run_until_stopped());
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let page: Value = client
         .get(format!(
             "http://127.0.0.1:{port}/api/v1/datasets?q=Wasserspender&status=withdrawn"

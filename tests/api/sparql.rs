@@ -766,7 +766,7 @@ async fn result_caps_refuse_or_cut_off_large_results() {
 async fn a_stopped_query_leaves_the_process_idle() {
     let db = crate::helpers::TestDatabase::new().await;
     let (mut child, base) = crate::crash::serve_with(&db, &[("ODCAT_SPARQL_TIMEOUT", "1")]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let response = client
         .get(format!("{base}/sparql"))
         .query(&[("query", CARTESIAN)])

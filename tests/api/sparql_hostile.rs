@@ -150,7 +150,7 @@ fn alive(child: &mut Child) -> bool {
 async fn no_query_shape_can_crash_the_process() {
     let db = TestDatabase::new().await;
     let (mut child, base) = serve_with(&db, &[("ODCAT_SPARQL_TIMEOUT", "3")]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let mut answered = 0;
     let mut timed_out = 0;
     let mut outcomes = Vec::new();
@@ -321,7 +321,7 @@ async fn the_timeout_stops_every_query_shape_and_frees_its_thread() {
 async fn sigterm_stops_the_server_promptly_while_queries_run() {
     let db = TestDatabase::new().await;
     let (mut child, base) = serve_with(&db, &[("ODCAT_SPARQL_TIMEOUT", "300")]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let running: Vec<_> = slow_queries()
         .into_iter()
         .take(3)

@@ -419,7 +419,7 @@ async fn the_identifier_is_assigned_once_and_does_not_follow_the_base_url() {
     let address = format!("http://127.0.0.1:{}", moved.port());
     let handle = moved.handle();
     tokio::spawn(moved.run_until_stopped());
-    let client = reqwest::Client::new();
+    let client = crate::helpers::test_client();
     let read = |path: String| {
         let client = client.clone();
         let address = address.clone();

@@ -176,14 +176,10 @@ const ACTIONS: &[(&str, Kind, &str)] = &[
     ),
 ];
 
-/// `GET /api` and `GET /api/3`: the API version, as CKAN answers it (clients probe it).
-pub async fn api_version(req: HttpRequest) -> HttpResponse {
-    let version = if req.path().trim_end_matches('/').ends_with("/3") {
-        3
-    } else {
-        1
-    };
-    HttpResponse::Ok().json(json!({ "version": version }))
+/// `GET /api/3`: the API version, as CKAN answers it (clients probe it; `/api` is the portal's page
+/// about the APIs).
+pub async fn api_version() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "version": 3 }))
 }
 
 /// `/api/3/action/{name}` and `/api/action/{name}`, any method.
