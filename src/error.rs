@@ -118,6 +118,10 @@ make_error_codes! {
     PublisherNotFound => NOT_FOUND, "publisher_not_found";
     /// No such token.
     TokenNotFound => NOT_FOUND, "token_not_found";
+    /// No such harvest source.
+    HarvestSourceNotFound => NOT_FOUND, "harvest_source_not_found";
+    /// No such harvest job.
+    HarvestJobNotFound => NOT_FOUND, "harvest_job_not_found";
     /// The hosted table has no declared Table Schema.
     NoTableSchema => NOT_FOUND, "no_table_schema";
     /// The URL does not support the method (`Allow` lists those it does).
@@ -128,6 +132,10 @@ make_error_codes! {
     RequestTimeout => REQUEST_TIMEOUT, "request_timeout";
     /// The slug is used by another dataset or publisher.
     SlugTaken => CONFLICT, "slug_taken";
+    /// The dataset is harvested: change it at its source.
+    Harvested => CONFLICT, "harvested";
+    /// A job of the harvest source is running.
+    HarvestRunning => CONFLICT, "harvest_running";
     /// The dataset was withdrawn.
     DatasetWithdrawn => GONE, "dataset_withdrawn";
     /// `If-Match` does not name the current revision.
@@ -261,6 +269,10 @@ impl From<CatalogError> for ApiError {
             CatalogError::DistributionNotFound { .. } => ErrorCode::DistributionNotFound,
             CatalogError::PublisherNotFound(_) => ErrorCode::PublisherNotFound,
             CatalogError::TokenNotFound(_) => ErrorCode::TokenNotFound,
+            CatalogError::Harvested { .. } => ErrorCode::Harvested,
+            CatalogError::HarvestSourceNotFound(_) => ErrorCode::HarvestSourceNotFound,
+            CatalogError::HarvestJobNotFound(_) => ErrorCode::HarvestJobNotFound,
+            CatalogError::HarvestRunning(_) => ErrorCode::HarvestRunning,
             CatalogError::SlugTaken(_) => ErrorCode::SlugTaken,
             CatalogError::Forbidden(_) => ErrorCode::Forbidden,
             CatalogError::StaleRevision { .. } => ErrorCode::PreconditionFailed,

@@ -8,5 +8,8 @@ pub mod data_table;
 pub mod dataset;
 pub mod dataset_theme;
 pub mod distribution;
+pub mod harvest_job;
+pub mod harvest_source;
+pub mod harvested_dataset;
 pub mod prelude;
 pub mod publisher;

@@ -12,6 +12,7 @@ mod m20261130_000004_distribution_table_schema;
 mod m20261206_000005_dataset_listing_positions;
 mod m20261206_000006_dataset_identifier_dates;
 mod m20261206_000007_drop_dataset_search_text;
+mod m20261206_000008_harvest;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_dataset_listing_positions::Migration),
             Box::new(m20261206_000006_dataset_identifier_dates::Migration),
             Box::new(m20261206_000007_drop_dataset_search_text::Migration),
+            Box::new(m20261206_000008_harvest::Migration),
         ]
     }
 }

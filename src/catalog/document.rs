@@ -242,6 +242,10 @@ pub struct DatasetDocument {
     /// Revision, incremented on every write (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<i32>,
+    /// Where a harvested dataset came from (read-only: a harvested dataset is changed at its
+    /// source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harvest: Option<super::harvest::HarvestProvenance>,
 }
 
 /// A publisher (`foaf:Agent`).

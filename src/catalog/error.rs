@@ -47,6 +47,23 @@ pub enum CatalogError {
     /// No token has this id.
     #[error("token `{0}` does not exist")]
     TokenNotFound(String),
+    /// The dataset is harvested: its source is its record, local writes are refused.
+    #[error("dataset `{slug}` is harvested from {source_url}: change it at its source")]
+    Harvested {
+        /// The dataset's slug.
+        slug: String,
+        /// The harvest source's URL.
+        source_url: String,
+    },
+    /// No harvest source has this id.
+    #[error("harvest source `{0}` does not exist")]
+    HarvestSourceNotFound(String),
+    /// No harvest job has this id.
+    #[error("harvest job `{0}` does not exist")]
+    HarvestJobNotFound(String),
+    /// A job of this harvest source is running.
+    #[error("a job of harvest source `{0}` is running; wait for it to finish")]
+    HarvestRunning(String),
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),

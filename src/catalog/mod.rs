@@ -8,6 +8,7 @@ pub mod db;
 pub mod document;
 pub mod error;
 pub mod fixtures;
+pub mod harvest;
 pub mod record;
 pub mod repo;
 pub mod search_source;

@@ -222,6 +222,7 @@ pub async fn load_documents(
             )
             .all(db),
     )?;
+    let mut provenance = super::harvest::provenance_of(db, &ids).await?;
     let publishers: HashMap<Uuid, String> =
         publishers.into_iter().map(|p| (p.id, p.slug)).collect();
     let mut contacts: HashMap<Uuid, contact_point::Model> =
@@ -246,7 +247,11 @@ pub async fn load_documents(
                 .collect();
             let contact = contacts.remove(&d.id);
             let publisher = publishers.get(&d.publisher_id).cloned();
-            dataset_document(d, publisher, contact, dists, base_url)
+            let harvest = provenance.remove(&d.id);
+            DatasetDocument {
+                harvest,
+                ..dataset_document(d, publisher, contact, dists, base_url)
+            }
         })
         .collect())
 }
@@ -324,6 +329,7 @@ fn dataset_document(
         }),
         distributions,
         revision: Some(d.revision),
+        harvest: None,
     }
 }
 

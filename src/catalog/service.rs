@@ -293,28 +293,7 @@ impl Catalog {
         // before a rule it breaks was introduced can always be withdrawn.
         let (_guard, txn) = self.begin_write().await?;
         let current = writable_dataset(&txn, actor, key, precondition).await?;
-        let id = current.id;
-        let now = now();
-        let result = dataset::Entity::update_many()
-            .col_expr(
-                dataset::Column::Status,
-                Expr::value(DatasetStatus::Withdrawn.as_str()),
-            )
-            .col_expr(dataset::Column::Revision, Expr::value(current.revision + 1))
-            .col_expr(dataset::Column::Modified, Expr::value(now))
-            .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
-            .filter(dataset::Column::Id.eq(id))
-            .filter(dataset::Column::Revision.eq(current.revision))
-            .exec(&txn)
-            .await?;
-        if result.rows_affected != 1 {
-            return Err(CatalogError::StaleRevision {
-                slug: current.slug,
-                current: "a newer revision".into(),
-            });
-        }
-        change::record(&txn, EntityKind::Dataset, id, Operation::Withdraw).await?;
-        repo::stamp_listing(&txn, id, false, false).await?;
+        let id = withdraw_model(&txn, &current).await?;
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
@@ -439,6 +418,38 @@ impl Catalog {
     }
 }
 
+/// Sets a dataset's status to `withdrawn` inside `txn` (new revision, `change_log` row); the stored
+/// document is not checked again, so a record stored before a rule it breaks was introduced can
+/// always be withdrawn.
+pub(crate) async fn withdraw_model(
+    txn: &DatabaseTransaction,
+    current: &dataset::Model,
+) -> Result<Uuid, CatalogError> {
+    let id = current.id;
+    let now = now();
+    let result = dataset::Entity::update_many()
+        .col_expr(
+            dataset::Column::Status,
+            Expr::value(DatasetStatus::Withdrawn.as_str()),
+        )
+        .col_expr(dataset::Column::Revision, Expr::value(current.revision + 1))
+        .col_expr(dataset::Column::Modified, Expr::value(now))
+        .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
+        .filter(dataset::Column::Id.eq(id))
+        .filter(dataset::Column::Revision.eq(current.revision))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(CatalogError::StaleRevision {
+            slug: current.slug.clone(),
+            current: "a newer revision".into(),
+        });
+    }
+    change::record(txn, EntityKind::Dataset, id, Operation::Withdraw).await?;
+    repo::stamp_listing(txn, id, false, false).await?;
+    Ok(id)
+}
+
 /// The dataset `key` inside a write transaction, when `actor` may write it and `precondition` holds.
 pub async fn writable_dataset(
     txn: &DatabaseTransaction,
@@ -456,6 +467,7 @@ pub async fn writable_dataset(
             current.slug
         )));
     }
+    super::harvest::refuse_harvested(txn, &current).await?;
     let tag = etag(current.id, current.revision);
     if !precondition.holds(&tag) {
         return Err(CatalogError::StaleRevision {
@@ -522,7 +534,7 @@ fn map_unique(err: DbErr, slug: &str) -> CatalogError {
 
 /// Writes the whole state of one dataset inside `txn` and logs the change. `current` is `None` for a
 /// new dataset.
-async fn write_dataset(
+pub(crate) async fn write_dataset(
     txn: &DatabaseTransaction,
     actor: &Actor,
     current: Option<dataset::Model>,

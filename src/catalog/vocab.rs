@@ -435,3 +435,114 @@ mod tests {
         );
     }
 }
+
+/// The DCAT-AP.de licence IRI of a licence as other catalogues name it, where an official or
+/// unambiguous mapping exists: a DCAT-AP.de IRI or code (GovData's older codes such as `cc-by`
+/// included), a CKAN licence id (`odc-odbl`, `cc-zero`, …), an EU licence authority IRI
+/// (`…/licence/CC_BY_4_0`), or the licence's own URL (Creative Commons, Datenlizenz Deutschland,
+/// Open Data Commons). `None` when there is none.
+pub fn license_from_source(value: &str) -> Option<String> {
+    let value = value.trim();
+    let known = |code: &str| {
+        licenses()
+            .any(|(c, _)| c == code)
+            .then(|| format!("{LICENSE}{code}"))
+    };
+    if let Some(code) = value
+        .strip_prefix(LICENSE)
+        .or_else(|| value.strip_prefix("https://dcat-ap.de/def/licenses/"))
+    {
+        return known(code.trim_end_matches('/'));
+    }
+    if !value.contains("://") {
+        let code = match value.to_ascii_lowercase().as_str() {
+            "odc-odbl" | "odbl" => "odbl".to_owned(),
+            "odc-by" => "odby".to_owned(),
+            "odc-pddl" => "odcpddl".to_owned(),
+            "cc0" | "cc-0" | "cc0-1.0" => "cc-zero".to_owned(),
+            "cc-nc" => "cc-by-nc".to_owned(),
+            "cc-by-4.0" => "cc-by/4.0".to_owned(),
+            "cc-by-sa-4.0" => "cc-by-sa/4.0".to_owned(),
+            "dl-de-by-2.0" | "dl-by-de-2.0" => "dl-by-de/2.0".to_owned(),
+            "dl-de-zero-2.0" | "dl-zero-de-2.0" => "dl-zero-de/2.0".to_owned(),
+            _ => value.to_owned(),
+        };
+        return known(&code);
+    }
+    let lower = value.to_ascii_lowercase();
+    let path = lower
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.")
+        .trim_end_matches('/');
+    let code = if let Some(eu) = path.strip_prefix("publications.europa.eu/resource/authority/licence/")
+    {
+        match eu {
+            "cc_by_4_0" => "cc-by/4.0",
+            "cc_bysa_4_0" => "cc-by-sa/4.0",
+            "cc_bynd_4_0" => "cc-by-nd/4.0",
+            "cc_bync_4_0" => "cc-by-nc/4.0",
+            "cc0" => "cc-zero",
+            "dl_by_de_2_0" => "dl-by-de/2.0",
+            "dl_zero_de_2_0" => "dl-zero-de/2.0",
+            "odc_bl" => "odbl",
+            "odc_by" => "odby",
+            "odc_pddl" => "odcpddl",
+            _ => return None,
+        }
+    } else if let Some(cc) = path.strip_prefix("creativecommons.org/") {
+        match cc.trim_end_matches("/legalcode").trim_end_matches("/deed.de") {
+            "licenses/by/4.0" => "cc-by/4.0",
+            "licenses/by-sa/4.0" => "cc-by-sa/4.0",
+            "licenses/by-nd/4.0" => "cc-by-nd/4.0",
+            "licenses/by-nc/4.0" => "cc-by-nc/4.0",
+            "licenses/by/3.0/de" => "cc-by-de/3.0",
+            "licenses/by-sa/3.0/de" => "cc-by-sa-de/3.0",
+            "licenses/by-nc/3.0/de" => "cc-by-nc-de/3.0",
+            "licenses/by-nd/3.0" => "cc-by-nd/3.0",
+            "publicdomain/zero/1.0" => "cc-zero",
+            "publicdomain/mark/1.0" => "ccpdm/1.0",
+            _ => return None,
+        }
+    } else if let Some(dl) = path.strip_prefix("govdata.de/dl-de/") {
+        match dl {
+            "by-2-0" => "dl-by-de/2.0",
+            "zero-2-0" => "dl-zero-de/2.0",
+            "by-1-0" => "dl-by-de/1.0",
+            "by-nc-1-0" => "dl-by-nc-de/1.0",
+            _ => return None,
+        }
+    } else if let Some(odc) = path.strip_prefix("opendatacommons.org/licenses/") {
+        match odc.split('/').next().unwrap_or("") {
+            "odbl" => "odbl",
+            "by" => "odby",
+            "pddl" => "odcpddl",
+            _ => return None,
+        }
+    } else {
+        return None;
+    };
+    known(code)
+}
+
+#[cfg(test)]
+mod license_tests {
+    use super::*;
+
+    #[test]
+    fn licences_of_other_catalogues_map_to_dcat_ap_de() {
+        let code = |v: &str| license_from_source(v).map(|i| i[LICENSE.len()..].to_owned());
+        assert_eq!(code("cc-by").as_deref(), Some("cc-by"));
+        assert_eq!(code("odc-odbl").as_deref(), Some("odbl"));
+        assert_eq!(code("http://dcat-ap.de/def/licenses/dl-by-de/2.0").as_deref(), Some("dl-by-de/2.0"));
+        assert_eq!(code("https://creativecommons.org/licenses/by/4.0/").as_deref(), Some("cc-by/4.0"));
+        assert_eq!(code("https://www.govdata.de/dl-de/by-2-0").as_deref(), Some("dl-by-de/2.0"));
+        assert_eq!(
+            code("http://publications.europa.eu/resource/authority/licence/CC0").as_deref(),
+            Some("cc-zero")
+        );
+        assert_eq!(code("https://opendatacommons.org/licenses/odbl/1-0/").as_deref(), Some("odbl"));
+        assert_eq!(code("https://example.org/my-licence"), None);
+        assert_eq!(code("proprietary"), None);
+    }
+}

@@ -85,7 +85,7 @@ fn iri_list(value: &str) -> Vec<String> {
 }
 
 /// An EU file-type IRI of a CKAN format name (`CSV`, `csv`, `.csv`, `GeoJSON`, `WMS`, an IRI).
-fn file_type(format: &str) -> Result<String, MappingError> {
+pub(crate) fn file_type(format: &str) -> Result<String, MappingError> {
     let trimmed = format.trim().trim_start_matches('.');
     if trimmed.contains("://") {
         return Ok(trimmed.to_owned());
@@ -337,6 +337,7 @@ pub fn document(
         field("spatial_uri").or_else(|| field("politicalGeocodingURI").map(|v| first_iri(&v)));
     Ok(DatasetDocument {
         id: None,
+        harvest: None,
         slug: name,
         publisher,
         status: Some(status),

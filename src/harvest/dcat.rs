@@ -58,16 +58,137 @@ pub struct Crawl {
     pub stop: Stop,
 }
 
-/// The RDF format of a page: its media type, else its URL's file extension (`.ttl`, `.rdf`, …).
+/// The RDF format of a page: its media type, else its URL's file extension (`.ttl`, `.rdf`, …,
+/// also under `.gz`).
 pub fn page_format(page: &Page) -> Option<RdfFormat> {
     page.content_type
         .as_deref()
         .and_then(RdfFormat::from_media_type)
         .or_else(|| {
             let path = page.url.path();
+            let path = path.strip_suffix(".gz").unwrap_or(path);
             let extension = path.rsplit_once('.').map(|(_, e)| e)?;
             RdfFormat::from_extension(extension)
         })
+}
+
+/// A crawl in progress: [`Crawler::next_page`] reads the next page, until it returns `None`; then
+/// [`Crawler::finish`] says how it stopped.
+pub struct Crawler<'a> {
+    fetcher: &'a Fetcher,
+    next: Option<Url>,
+    max_pages: usize,
+    visited: HashSet<String>,
+    bodies: HashSet<[u8; 32]>,
+    crawl: Crawl,
+}
+
+impl<'a> Crawler<'a> {
+    /// A crawl from `start`, at most `max_pages` pages.
+    pub fn new(fetcher: &'a Fetcher, start: &Url, max_pages: usize) -> Self {
+        Self {
+            fetcher,
+            next: Some(start.clone()),
+            max_pages,
+            visited: HashSet::new(),
+            bodies: HashSet::new(),
+            crawl: Crawl {
+                pages: 0,
+                datasets: 0,
+                stop: Stop::Complete,
+            },
+        }
+    }
+
+    fn stop(&mut self, stop: Stop) -> Option<ParsedPage> {
+        self.crawl.stop = stop;
+        self.next = None;
+        None
+    }
+
+    /// The next page's datasets, or `None` when the crawl has stopped.
+    pub async fn next_page(&mut self) -> Option<ParsedPage> {
+        let url = self.next.take()?;
+        if self.crawl.pages >= self.max_pages {
+            return self.stop(Stop::PageCap(self.max_pages));
+        }
+        if !self.visited.insert(url.to_string()) {
+            return self.stop(Stop::Loop(url.to_string()));
+        }
+        let page = match self.fetcher.get(&url, ACCEPT).await {
+            Ok(page) => page,
+            Err(error) => return self.stop(Stop::Fetch(error)),
+        };
+        if !self.bodies.insert(Sha256::digest(&page.body).into()) {
+            return self.stop(Stop::Loop(url.to_string()));
+        }
+        let Some(format) = page_format(&page) else {
+            let message = format!(
+                "`{}` is no RDF format odcat reads",
+                page.content_type.as_deref().unwrap_or("no content type")
+            );
+            return self.stop(Stop::Parse {
+                url: url.to_string(),
+                message,
+            });
+        };
+        // Parsing is CPU work: off the async executor.
+        let final_url = page.url.clone();
+        let base = page.url.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_page(&page.body, format, Some(base.as_str()))
+        })
+        .await;
+        let parsed = match parsed {
+            Ok(Ok(parsed)) => parsed,
+            Ok(Err(error)) => {
+                return self.stop(Stop::Parse {
+                    url: url.to_string(),
+                    message: error.to_string(),
+                });
+            }
+            Err(error) => {
+                return self.stop(Stop::Parse {
+                    url: url.to_string(),
+                    message: format!("the parser failed: {error}"),
+                });
+            }
+        };
+        self.crawl.pages += 1;
+        if parsed.datasets.is_empty() && parsed.next.is_some() {
+            return self.stop(Stop::EmptyPage(url.to_string()));
+        }
+        self.crawl.datasets += parsed.datasets.len();
+        if let Some(next) = &parsed.next {
+            match final_url.join(next) {
+                Ok(next) => self.next = Some(next),
+                Err(e) => {
+                    let message = format!("the next link `{next}` is not a URL: {e}");
+                    self.stop(Stop::Parse {
+                        url: url.to_string(),
+                        message,
+                    });
+                    // This page's datasets still count; the crawl is incomplete.
+                }
+            }
+        }
+        Some(parsed)
+    }
+
+    /// Whether the crawl has not stopped short (so far).
+    pub fn is_complete(&self) -> bool {
+        self.crawl.stop.is_complete()
+    }
+
+    /// Pages read so far.
+    pub fn pages(&self) -> usize {
+        self.crawl.pages
+    }
+
+    /// How the crawl went.
+    pub fn finish(self) -> Crawl {
+        self.crawl
+    }
 }
 
 /// Crawls from `start`, calling `on_page` with each page's datasets as it is read, at most
@@ -78,76 +199,11 @@ pub async fn crawl(
     max_pages: usize,
     mut on_page: impl FnMut(ParsedPage),
 ) -> Crawl {
-    let mut visited: HashSet<String> = HashSet::new();
-    let mut bodies: HashSet<[u8; 32]> = HashSet::new();
-    let mut url = start.clone();
-    let mut crawl = Crawl {
-        pages: 0,
-        datasets: 0,
-        stop: Stop::Complete,
-    };
-    loop {
-        if crawl.pages >= max_pages {
-            crawl.stop = Stop::PageCap(max_pages);
-            return crawl;
-        }
-        if !visited.insert(url.to_string()) {
-            crawl.stop = Stop::Loop(url.to_string());
-            return crawl;
-        }
-        let page = match fetcher.get(&url, ACCEPT).await {
-            Ok(page) => page,
-            Err(error) => {
-                crawl.stop = Stop::Fetch(error);
-                return crawl;
-            }
-        };
-        if !bodies.insert(Sha256::digest(&page.body).into()) {
-            crawl.stop = Stop::Loop(url.to_string());
-            return crawl;
-        }
-        let Some(format) = page_format(&page) else {
-            crawl.stop = Stop::Parse {
-                url: url.to_string(),
-                message: format!(
-                    "`{}` is no RDF format odcat reads",
-                    page.content_type.as_deref().unwrap_or("no content type")
-                ),
-            };
-            return crawl;
-        };
-        let parsed = match parse_page(&page.body, format, Some(page.url.as_str())) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                crawl.stop = Stop::Parse {
-                    url: url.to_string(),
-                    message: error.to_string(),
-                };
-                return crawl;
-            }
-        };
-        crawl.pages += 1;
-        let next = parsed.next.clone();
-        if parsed.datasets.is_empty() && next.is_some() {
-            crawl.stop = Stop::EmptyPage(url.to_string());
-            return crawl;
-        }
-        crawl.datasets += parsed.datasets.len();
-        on_page(parsed);
-        let Some(next) = next else {
-            return crawl;
-        };
-        url = match page.url.join(&next) {
-            Ok(next) => next,
-            Err(e) => {
-                crawl.stop = Stop::Parse {
-                    url: url.to_string(),
-                    message: format!("the next link `{next}` is not a URL: {e}"),
-                };
-                return crawl;
-            }
-        };
+    let mut crawler = Crawler::new(fetcher, start, max_pages);
+    while let Some(page) = crawler.next_page().await {
+        on_page(page);
     }
+    crawler.finish()
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ impl Default for FetchPolicy {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(60),
-            max_bytes: 256 * 1024 * 1024,
+            max_bytes: 64 * 1024 * 1024,
             retries: 3,
             backoff: Duration::from_secs(2),
             allow_private: false,
@@ -97,8 +97,37 @@ pub struct Page {
     pub url: Url,
     /// Its media type without parameters, in lower case.
     pub content_type: Option<String>,
-    /// The body (decompressed when sent with gzip).
+    /// The body (decompressed when sent with gzip, or when it is a gzip file such as a
+    /// `catalog.ttl.gz` dump).
     pub body: Vec<u8>,
+}
+
+/// One request at a time per host, whatever the number of jobs (politeness towards sources).
+fn host_gate(url: &Url) -> Arc<tokio::sync::Semaphore> {
+    static GATES: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let key = format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    );
+    let mut gates = GATES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    gates
+        .entry(key)
+        .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))
+        .clone()
+}
+
+/// The body of a gzip file, at most `limit` bytes once decompressed (a gzip bomb is refused
+/// like a page over the cap).
+fn gunzip(body: &[u8], limit: u64) -> Result<Option<Vec<u8>>, std::io::Error> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(body)
+        .take(limit + 1)
+        .read_to_end(&mut out)?;
+    Ok((out.len() as u64 <= limit).then_some(out))
 }
 
 /// Whether `ip` is an address a public source never has: loopback, private, link-local, shared
@@ -225,7 +254,11 @@ impl Fetcher {
         }
         let mut attempt = 0;
         loop {
-            match self.attempt(url, accept).await {
+            let gate = host_gate(url);
+            let permit = gate.acquire().await;
+            let result = self.attempt(url, accept).await;
+            drop(permit);
+            match result {
                 Ok(page) => return Ok(page),
                 Err((error, wait)) if attempt < self.policy.retries && wait.is_some() => {
                     attempt += 1;
@@ -350,6 +383,34 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
+        // A gzip file (a dump): decompressed here, under the same cap; its media type then says
+        // nothing about the content, which the URL's inner extension tells.
+        let gzip_type = matches!(
+            content_type.as_deref(),
+            Some("application/gzip" | "application/x-gzip")
+        );
+        let (body, content_type) = if body.starts_with(&[0x1f, 0x8b]) {
+            let body = tokio::task::spawn_blocking({
+                let limit = self.policy.max_bytes;
+                move || gunzip(&body, limit)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| format!("not a valid gzip file: {e}")))
+            .map_err(|message| {
+                (
+                    FetchError::Network {
+                        url: final_url.to_string(),
+                        message,
+                    },
+                    None,
+                )
+            })?
+            .ok_or_else(|| (too_large(), None))?;
+            (body, content_type.filter(|_| !gzip_type))
+        } else {
+            (body, content_type)
+        };
         Ok(Page {
             url: final_url,
             content_type,

@@ -1,10 +1,16 @@
-//! Harvesting remote catalogues into odcat. So far: the mapping of CKAN's package dicts ([`ckan`]),
-//! which the CKAN API's writes use as well, the guarded HTTP fetching of a source's pages
-//! ([`fetch`]), and the page-by-page crawl of a DCAT-AP catalogue ([`dcat`]).
+//! Harvesting remote catalogues into odcat: the guarded HTTP fetching of a source's pages
+//! ([`fetch`]), the page-by-page crawl of a DCAT-AP catalogue ([`dcat`]), the pages of CKAN and
+//! DKAN APIs and DCAT-US `data.json` ([`pager`]), the mappings of CKAN's package dicts ([`ckan`],
+//! which the CKAN API's writes use as well) and of DCAT-US ([`dcat_us`]), and the job that writes a
+//! source's datasets and withdraws what vanished from it ([`run`]). Sources, jobs and the
+//! harvested datasets' identities are kept by the catalogue (`catalog::harvest`).
 
 pub mod ckan;
 pub mod dcat;
+pub mod dcat_us;
 pub mod fetch;
+pub mod pager;
+pub mod run;
 
 /// A scripted HTTP server for the fetching and crawling tests.
 #[cfg(test)]

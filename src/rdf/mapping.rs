@@ -16,7 +16,7 @@ use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankN
 use uuid::Uuid;
 
 use super::vocab::{
-    adms, codes, dcat, dcatap, dcatde, dct, foaf, rdf, rdfs, skos, spdx, vcard, void, xsd,
+    adms, codes, dcat, dcatap, dcatde, dct, foaf, prov, rdf, rdfs, skos, spdx, vcard, void, xsd,
 };
 use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
 use crate::catalog::values::DistributionStatus;
@@ -320,6 +320,13 @@ impl Mapping {
         }
         if let Some(page) = &doc.landing_page {
             g.typed_iri(&me, dcat::LANDING_PAGE, page, foaf::DOCUMENT);
+        }
+        // A harvested dataset names the dataset it was derived from (its IRI or page at the
+        // source); its `dct:identifier` stays the source's, for GovData's duplicate detection.
+        if let Some(origin) = doc.harvest.as_ref().and_then(|h| h.origin.as_deref())
+            && (origin.starts_with("http://") || origin.starts_with("https://"))
+        {
+            g.iri_str(&me, prov::WAS_DERIVED_FROM, origin);
         }
         for standard in &doc.conforms_to {
             g.typed_iri(&me, dct::CONFORMS_TO, standard, dct::STANDARD);

@@ -260,6 +260,7 @@ impl<'a> Reader<'a> {
         };
         DatasetDocument {
             id: None,
+            harvest: None,
             slug: slug_of(iri, &title.de),
             publisher: None,
             status: Some(DatasetStatus::Published),

@@ -17,6 +17,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("foaf", "http://xmlns.com/foaf/0.1/"),
     ("vcard", "http://www.w3.org/2006/vcard/ns#"),
     ("adms", "http://www.w3.org/ns/adms#"),
+    ("prov", "http://www.w3.org/ns/prov#"),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),
     ("spdx", "http://spdx.org/rdf/terms#"),
     ("hydra", "http://www.w3.org/ns/hydra/core#"),
@@ -206,6 +207,12 @@ pub mod vcard {
 pub mod dcatap {
     use super::*;
     pub const AVAILABILITY: NamedNodeRef<'static> = iri("http://data.europa.eu/r5r/availability");
+}
+
+pub mod prov {
+    use super::*;
+    pub const WAS_DERIVED_FROM: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/prov#wasDerivedFrom");
 }
 
 pub mod adms {

@@ -78,7 +78,12 @@ impl From<CatalogError> for CkanError {
             CatalogError::DatasetNotFound(_)
             | CatalogError::DistributionNotFound { .. }
             | CatalogError::PublisherNotFound(_)
-            | CatalogError::TokenNotFound(_) => Self::NotFound(format!("Not found: {error}")),
+            | CatalogError::TokenNotFound(_)
+            | CatalogError::HarvestSourceNotFound(_)
+            | CatalogError::HarvestJobNotFound(_) => Self::NotFound(format!("Not found: {error}")),
+            CatalogError::Harvested { .. } | CatalogError::HarvestRunning(_) => {
+                Self::field("name", error.to_string())
+            }
             CatalogError::Forbidden(ref message) => Self::Authorization(message.clone()),
             CatalogError::Invalid { field, message } => Self::field(field, message),
             CatalogError::Incomplete(missing) => Self::Validation(
