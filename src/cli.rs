@@ -1,6 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `load-fixtures`, `import`, `rdf rebuild|dump`,
-//! `search rebuild`,
-//! `token create|revoke`.
+//! `search rebuild`, `harvest add|list|run|show`, `token create|revoke`.
 
 use std::io::Write;
 
@@ -64,6 +63,77 @@ pub enum Command {
     /// The search index under `$ODCAT_DATA_DIR/search`.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Harvest remote catalogues (DCAT-AP, CKAN, DKAN).
+    #[command(subcommand)]
+    Harvest(HarvestCommand),
+}
+
+/// Harvest subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HarvestCommand {
+    /// Add a source and print its id.
+    Add {
+        /// `dcat` (a DCAT-AP catalogue or dump), `ckan` (Action API) or `dkan`.
+        #[arg(long, value_enum)]
+        kind: HarvestKind,
+        /// The catalogue's first page or dump, or the CKAN/DKAN site's root.
+        #[arg(long)]
+        url: String,
+        /// Slug of the publisher the datasets are published under.
+        #[arg(long)]
+        publisher: String,
+        /// A name for people.
+        #[arg(long)]
+        title: Option<String>,
+        /// A CKAN `fq` restricting what is harvested.
+        #[arg(long)]
+        fq: Option<String>,
+        /// Allow private, loopback and link-local addresses (a source inside the city's network).
+        #[arg(long)]
+        allow_private: bool,
+        /// Minutes between scheduled runs by the server.
+        #[arg(long)]
+        interval: Option<i32>,
+        /// The largest share (percent) of its datasets one run withdraws (default 10).
+        #[arg(long)]
+        max_withdraw_percent: Option<i32>,
+    },
+    /// List the sources with their last job.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one job of a source in the foreground, with a progress bar, and print its report.
+    Run {
+        /// The source's id.
+        source: Uuid,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Withdraw the vanished datasets even when they are more than the source's share.
+        #[arg(long)]
+        allow_mass_delete: bool,
+    },
+    /// Print a job's report.
+    Show {
+        /// The job's id.
+        job: Uuid,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Kinds of harvest source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HarvestKind {
+    /// A DCAT-AP catalogue in RDF, paged with Hydra, or a dump (gzip allowed).
+    Dcat,
+    /// A CKAN site's Action API.
+    Ckan,
+    /// A DKAN site.
+    Dkan,
 }
 
 /// Search index subcommands.
@@ -136,6 +206,158 @@ async fn open(settings: &Settings) -> anyhow::Result<Catalog> {
     let catalog = Catalog::new(connection, settings.base_url());
     catalog.assign_identifiers().await?;
     Ok(catalog)
+}
+
+/// `odcat harvest …`.
+async fn harvest(settings: &Settings, command: HarvestCommand) -> anyhow::Result<()> {
+    use crate::catalog::harvest::{JobStatus, SourceInput, SourceKind};
+    let catalog = open(settings).await?;
+    match command {
+        HarvestCommand::Add {
+            kind,
+            url,
+            publisher,
+            title,
+            fq,
+            allow_private,
+            interval,
+            max_withdraw_percent,
+        } => {
+            let input = SourceInput {
+                kind: match kind {
+                    HarvestKind::Dcat => SourceKind::Dcat,
+                    HarvestKind::Ckan => SourceKind::Ckan,
+                    HarvestKind::Dkan => SourceKind::Dkan,
+                },
+                url,
+                publisher,
+                title,
+                fq,
+                allow_private,
+                interval_minutes: interval,
+                max_withdraw_percent,
+            };
+            let source = catalog.create_harvest_source(&input).await?;
+            say(&source.id.to_string())
+        }
+        HarvestCommand::List { json } => {
+            let sources = catalog.harvest_sources().await?;
+            if json {
+                return say(&serde_json::to_string_pretty(&sources)?);
+            }
+            for s in &sources {
+                let last = s.last_job.as_ref().map_or_else(
+                    || "never run".to_owned(),
+                    |j| format!("last job {} {} at {}", j.id, j.status.as_str(), j.started_at),
+                );
+                say(&format!(
+                    "{}  {:4}  {}  → {}  ({} datasets; {last})",
+                    s.id,
+                    s.kind.as_str(),
+                    s.url,
+                    s.publisher,
+                    s.datasets
+                ))?;
+            }
+            Ok(())
+        }
+        HarvestCommand::Run {
+            source,
+            json,
+            allow_mass_delete,
+        } => {
+            use indicatif::{ProgressBar, ProgressStyle};
+            let (source, job) = catalog
+                .start_harvest_job(&source.to_string(), allow_mass_delete)
+                .await?;
+            let bar = ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template(
+                    "{spinner} {elapsed} page {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            if json {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let progress = {
+                let bar = bar.clone();
+                move |c: &crate::catalog::harvest::JobCounts| {
+                    bar.set_message(format!(
+                        "{}: {} created, {} updated, {} unchanged, {} failed",
+                        c.pages, c.created, c.updated, c.unchanged, c.failed
+                    ));
+                }
+            };
+            let report =
+                crate::harvest::run::run(&catalog, &source, &job, &settings.harvest(), &progress)
+                    .await;
+            bar.finish_and_clear();
+            let report = report?;
+            print_job(&report, json)?;
+            if report.status != JobStatus::Complete {
+                anyhow::bail!(
+                    "the job did not read the whole source ({}); nothing was withdrawn",
+                    report.stop.as_deref().unwrap_or(report.status.as_str())
+                );
+            }
+            Ok(())
+        }
+        HarvestCommand::Show { job, json } => {
+            let report = catalog.harvest_job(&job.to_string()).await?;
+            print_job(&report, json)
+        }
+    }
+}
+
+/// A job's report, for people or as JSON.
+fn print_job(job: &crate::catalog::harvest::JobDocument, json: bool) -> anyhow::Result<()> {
+    if json {
+        return say(&serde_json::to_string_pretty(job)?);
+    }
+    let c = &job.counts;
+    say(&format!(
+        "job {} of source {}: {}{}",
+        job.id,
+        job.source,
+        job.status.as_str(),
+        job.stop
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
+    ))?;
+    say(&format!(
+        "started {}, finished {}",
+        job.started_at,
+        job.finished_at
+            .map_or_else(|| "-".to_owned(), |f| f.to_string())
+    ))?;
+    say(&format!(
+        "pages {} · created {} · updated {} · unchanged {} · withdrawn {} · failed {}",
+        c.pages, c.created, c.updated, c.unchanged, c.withdrawn, c.failed
+    ))?;
+    for e in &job.report.errors {
+        say(&format!(
+            "  failed: {} {}{}{}",
+            e.identity.as_deref().unwrap_or("(no identity)"),
+            e.title
+                .as_deref()
+                .map(|t| format!("„{t}“ "))
+                .unwrap_or_default(),
+            e.field
+                .as_deref()
+                .map(|f| format!("{f}: "))
+                .unwrap_or_default(),
+            e.message
+        ))?;
+    }
+    for w in &job.report.withdrawn {
+        say(&format!("  withdrawn: {} ({})", w.slug, w.identity))?;
+    }
+    for n in &job.report.notes {
+        say(&format!("  note: {n}"))?;
+    }
+    Ok(())
 }
 
 /// `odcat import`: spools the file (bytes bar), analyses it (spinner), loads it (rows bar).
@@ -393,6 +615,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Harvest(command) => harvest(&settings, command).await,
         Command::Token(TokenCommand::Revoke { id }) => {
             let catalog = open(&settings).await?;
             auth::revoke_token(catalog.db(), id)

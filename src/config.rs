@@ -193,6 +193,42 @@ pub struct Settings {
     /// on-disk store; default the machine's available memory (cgroup limit or `MemAvailable`).
     #[arg(long, env = "ODCAT_RDF_MEMORY_LIMIT", global = true)]
     pub rdf_memory_limit: Option<u64>,
+    /// Minutes between scheduled runs of every harvest source without its own interval; none when
+    /// unset (sources with `interval_minutes` run on theirs).
+    #[arg(long, env = "ODCAT_HARVEST_INTERVAL", global = true)]
+    pub harvest_interval: Option<u32>,
+    /// Seconds a harvest request may take, from connecting to the last byte.
+    #[arg(long, env = "ODCAT_HARVEST_TIMEOUT", default_value_t = 60, global = true)]
+    pub harvest_timeout: u64,
+    /// Largest page (or dump file, decompressed) a harvest reads, in MiB; one page is held in
+    /// memory while it is parsed.
+    #[arg(
+        long,
+        env = "ODCAT_HARVEST_MAX_PAGE_MB",
+        default_value_t = 64,
+        global = true
+    )]
+    pub harvest_max_page_mb: u64,
+    /// Most pages one harvest job reads.
+    #[arg(
+        long,
+        env = "ODCAT_HARVEST_MAX_PAGES",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub harvest_max_pages: usize,
+    /// Seconds one harvest job may run; a job that reaches it stops as incomplete (withdrawing
+    /// nothing).
+    #[arg(
+        long,
+        env = "ODCAT_HARVEST_TIME_LIMIT",
+        default_value_t = 21_600,
+        global = true
+    )]
+    pub harvest_time_limit: u64,
+    /// Retries of a harvest request after a 429, a 5xx or a failed connection.
+    #[arg(long, env = "ODCAT_HARVEST_RETRIES", default_value_t = 3, global = true)]
+    pub harvest_retries: u32,
 }
 
 impl Settings {
@@ -201,6 +237,22 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}/odcat.db?mode=rwc", self.data_dir.display()))
+    }
+
+    /// How harvest jobs run.
+    pub fn harvest(&self) -> crate::harvest::run::RunSettings {
+        use std::time::Duration;
+        crate::harvest::run::RunSettings {
+            policy: crate::harvest::fetch::FetchPolicy {
+                timeout: Duration::from_secs(self.harvest_timeout.max(1)),
+                max_bytes: self.harvest_max_page_mb.max(1).saturating_mul(1024 * 1024),
+                retries: self.harvest_retries,
+                backoff: Duration::from_secs(2),
+                allow_private: false,
+            },
+            max_pages: self.harvest_max_pages.max(1),
+            time_limit: Duration::from_secs(self.harvest_time_limit.max(1)),
+        }
     }
 
     /// The base URL without a trailing slash.
@@ -272,6 +324,12 @@ impl Settings {
             document_cache_mb: 128,
             sqlite_mmap_mb: 0,
             rdf_memory_limit: None,
+            harvest_interval: None,
+            harvest_timeout: 10,
+            harvest_max_page_mb: 64,
+            harvest_max_pages: 100_000,
+            harvest_time_limit: 600,
+            harvest_retries: 1,
         }
     }
 }

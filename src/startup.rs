@@ -148,6 +148,14 @@ impl Application {
         });
         // Fill the portal's index before the first visitor.
         portal.index.snapshot().await?;
+        // Harvest jobs: those whose process stopped are reported as interrupted; scheduled runs.
+        let harvest_settings = web::Data::new(settings.harvest());
+        catalog.interrupt_stale_harvest_jobs().await?;
+        tokio::spawn(crate::harvest::run::schedule(
+            catalog.clone(),
+            settings.harvest(),
+            settings.harvest_interval,
+        ));
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -171,6 +179,7 @@ impl Application {
                 .app_data(documents.clone())
                 .app_data(rdf_memory.clone())
                 .app_data(portal.clone())
+                .app_data(harvest_settings.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.

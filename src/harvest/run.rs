@@ -281,3 +281,41 @@ pub fn spawn(catalog: Catalog, source: SourceDocument, job: JobDocument, setting
     });
 }
 
+
+/// How often the server looks for sources due for a scheduled run.
+const SCHEDULE_TICK: Duration = Duration::from_secs(60);
+
+/// The server's scheduler: every minute, marks the jobs whose process stopped as interrupted and
+/// starts a job for each source due (its own interval, else `default_minutes`). A source's lease
+/// keeps two replicas from running it at once.
+pub async fn schedule(catalog: Catalog, settings: RunSettings, default_minutes: Option<u32>) {
+    let mut tick = tokio::time::interval(SCHEDULE_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = catalog.interrupt_stale_harvest_jobs().await {
+            tracing::warn!(error = ?error, "could not check for interrupted harvest jobs");
+            continue;
+        }
+        let due = match catalog.harvest_sources_due(default_minutes).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(error = ?error, "could not read the harvest sources");
+                continue;
+            }
+        };
+        for id in due {
+            match catalog.start_harvest_job(&id.to_string(), false).await {
+                Ok((source, job)) => {
+                    tracing::info!(harvest.source = %source.id, harvest.job = %job.id, "scheduled harvest job started");
+                    spawn(catalog.clone(), source, job, settings.clone());
+                }
+                // Another replica took it.
+                Err(CatalogError::HarvestRunning(_)) => {}
+                Err(error) => {
+                    tracing::warn!(harvest.source = %id, error = ?error, "could not start a scheduled harvest job")
+                }
+            }
+        }
+    }
+}

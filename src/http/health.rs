@@ -146,6 +146,32 @@ pub async fn readyz(
             let documents = req
                 .app_data::<web::Data<super::datasets::DocumentCache>>()
                 .map(|c| c.stats());
+            // Each harvest source's last job (no URL: a private source's address stays private).
+            let harvest: Vec<serde_json::Value> = match catalog.harvest_sources().await {
+                Ok(sources) => sources
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "source": s.id,
+                            "kind": s.kind,
+                            "running": s.running,
+                            "datasets": s.datasets,
+                            "last_job": s.last_job.as_ref().map(|j| json!({
+                                "id": j.id,
+                                "status": j.status,
+                                "stop": j.stop,
+                                "started_at": j.started_at,
+                                "finished_at": j.finished_at,
+                                "counts": j.counts,
+                            })),
+                        })
+                    })
+                    .collect(),
+                Err(error) => {
+                    tracing::warn!(error = ?error, "could not read the harvest sources");
+                    Vec::new()
+                }
+            };
             HttpResponse::Ok().json(json!({
                 "status": "ready",
                 "database": "ok",
@@ -156,6 +182,7 @@ pub async fn readyz(
                 "rdf_memory": memory,
                 "catalog_page_cache": cache,
                 "document_cache": documents,
+                "harvest": harvest,
             }))
         }
         Err(err) => {

@@ -7,7 +7,9 @@ pub mod distributions;
 pub mod downloads;
 pub mod extract;
 pub mod hardening;
+pub mod harvest;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod portal;
 pub mod publishers;
@@ -29,6 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .service(
             web::resource("/healthz")
                 .route(web::get().to(health::healthz))
+                .default_service(allow("GET")),
+        )
+        .service(
+            web::resource("/metrics")
+                .route(web::get().to(metrics::metrics))
                 .default_service(allow("GET")),
         )
         .service(
@@ -159,6 +166,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 .service(
                     web::resource("/publishers/{publisher}")
                         .route(web::get().to(publishers::get_publisher))
+                        .default_service(allow("GET")),
+                )
+                .service(
+                    web::resource("/harvest/sources")
+                        .route(web::get().to(harvest::list_sources))
+                        .route(web::post().to(harvest::create_source))
+                        .default_service(allow("GET, POST")),
+                )
+                .service(
+                    web::resource("/harvest/sources/{source}")
+                        .route(web::get().to(harvest::get_source))
+                        .route(web::put().to(harvest::replace_source))
+                        .route(web::delete().to(harvest::delete_source))
+                        .default_service(allow("GET, PUT, DELETE")),
+                )
+                .service(
+                    web::resource("/harvest/sources/{source}/jobs")
+                        .route(web::get().to(harvest::list_jobs))
+                        .route(web::post().to(harvest::start_job))
+                        .default_service(allow("GET, POST")),
+                )
+                .service(
+                    web::resource("/harvest/jobs/{job}")
+                        .route(web::get().to(harvest::get_job))
                         .default_service(allow("GET")),
                 ),
         )

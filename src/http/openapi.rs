@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{datasets, distributions, health, publishers, tables};
+use super::{datasets, distributions, harvest, health, publishers, tables};
 use crate::catalog::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,
@@ -214,6 +214,8 @@ fn complete_parameter(param: &mut Parameter) {
         tables::put_table_data, tables::get_table_rows, tables::get_table_schema, tables::put_table_schema,
         tables::delete_table_schema,
         publishers::list_publishers, publishers::get_publisher,
+        harvest::list_sources, harvest::create_source, harvest::get_source, harvest::replace_source,
+        harvest::delete_source, harvest::list_jobs, harvest::start_job, harvest::get_job,
         health::healthz, health::readyz,
     ),
     components(schemas(
@@ -221,9 +223,14 @@ fn complete_parameter(param: &mut Parameter) {
         ContactPointDocument, ChecksumDocument, DataTableDocument, ColumnDocument, DatasetStatus,
         DistributionKind, DistributionStatus, ErrorBody, ErrorDetail, datasets::DatasetPage, datasets::Suggestions, crate::search::Suggestion,
         tables::TableLoaded, tables::LoadedColumn, tables::RowsPage,
+        crate::catalog::harvest::SourceInput, crate::catalog::harvest::SourceDocument,
+        crate::catalog::harvest::SourceKind, crate::catalog::harvest::JobDocument,
+        crate::catalog::harvest::JobStatus, crate::catalog::harvest::JobCounts,
+        crate::catalog::harvest::JobReport, crate::catalog::harvest::DatasetError,
+        crate::catalog::harvest::WithdrawnDataset, crate::catalog::harvest::HarvestProvenance,
     )),
     modifiers(&BearerAuth, &Behaviour),
-    tags((name = "datasets"), (name = "distributions"), (name = "publishers"), (name = "operations")),
+    tags((name = "datasets"), (name = "distributions"), (name = "publishers"), (name = "harvest"), (name = "operations")),
 )]
 pub struct ApiDoc;
 
