@@ -248,7 +248,14 @@ async fn harvest(settings: &Settings, command: HarvestCommand) -> anyhow::Result
             for s in &sources {
                 let last = s.last_job.as_ref().map_or_else(
                     || "never run".to_owned(),
-                    |j| format!("last job {} {} at {}", j.id, j.status.as_str(), j.started_at),
+                    |j| {
+                        format!(
+                            "last job {} {} at {}",
+                            j.id,
+                            j.status.as_str(),
+                            j.started_at
+                        )
+                    },
                 );
                 say(&format!(
                     "{}  {:4}  {}  → {}  ({} datasets; {last})",
@@ -271,10 +278,8 @@ async fn harvest(settings: &Settings, command: HarvestCommand) -> anyhow::Result
                 .start_harvest_job(&source.to_string(), allow_mass_delete)
                 .await?;
             let bar = ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed} page {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("{spinner} {elapsed} page {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             if json {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -351,7 +356,7 @@ fn print_job(job: &crate::catalog::harvest::JobDocument, json: bool) -> anyhow::
             e.message
         ))?;
     }
-    for w in &job.report.withdrawn {
+    for w in &job.report.withdrawn_datasets {
         say(&format!("  withdrawn: {} ({})", w.slug, w.identity))?;
     }
     for n in &job.report.notes {

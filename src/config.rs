@@ -198,7 +198,12 @@ pub struct Settings {
     #[arg(long, env = "ODCAT_HARVEST_INTERVAL", global = true)]
     pub harvest_interval: Option<u32>,
     /// Seconds a harvest request may take, from connecting to the last byte.
-    #[arg(long, env = "ODCAT_HARVEST_TIMEOUT", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "ODCAT_HARVEST_TIMEOUT",
+        default_value_t = 60,
+        global = true
+    )]
     pub harvest_timeout: u64,
     /// Largest page (or dump file, decompressed) a harvest reads, in MiB; one page is held in
     /// memory while it is parsed.
@@ -227,7 +232,12 @@ pub struct Settings {
     )]
     pub harvest_time_limit: u64,
     /// Retries of a harvest request after a 429, a 5xx or a failed connection.
-    #[arg(long, env = "ODCAT_HARVEST_RETRIES", default_value_t = 3, global = true)]
+    #[arg(
+        long,
+        env = "ODCAT_HARVEST_RETRIES",
+        default_value_t = 3,
+        global = true
+    )]
     pub harvest_retries: u32,
 }
 

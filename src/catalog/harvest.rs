@@ -222,9 +222,13 @@ pub struct JobReport {
     /// The datasets that could not be harvested (at most 1000; `failed` counts them all).
     #[serde(default)]
     pub errors: Vec<DatasetError>,
+    /// Values left out because they are in no vocabulary odcat knows and have no mapping to one
+    /// (at most 1000; the datasets were harvested without them).
+    #[serde(default)]
+    pub warnings: Vec<DatasetError>,
     /// The datasets withdrawn.
     #[serde(default)]
-    pub withdrawn: Vec<WithdrawnDataset>,
+    pub withdrawn_datasets: Vec<WithdrawnDataset>,
     /// What else happened: mappings applied, withdrawals held back, duplicates skipped.
     #[serde(default)]
     pub notes: Vec<String>,
@@ -235,6 +239,13 @@ impl JobReport {
     pub fn error(&mut self, error: DatasetError) {
         if self.errors.len() < MAX_REPORTED_ERRORS {
             self.errors.push(error);
+        }
+    }
+
+    /// Records a value left out (the first 1000).
+    pub fn warn(&mut self, warning: DatasetError) {
+        if self.warnings.len() < MAX_REPORTED_ERRORS {
+            self.warnings.push(warning);
         }
     }
 }
@@ -732,7 +743,10 @@ impl Catalog {
             .col_expr(harvest_job::Column::Pages, Expr::value(counts.pages))
             .col_expr(harvest_job::Column::Created, Expr::value(counts.created))
             .col_expr(harvest_job::Column::Updated, Expr::value(counts.updated))
-            .col_expr(harvest_job::Column::Unchanged, Expr::value(counts.unchanged))
+            .col_expr(
+                harvest_job::Column::Unchanged,
+                Expr::value(counts.unchanged),
+            )
             .col_expr(harvest_job::Column::Failed, Expr::value(counts.failed))
             .filter(harvest_job::Column::Id.eq(job.id))
             .exec(self.db())
@@ -862,10 +876,7 @@ impl Catalog {
                         CatalogError::Invalid { field, message } => (Some(field), message),
                         CatalogError::Incomplete(missing) => (
                             Some(missing.join(", ")),
-                            format!(
-                                "DCAT-AP requires {} for publication",
-                                missing.join(", ")
-                            ),
+                            format!("DCAT-AP requires {} for publication", missing.join(", ")),
                         ),
                         other => (None, other.to_string()),
                     };
@@ -902,6 +913,11 @@ impl Catalog {
         let Some(current) = current else {
             // New: a free slug from the suggestion.
             let mut doc = item.document.clone();
+            // A UUID-shaped suggestion (the last segment of many IRIs) would read as a dataset id
+            // in URLs: the title's words instead.
+            if Uuid::parse_str(&doc.slug).is_ok() {
+                doc.slug = crate::rdf::parse::slug_of(None, &doc.title.de);
+            }
             doc.slug = free_slug(txn, &doc.slug).await?;
             for d in &mut doc.distributions {
                 d.id = None;
@@ -987,7 +1003,10 @@ impl Catalog {
 
     /// Withdraws harvested datasets that vanished from their source (reversible: a dataset that
     /// comes back is published again by the next run).
-    pub async fn harvest_withdraw(&self, datasets: &[WithdrawnDataset]) -> Result<(), CatalogError> {
+    pub async fn harvest_withdraw(
+        &self,
+        datasets: &[WithdrawnDataset],
+    ) -> Result<(), CatalogError> {
         for chunk in datasets.chunks(100) {
             let (_guard, txn) = self.begin_write().await?;
             for d in chunk {
@@ -1014,14 +1033,21 @@ fn is_constraint(e: &sea_orm::DbErr) -> bool {
 /// `slug`, else `slug-2`, `slug-3`, … whichever no dataset uses.
 async fn free_slug(txn: &DatabaseTransaction, suggestion: &str) -> Result<String, CatalogError> {
     let base = Slug::parse("slug", suggestion)?.to_string();
-    if repo::find_dataset(txn, &base).await?.is_none() {
+    let taken = |slug: String| async move {
+        dataset::Entity::find()
+            .filter(dataset::Column::Slug.eq(slug))
+            .count(txn)
+            .await
+            .map(|n| n > 0)
+    };
+    if !taken(base.clone()).await? {
         return Ok(base);
     }
     let stem: String = base.chars().take(90).collect();
     let stem = stem.trim_end_matches('-');
     for n in 2..1000 {
         let candidate = format!("{stem}-{n}");
-        if repo::find_dataset(txn, &candidate).await?.is_none() {
+        if !taken(candidate.clone()).await? {
             return Ok(candidate);
         }
     }
@@ -1041,15 +1067,12 @@ fn match_distributions(doc: &mut DatasetDocument, stored: &DatasetDocument) {
         let key = |x: &super::document::DistributionDocument| {
             (x.download_url.clone(), x.access_url.clone())
         };
-        let position = free
-            .iter()
-            .position(|s| key(s) == key(d))
-            .or_else(|| {
-                free.iter().position(|s| {
-                    d.download_url.is_some() && s.download_url == d.download_url
-                        || d.access_url.is_some() && s.access_url == d.access_url
-                })
-            });
+        let position = free.iter().position(|s| key(s) == key(d)).or_else(|| {
+            free.iter().position(|s| {
+                d.download_url.is_some() && s.download_url == d.download_url
+                    || d.access_url.is_some() && s.access_url == d.access_url
+            })
+        });
         if let Some(p) = position {
             d.id = free.remove(p).id;
         }
@@ -1073,7 +1096,8 @@ mod tests {
 
     fn dataset(slug: &str, distributions: Vec<DistributionDocument>) -> DatasetDocument {
         let mut doc: DatasetDocument =
-            serde_json::from_value(serde_json::json!({"slug": slug, "title": {"de": "T"}})).unwrap();
+            serde_json::from_value(serde_json::json!({"slug": slug, "title": {"de": "T"}}))
+                .unwrap();
         doc.distributions = distributions;
         doc
     }
@@ -1086,7 +1110,11 @@ mod tests {
         stored.distributions[1].id = Some(ids[1]);
         let mut incoming = dataset(
             "b",
-            vec![dist("https://x/2"), dist("https://x/3"), dist("https://x/1")],
+            vec![
+                dist("https://x/2"),
+                dist("https://x/3"),
+                dist("https://x/1"),
+            ],
         );
         let before = record_hash(&incoming);
         match_distributions(&mut incoming, &stored);

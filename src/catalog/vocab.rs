@@ -475,53 +475,82 @@ pub fn license_from_source(value: &str) -> Option<String> {
         .trim_start_matches("http://")
         .trim_start_matches("www.")
         .trim_end_matches('/');
-    let code = if let Some(eu) = path.strip_prefix("publications.europa.eu/resource/authority/licence/")
-    {
-        match eu {
-            "cc_by_4_0" => "cc-by/4.0",
-            "cc_bysa_4_0" => "cc-by-sa/4.0",
-            "cc_bynd_4_0" => "cc-by-nd/4.0",
-            "cc_bync_4_0" => "cc-by-nc/4.0",
-            "cc0" => "cc-zero",
-            "dl_by_de_2_0" => "dl-by-de/2.0",
-            "dl_zero_de_2_0" => "dl-zero-de/2.0",
-            "odc_bl" => "odbl",
-            "odc_by" => "odby",
-            "odc_pddl" => "odcpddl",
-            _ => return None,
-        }
-    } else if let Some(cc) = path.strip_prefix("creativecommons.org/") {
-        match cc.trim_end_matches("/legalcode").trim_end_matches("/deed.de") {
-            "licenses/by/4.0" => "cc-by/4.0",
-            "licenses/by-sa/4.0" => "cc-by-sa/4.0",
-            "licenses/by-nd/4.0" => "cc-by-nd/4.0",
-            "licenses/by-nc/4.0" => "cc-by-nc/4.0",
-            "licenses/by/3.0/de" => "cc-by-de/3.0",
-            "licenses/by-sa/3.0/de" => "cc-by-sa-de/3.0",
-            "licenses/by-nc/3.0/de" => "cc-by-nc-de/3.0",
-            "licenses/by-nd/3.0" => "cc-by-nd/3.0",
-            "publicdomain/zero/1.0" => "cc-zero",
-            "publicdomain/mark/1.0" => "ccpdm/1.0",
-            _ => return None,
-        }
-    } else if let Some(dl) = path.strip_prefix("govdata.de/dl-de/") {
-        match dl {
-            "by-2-0" => "dl-by-de/2.0",
-            "zero-2-0" => "dl-zero-de/2.0",
-            "by-1-0" => "dl-by-de/1.0",
-            "by-nc-1-0" => "dl-by-nc-de/1.0",
-            _ => return None,
-        }
-    } else if let Some(odc) = path.strip_prefix("opendatacommons.org/licenses/") {
-        match odc.split('/').next().unwrap_or("") {
-            "odbl" => "odbl",
-            "by" => "odby",
-            "pddl" => "odcpddl",
-            _ => return None,
-        }
-    } else {
-        return None;
-    };
+    let code =
+        if let Some(eu) = path.strip_prefix("publications.europa.eu/resource/authority/licence/") {
+            match eu {
+                "cc_by_3_0" | "cc_by_2_0" | "cc_by_2_5" => "cc-by",
+                "cc_bysa_3_0" => "cc-by-sa",
+                "cc_bync_3_0" => "cc-by-nc",
+                "cc_bynd_3_0" => "cc-by-nd/3.0",
+                "cc_by_4_0" => "cc-by/4.0",
+                "cc_bysa_4_0" => "cc-by-sa/4.0",
+                "cc_bynd_4_0" => "cc-by-nd/4.0",
+                "cc_bync_4_0" => "cc-by-nc/4.0",
+                "cc0" => "cc-zero",
+                "dl_by_de_2_0" => "dl-by-de/2.0",
+                "dl_zero_de_2_0" => "dl-zero-de/2.0",
+                "odc_bl" => "odbl",
+                "odc_by" => "odby",
+                "odc_pddl" => "odcpddl",
+                _ => return None,
+            }
+        } else if let Some(id) = path
+            .strip_prefix("opendefinition.org/licenses/")
+            .or_else(|| path.strip_prefix("opendefinition.org/licenses/"))
+        {
+            // The Open Definition's ids, which CKAN's licence ids are.
+            return license_from_source(id.trim_end_matches('/'));
+        } else if let Some(cc) = path.strip_prefix("creativecommons.org/") {
+            let cc = cc
+                .trim_end_matches("/legalcode")
+                .trim_end_matches("/deed.de");
+            // The unported versions before 4.0: GovData's unversioned codes.
+            let unversioned = ["1.0", "2.0", "2.5", "3.0"]
+                .iter()
+                .find_map(|v| cc.strip_suffix(&format!("/{v}")))
+                .and_then(|kind| match kind {
+                    "licenses/by" => Some("cc-by"),
+                    "licenses/by-sa" => Some("cc-by-sa"),
+                    "licenses/by-nd" => Some("cc-by-nd"),
+                    "licenses/by-nc" => Some("cc-by-nc"),
+                    _ => None,
+                });
+            if let Some(code) = unversioned
+                && cc != "licenses/by-nd/3.0"
+            {
+                return known(code);
+            }
+            match cc {
+                "licenses/by/4.0" => "cc-by/4.0",
+                "licenses/by-sa/4.0" => "cc-by-sa/4.0",
+                "licenses/by-nd/4.0" => "cc-by-nd/4.0",
+                "licenses/by-nc/4.0" => "cc-by-nc/4.0",
+                "licenses/by/3.0/de" => "cc-by-de/3.0",
+                "licenses/by-sa/3.0/de" => "cc-by-sa-de/3.0",
+                "licenses/by-nc/3.0/de" => "cc-by-nc-de/3.0",
+                "licenses/by-nd/3.0" => "cc-by-nd/3.0",
+                "publicdomain/zero/1.0" => "cc-zero",
+                "publicdomain/mark/1.0" => "ccpdm/1.0",
+                _ => return None,
+            }
+        } else if let Some(dl) = path.strip_prefix("govdata.de/dl-de/") {
+            match dl {
+                "by-2-0" => "dl-by-de/2.0",
+                "zero-2-0" => "dl-zero-de/2.0",
+                "by-1-0" => "dl-by-de/1.0",
+                "by-nc-1-0" => "dl-by-nc-de/1.0",
+                _ => return None,
+            }
+        } else if let Some(odc) = path.strip_prefix("opendatacommons.org/licenses/") {
+            match odc.split('/').next().unwrap_or("") {
+                "odbl" => "odbl",
+                "by" => "odby",
+                "pddl" => "odcpddl",
+                _ => return None,
+            }
+        } else {
+            return None;
+        };
     known(code)
 }
 
@@ -534,14 +563,34 @@ mod license_tests {
         let code = |v: &str| license_from_source(v).map(|i| i[LICENSE.len()..].to_owned());
         assert_eq!(code("cc-by").as_deref(), Some("cc-by"));
         assert_eq!(code("odc-odbl").as_deref(), Some("odbl"));
-        assert_eq!(code("http://dcat-ap.de/def/licenses/dl-by-de/2.0").as_deref(), Some("dl-by-de/2.0"));
-        assert_eq!(code("https://creativecommons.org/licenses/by/4.0/").as_deref(), Some("cc-by/4.0"));
-        assert_eq!(code("https://www.govdata.de/dl-de/by-2-0").as_deref(), Some("dl-by-de/2.0"));
+        assert_eq!(
+            code("http://dcat-ap.de/def/licenses/dl-by-de/2.0").as_deref(),
+            Some("dl-by-de/2.0")
+        );
+        assert_eq!(
+            code("https://creativecommons.org/licenses/by/4.0/").as_deref(),
+            Some("cc-by/4.0")
+        );
+        assert_eq!(
+            code("https://www.govdata.de/dl-de/by-2-0").as_deref(),
+            Some("dl-by-de/2.0")
+        );
         assert_eq!(
             code("http://publications.europa.eu/resource/authority/licence/CC0").as_deref(),
             Some("cc-zero")
         );
-        assert_eq!(code("https://opendatacommons.org/licenses/odbl/1-0/").as_deref(), Some("odbl"));
+        assert_eq!(
+            code("https://opendatacommons.org/licenses/odbl/1-0/").as_deref(),
+            Some("odbl")
+        );
+        assert_eq!(
+            code("http://creativecommons.org/licenses/by-nc/3.0/").as_deref(),
+            Some("cc-by-nc")
+        );
+        assert_eq!(
+            code("http://www.opendefinition.org/licenses/cc-zero").as_deref(),
+            Some("cc-zero")
+        );
         assert_eq!(code("https://example.org/my-licence"), None);
         assert_eq!(code("proprietary"), None);
     }

@@ -98,6 +98,21 @@ pub(crate) fn file_type(format: &str) -> Result<String, MappingError> {
         "XLS" | "EXCEL" => "XLS".to_owned(),
         "TEXT/CSV" => "CSV".to_owned(),
         "APPLICATION/JSON" => "JSON".to_owned(),
+        // Media types where a resource names one as its format.
+        "APPLICATION/GEO+JSON" => "GEOJSON".to_owned(),
+        "APPLICATION/RDF+XML" => "RDF_XML".to_owned(),
+        "TEXT/TURTLE" => "RDF_TURTLE".to_owned(),
+        "APPLICATION/LD+JSON" => "JSON_LD".to_owned(),
+        "TEXT/PLAIN" => "TXT".to_owned(),
+        "TEXT/XML" => "XML".to_owned(),
+        "APPLICATION/VND.MS-EXCEL" => "XLS".to_owned(),
+        "APPLICATION/VND.OPENXMLFORMATS-OFFICEDOCUMENT.SPREADSHEETML.SHEET" => "XLSX".to_owned(),
+        "APPLICATION/VND.OASIS.OPENDOCUMENT.SPREADSHEET" => "ODS".to_owned(),
+        media if media.contains('/') => media
+            .rsplit('/')
+            .next()
+            .unwrap_or(media)
+            .replace([' ', '-', '+'], "_"),
         other => other.replace([' ', '-'], "_"),
     };
     let iri = format!("{}{code}", vocab::FILE_TYPE);
@@ -293,7 +308,13 @@ pub fn document(
     let date = |key: &str| -> Result<Option<DcatDate>, MappingError> {
         field(key)
             .map(|v| {
+                // CKAN stores date-times without an offset (`2012-05-10T21:04`): their day.
                 DcatDate::parse(&v)
+                    .or_else(|| {
+                        v.get(..10)
+                            .filter(|_| v.as_bytes().get(10) == Some(&b'T'))
+                            .and_then(DcatDate::parse)
+                    })
                     .ok_or_else(|| MappingError::new(key, format!("`{v}` is not a date")))
             })
             .transpose()

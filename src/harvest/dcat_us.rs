@@ -61,7 +61,12 @@ fn frequency(value: &str) -> Option<String> {
 
 /// The EU language of an ISO 639-1 code with an optional region (`en-US`).
 fn language(value: &str) -> Option<String> {
-    let code = match value.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
+    let code = match value
+        .split(['-', '_'])
+        .next()?
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "de" => "DEU",
         "en" => "ENG",
         "fr" => "FRA",
@@ -144,7 +149,9 @@ pub fn document(map: &Map<String, Value>) -> Result<DatasetDocument, MappingErro
     let license = match text(map, "license") {
         Some(l) => vocab::license_from_source(&l).ok_or_else(|| MappingError {
             field: "license".into(),
-            message: format!("`{l}` is no licence of the DCAT-AP.de list and has no mapping to one"),
+            message: format!(
+                "`{l}` is no licence of the DCAT-AP.de list and has no mapping to one"
+            ),
         })?,
         None => String::new(),
     };
@@ -255,12 +262,21 @@ mod tests {
         assert_eq!(doc.license, "http://dcat-ap.de/def/licenses/cc-by/4.0");
         assert!(doc.access_rights.unwrap().ends_with("/PUBLIC"));
         assert!(doc.accrual_periodicity.unwrap().ends_with("/ANNUAL"));
-        assert_eq!(doc.languages, ["http://publications.europa.eu/resource/authority/language/DEU"]);
-        assert_eq!(doc.contact_point.unwrap().email.as_deref(), Some("gruen@example.org"));
+        assert_eq!(
+            doc.languages,
+            ["http://publications.europa.eu/resource/authority/language/DEU"]
+        );
+        assert_eq!(
+            doc.contact_point.unwrap().email.as_deref(),
+            Some("gruen@example.org")
+        );
         assert!(doc.distributions[0].format.ends_with("/CSV"));
         assert_eq!(doc.slug, "1b2c");
         assert_eq!(doc.temporal.unwrap().end.unwrap().to_string(), "2023-12-31");
         let bad = serde_json::json!({"title": "x", "license": "https://example.org/mine"});
-        assert_eq!(document(bad.as_object().unwrap()).unwrap_err().field, "license");
+        assert_eq!(
+            document(bad.as_object().unwrap()).unwrap_err().field,
+            "license"
+        );
     }
 }

@@ -112,7 +112,9 @@ fn host_gate(url: &Url) -> Arc<tokio::sync::Semaphore> {
         url.host_str().unwrap_or(""),
         url.port_or_known_default().unwrap_or(0)
     );
-    let mut gates = GATES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut gates = GATES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     gates
         .entry(key)
         .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))

@@ -9,6 +9,7 @@ pub mod ckan;
 pub mod dcat;
 pub mod dcat_us;
 pub mod fetch;
+pub mod normalise;
 pub mod pager;
 pub mod run;
 

@@ -108,9 +108,9 @@ impl<'a> Pager<'a> {
                     Stop::Complete => None,
                     Stop::PageCap(n) => Some(format!("the page cap of {n} pages was reached")),
                     Stop::Loop(url) => Some(format!("the next link leads back to `{url}`")),
-                    Stop::EmptyPage(url) => Some(format!(
-                        "`{url}` lists no dataset but links a next page"
-                    )),
+                    Stop::EmptyPage(url) => {
+                        Some(format!("`{url}` lists no dataset but links a next page"))
+                    }
                     Stop::Fetch(error) => Some(error.to_string()),
                     Stop::Parse { url, message } => Some(format!("`{url}`: {message}")),
                 };
@@ -320,7 +320,9 @@ impl<'a> JsonPager<'a> {
             Api::Ckan => {
                 let result = value.get("result");
                 let success = value.get("success").and_then(Value::as_bool);
-                let records = result.and_then(|r| r.get("results")).and_then(Value::as_array);
+                let records = result
+                    .and_then(|r| r.get("results"))
+                    .and_then(Value::as_array);
                 let count = result
                     .and_then(|r| r.get("count"))
                     .and_then(Value::as_u64)
@@ -402,12 +404,14 @@ impl<'a> JsonPager<'a> {
             });
         };
         let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
-        let identity = text("id").or_else(|| text("name")).ok_or_else(|| DatasetError {
-            identity: None,
-            title: text("title"),
-            field: Some("id".into()),
-            message: "the package has neither `id` nor `name`".into(),
-        })?;
+        let identity = text("id")
+            .or_else(|| text("name"))
+            .ok_or_else(|| DatasetError {
+                identity: None,
+                title: text("title"),
+                field: Some("id".into()),
+                message: "the package has neither `id` nor `name`".into(),
+            })?;
         let name = text("name").unwrap_or_else(|| identity.clone());
         let origin = self
             .root
@@ -415,14 +419,27 @@ impl<'a> JsonPager<'a> {
             .ok()
             .map(String::from);
         let publisher = self.publisher.clone();
-        let document = ckan::document(map, None, |_| Some(publisher.clone())).map_err(|e| {
-            DatasetError {
+        // A package without a name (some sites' dicts): its slug from the title.
+        let named;
+        let map = if map.get("name").and_then(Value::as_str).is_some() {
+            map
+        } else {
+            let mut with_name = map.clone();
+            let title = text("title").unwrap_or_else(|| identity.clone());
+            with_name.insert(
+                "name".into(),
+                Value::String(crate::rdf::parse::slug_of(None, &title)),
+            );
+            named = with_name;
+            &named
+        };
+        let document =
+            ckan::document(map, None, |_| Some(publisher.clone())).map_err(|e| DatasetError {
                 identity: Some(identity.clone()),
                 title: text("title"),
                 field: Some(e.field.clone()),
                 message: e.message.clone(),
-            }
-        })?;
+            })?;
         let mut document = document;
         document.publisher = Some(self.publisher.clone());
         if document.identifier.is_none() {
@@ -515,11 +532,18 @@ mod tests {
         for (given, root) in [
             ("https://open.nrw", "https://open.nrw/"),
             ("https://open.nrw/", "https://open.nrw/"),
-            ("https://x.example/ckan/api/3/action/package_search?q=a", "https://x.example/ckan/"),
+            (
+                "https://x.example/ckan/api/3/action/package_search?q=a",
+                "https://x.example/ckan/",
+            ),
             ("https://x.example/api/3", "https://x.example/"),
             ("https://x.example/api", "https://x.example/"),
         ] {
-            assert_eq!(site_root(&Url::parse(given).unwrap()).as_str(), root, "{given}");
+            assert_eq!(
+                site_root(&Url::parse(given).unwrap()).as_str(),
+                root,
+                "{given}"
+            );
         }
     }
 }

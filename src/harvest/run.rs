@@ -10,13 +10,11 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::fetch::{FetchPolicy, Fetcher};
+use super::normalise::{Warnings, normalise};
 use super::pager::Pager;
-use crate::catalog::document::DatasetDocument;
 use crate::catalog::harvest::{
-    HarvestItem, ItemOutcome, JobCounts, JobDocument, JobReport, JobStatus,
-    SourceDocument,
+    HarvestItem, ItemOutcome, JobCounts, JobDocument, JobReport, JobStatus, SourceDocument,
 };
-use crate::catalog::vocab::{self, Vocabulary};
 use crate::catalog::{Catalog, CatalogError};
 
 /// How jobs run (the server's and the command line's settings).
@@ -40,27 +38,6 @@ impl Default for RunSettings {
     }
 }
 
-/// Maps values of other catalogues' vocabularies to the ones odcat validates against where an
-/// official mapping exists (licences by GovData's older codes, CKAN ids, EU IRIs or their URLs);
-/// what has none is left for validation to report.
-fn normalise(doc: &mut DatasetDocument, notes: &mut HashSet<String>) {
-    let mut map = |value: &mut String| {
-        if !value.is_empty()
-            && !Vocabulary::License.contains(value)
-            && let Some(mapped) = vocab::license_from_source(value)
-        {
-            notes.insert(format!("licence `{value}` mapped to `{mapped}`"));
-            *value = mapped;
-        }
-    };
-    map(&mut doc.license);
-    for d in &mut doc.distributions {
-        if let Some(license) = &mut d.license {
-            map(license);
-        }
-    }
-}
-
 /// Runs `job` of `source` to its end and records its report; `progress` hears the counts after
 /// every page. Fails only when the record cannot be written (the job is then recorded as failed,
 /// where the record still takes it).
@@ -73,7 +50,17 @@ pub async fn run(
 ) -> Result<JobDocument, CatalogError> {
     let mut counts = JobCounts::default();
     let mut report = JobReport::default();
-    match harvest(catalog, source, job, settings, progress, &mut counts, &mut report).await {
+    match harvest(
+        catalog,
+        source,
+        job,
+        settings,
+        progress,
+        &mut counts,
+        &mut report,
+    )
+    .await
+    {
         Ok((status, stop)) => {
             catalog
                 .finish_harvest_job(job, status, stop, &counts, &report)
@@ -114,7 +101,6 @@ async fn harvest(
     let deadline = tokio::time::Instant::now() + settings.time_limit;
     let mut seen: HashSet<Uuid> = HashSet::new();
     let mut identities: HashSet<String> = HashSet::new();
-    let mut notes: HashSet<String> = HashSet::new();
     let mut duplicates = 0usize;
     let mut timed_out = false;
     loop {
@@ -137,7 +123,13 @@ async fn harvest(
                         duplicates += 1;
                         continue;
                     }
-                    normalise(&mut item.document, &mut notes);
+                    let mut warnings = Warnings::new(&item.identity, &item.document.title.de);
+                    let mut document = item.document.clone();
+                    normalise(&mut document, &mut warnings);
+                    for warning in warnings.list {
+                        report.warn(warning);
+                    }
+                    item.document = document;
                     items.push(item);
                 }
                 Err(error) => {
@@ -187,11 +179,15 @@ async fn harvest(
             "{duplicates} dataset(s) listed more than once were read once"
         ));
     }
-    let mut notes: Vec<String> = notes.into_iter().collect();
-    notes.sort();
-    report.notes.extend(notes);
-    let outcome = pager_outcome(pager, timed_out, settings.time_limit, source, catalog, &seen)
-        .await?;
+    let outcome = pager_outcome(
+        pager,
+        timed_out,
+        settings.time_limit,
+        source,
+        catalog,
+        &seen,
+    )
+    .await?;
     let (complete, stop, vanished) = outcome;
     if !complete {
         return Ok((JobStatus::Incomplete, stop));
@@ -209,7 +205,7 @@ async fn harvest(
     } else if !vanished.is_empty() {
         catalog.harvest_withdraw(&vanished).await?;
         counts.withdrawn = i32::try_from(vanished.len()).unwrap_or(i32::MAX);
-        report.withdrawn = vanished;
+        report.withdrawn_datasets = vanished;
     }
     Ok((JobStatus::Complete, None))
 }
@@ -280,7 +276,6 @@ pub fn spawn(catalog: Catalog, source: SourceDocument, job: JobDocument, setting
         }
     });
 }
-
 
 /// How often the server looks for sources due for a scheduled run.
 const SCHEDULE_TICK: Duration = Duration::from_secs(60);

@@ -82,7 +82,9 @@ pub async fn metrics(catalog: web::Data<Catalog>) -> Result<HttpResponse, ApiErr
                 .get_or_create(&labels)
                 .set(at.timestamp_millis() as f64 / 1000.0);
         }
-        pages.get_or_create(&labels).set(i64::from(job.counts.pages));
+        pages
+            .get_or_create(&labels)
+            .set(i64::from(job.counts.pages));
         let c = &job.counts;
         for (outcome, n) in [
             ("created", c.created),

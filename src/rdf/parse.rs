@@ -10,7 +10,7 @@ use oxigraph::model::{
     Graph, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, TermRef, Triple,
 };
 
-use super::vocab::{adms, dcat, dcatap, dcatde, dct, hydra, rdf, spdx, vcard};
+use super::vocab::{adms, dcat, dcatap, dcatde, dct, hydra, rdf, rdfs, spdx, vcard};
 use crate::catalog::document::{
     ChecksumDocument, ContactPointDocument, DatasetDocument, DistributionDocument, Keywords,
     LangText, Temporal,
@@ -145,6 +145,34 @@ impl<'a> Reader<'a> {
                 TermRef::Literal(l) => Some(l.value().to_owned()),
                 TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
                 TermRef::BlankNode(_) => None,
+            })
+            .collect();
+        values.sort();
+        values.into_iter().next()
+    }
+
+    /// The value of `p` where it may be a node describing it (DCAT-AP 2's `dct:IMT` with
+    /// `rdf:value` or `rdfs:label`): the described value, else the node's IRI, else the literal.
+    fn described_value(&self, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Option<String> {
+        let described = |node: NamedOrBlankNodeRef<'_>| {
+            [rdf::VALUE, rdfs::LABEL].iter().find_map(|q| {
+                self.graph
+                    .objects_for_subject_predicate(node, *q)
+                    .find_map(|o| match o {
+                        TermRef::Literal(l) => Some(l.value().to_owned()),
+                        _ => None,
+                    })
+            })
+        };
+        let mut values: Vec<String> = self
+            .objects(s, p)
+            .into_iter()
+            .filter_map(|o| match o {
+                TermRef::Literal(l) => Some(l.value().to_owned()),
+                TermRef::NamedNode(n) => {
+                    Some(described(n.into()).unwrap_or_else(|| n.as_str().to_owned()))
+                }
+                TermRef::BlankNode(b) => described(b.into()),
             })
             .collect();
         values.sort();
@@ -305,10 +333,10 @@ impl<'a> Reader<'a> {
 
     fn distribution(&self, d: NamedOrBlankNodeRef<'_>) -> DistributionDocument {
         let format = self
-            .value(d, dct::FORMAT)
+            .described_value(d, dct::FORMAT)
             .map(|f| format_iri(&f))
             .unwrap_or_default();
-        let media_type = self.value(d, dcat::MEDIA_TYPE).map(|m| {
+        let media_type = self.described_value(d, dcat::MEDIA_TYPE).map(|m| {
             if m.contains("://") {
                 m
             } else {
@@ -341,8 +369,9 @@ impl<'a> Reader<'a> {
             description: self.lang_text(d, dct::DESCRIPTION),
             format,
             media_type,
-            access_url: self.iri(d, dcat::ACCESS_URL),
-            download_url: self.iri(d, dcat::DOWNLOAD_URL),
+            // Some catalogues write them as literals.
+            access_url: self.value(d, dcat::ACCESS_URL),
+            download_url: self.value(d, dcat::DOWNLOAD_URL),
             byte_size: self.value(d, dcat::BYTE_SIZE).and_then(|v| {
                 let v = v.trim();
                 v.parse::<u64>().ok().or_else(|| {

@@ -32,6 +32,8 @@ pub const PREFIXES: &[(&str, &str)] = &[
 pub mod rdf {
     use super::*;
     pub const TYPE: NamedNodeRef<'static> = iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#type");
+    pub const VALUE: NamedNodeRef<'static> =
+        iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#value");
     pub const PROPERTY: NamedNodeRef<'static> =
         iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#Property");
 }

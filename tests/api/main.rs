@@ -13,6 +13,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod harvest;
+mod harvesting;
 mod health;
 mod helpers;
 mod hostile;
