@@ -454,6 +454,98 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn one_request_at_a_time_per_host() {
+        use std::sync::atomic::AtomicUsize;
+        let now = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/p", listener.local_addr().unwrap())).unwrap();
+        {
+            let (now, most) = (now.clone(), most.clone());
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                while let Ok((mut socket, _)) = listener.accept().await {
+                    let (now, most) = (now.clone(), most.clone());
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        let _ = socket.read(&mut buf).await;
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(n, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        let _ = socket.write_all(ok("<a> <b> <c> .").as_bytes()).await;
+                        let _ = socket.shutdown().await;
+                    });
+                }
+            });
+        }
+        // Two fetchers, as two jobs would have: still one request at a time on the host.
+        let a = Fetcher::new(local()).unwrap();
+        let b = Fetcher::new(local()).unwrap();
+        let (r1, r2, r3) = tokio::join!(
+            a.get(&url, "text/turtle"),
+            b.get(&url, "text/turtle"),
+            a.get(&url, "text/turtle")
+        );
+        assert!(r1.is_ok() && r2.is_ok() && r3.is_ok());
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_gzip_dump_is_read_and_a_gzip_bomb_is_refused_at_the_cap() {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder
+            .write_all(b"<https://x.example/a> <https://x.example/b> \"c\" .\n")
+            .unwrap();
+        let small = encoder.finish().unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b'#'; 1 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        assert!(bomb.len() < 1024 * 8);
+        for (body, ok) in [(small, true), (bomb, false)] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = Url::parse(&format!(
+                "http://{}/dump.nt.gz",
+                listener.local_addr().unwrap()
+            ))
+            .unwrap();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+            let fetcher = Fetcher::new(FetchPolicy {
+                max_bytes: 64 * 1024,
+                ..local()
+            })
+            .unwrap();
+            let page = fetcher.get(&url, "*/*").await;
+            if ok {
+                let page = page.unwrap();
+                assert!(page.body.starts_with(b"<https://x.example/a>"));
+                assert_eq!(
+                    page.content_type, None,
+                    "the gzip type says nothing of the content"
+                );
+                assert_eq!(
+                    super::super::dcat::page_format(&page),
+                    Some(oxigraph::io::RdfFormat::NTriples)
+                );
+            } else {
+                assert!(matches!(page, Err(FetchError::TooLarge { .. })), "{page:?}");
+            }
+        }
+    }
+
     #[test]
     fn private_and_loopback_addresses_are_recognised() {
         for private in [

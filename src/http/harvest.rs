@@ -2,7 +2,7 @@
 //! admin token (a source's URL may name a host inside the city's network).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -12,6 +12,34 @@ use crate::catalog::harvest::{JobDocument, SourceDocument, SourceInput};
 use crate::catalog::values::Role;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::harvest::run::{self, RunSettings};
+
+/// The one value of query parameter `name`, parsed; `None` when absent. Any other parameter, a
+/// repeated one or a value that does not parse is the client's 400 naming it.
+fn query_value<T: std::str::FromStr>(
+    req: &HttpRequest,
+    name: &str,
+    expected: &str,
+) -> Result<Option<T>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_parameter("query", e.to_string()))?;
+    let mut found = None;
+    for (key, value) in pairs {
+        if key != name {
+            return Err(ApiError::bad_parameter(
+                &key,
+                format!("is not a parameter here (only `{name}`)"),
+            ));
+        }
+        if found.is_some() {
+            return Err(ApiError::bad_parameter(&key, "is given more than once"));
+        }
+        found =
+            Some(value.parse::<T>().map_err(|_| {
+                ApiError::bad_parameter(&key, format!("`{value}` is not {expected}"))
+            })?);
+    }
+    Ok(found)
+}
 
 fn admin(auth: &Auth) -> Result<(), ApiError> {
     if auth.0.role == Role::Admin {
@@ -122,18 +150,17 @@ pub struct JobsQuery {
     responses((status = 200, body = Vec<JobDocument>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_jobs(
+    req: HttpRequest,
     catalog: web::Data<Catalog>,
     auth: Auth,
     path: web::Path<String>,
-    query: web::Query<JobsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&auth)?;
-    let limit = query.limit.unwrap_or(20);
+    let limit = query_value::<u64>(&req, "limit", "a whole number")?.unwrap_or(20);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::with_field(
-            ErrorCode::InvalidParameter,
+        return Err(ApiError::bad_parameter(
             "limit",
-            "limit: must be between 1 and 1000",
+            "must be between 1 and 1000",
         ));
     }
     Ok(HttpResponse::Ok().json(catalog.harvest_jobs(&path, limit).await?))
@@ -156,16 +183,16 @@ pub struct StartQuery {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "a job of the source is running")))]
 pub async fn start_job(
+    req: HttpRequest,
     catalog: web::Data<Catalog>,
     settings: web::Data<RunSettings>,
     auth: Auth,
     path: web::Path<String>,
-    query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&auth)?;
-    let (source, job) = catalog
-        .start_harvest_job(&path, query.allow_mass_delete.unwrap_or(false))
-        .await?;
+    let allow_mass_delete =
+        query_value::<bool>(&req, "allow_mass_delete", "true or false")?.unwrap_or(false);
+    let (source, job) = catalog.start_harvest_job(&path, allow_mass_delete).await?;
     tracing::info!(harvest.source = %source.id, harvest.job = %job.id, "harvest job started");
     run::spawn(
         catalog.get_ref().clone(),

@@ -916,3 +916,92 @@ async fn the_harvest_api_needs_an_admin_and_refuses_bad_sources() {
             .contains("odcat_change_log_position")
     );
 }
+
+#[tokio::test]
+async fn one_job_per_source_at_a_time_a_time_limit_and_a_dead_process_s_job_is_reported_interrupted()
+ {
+    let remote = Source::start().await;
+    remote.set("/slow", Answer::Stall);
+    let app = spawn_app_with(|s| {
+        s.harvest_timeout = 30;
+        s.harvest_retries = 0;
+        s.harvest_time_limit = 1;
+    })
+    .await;
+    let admin = app.token(None, Role::Admin).await;
+    let source = add_source(
+        &app,
+        &admin,
+        json!({"kind": "dcat", "url": remote.url("/slow"), "publisher": "stadt-wuppertal-smart-city",
+               "allow_private": true}),
+    )
+    .await;
+    let start = || async {
+        app.client
+            .post(app.url(&format!("/api/v1/harvest/sources/{source}/jobs")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+    };
+    let first = start().await;
+    assert_eq!(first.status().as_u16(), 202);
+    // While it runs, a second job of the same source is refused.
+    assert_error(start().await, 409, "harvest_running").await;
+    let job: Value = first.json().await.unwrap();
+    let mut report = Value::Null;
+    for _ in 0..100 {
+        report = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/harvest/jobs/{}",
+                job["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if report["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(report["status"], "incomplete", "{report}");
+    assert!(
+        report["stop"].as_str().unwrap().contains("time limit"),
+        "{report}"
+    );
+
+    // A job whose process died: its heartbeat and lease are old. It is reported interrupted, and
+    // the source can run again.
+    let (_, stuck) = app.catalog.start_harvest_job(&source, false).await.unwrap();
+    {
+        use entities::{harvest_job, harvest_source};
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let old = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00+00:00").unwrap();
+        harvest_job::Entity::update_many()
+            .col_expr(harvest_job::Column::HeartbeatAt, Expr::value(old))
+            .filter(harvest_job::Column::Id.eq(stuck.id))
+            .exec(app.catalog.db())
+            .await
+            .unwrap();
+        harvest_source::Entity::update_many()
+            .col_expr(harvest_source::Column::LockUntil, Expr::value(old))
+            .filter(harvest_source::Column::Id.eq(stuck.source))
+            .exec(app.catalog.db())
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.catalog.interrupt_stale_harvest_jobs().await.unwrap(), 1);
+    let reported = app
+        .catalog
+        .harvest_job(&stuck.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(reported.status.as_str(), "interrupted");
+    assert!(app.catalog.start_harvest_job(&source, false).await.is_ok());
+}
