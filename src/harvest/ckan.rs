@@ -12,6 +12,57 @@ use crate::catalog::document::{
 use crate::catalog::values::{DatasetStatus, DcatDate, DistributionKind, DistributionStatus};
 use crate::catalog::vocab::{self, Vocabulary};
 
+/// CKAN's tag length limits (`ckan.model.MIN_TAG_LENGTH`, `MAX_TAG_LENGTH`).
+const MIN_TAG_LENGTH: usize = 2;
+const MAX_TAG_LENGTH: usize = 100;
+
+/// Whether CKAN's tag validator accepts `tag` as it is: 2–100 characters, each a letter or digit
+/// (any script), space, `-`, `_` or `.`.
+fn valid_tag(tag: &str) -> bool {
+    let chars = tag.chars().count();
+    (MIN_TAG_LENGTH..=MAX_TAG_LENGTH).contains(&chars)
+        && tag
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+}
+
+/// A keyword as a CKAN tag name: kept when CKAN's tag validator accepts it, else cleaned as
+/// ckanext-dcat's `clean_tags` does (CKAN's `munge_tag`: ASCII equivalents, lower case, only
+/// `a-z 0-9 -` and spaces as `-`, padded with `_` to 2 or cut to 100 characters); `None` when
+/// nothing is left.
+pub fn tag_name(keyword: &str) -> Option<String> {
+    let keyword = keyword.trim();
+    if valid_tag(keyword) {
+        return Some(keyword.to_owned());
+    }
+    let mut munged = String::new();
+    for c in keyword.chars() {
+        match c {
+            'ä' | 'Ä' => munged.push('a'),
+            'ö' | 'Ö' => munged.push('o'),
+            'ü' | 'Ü' => munged.push('u'),
+            'ß' => munged.push_str("ss"),
+            'é' | 'è' | 'ê' | 'É' | 'È' => munged.push('e'),
+            'à' | 'á' | 'â' | 'À' | 'Á' => munged.push('a'),
+            c => munged.extend(c.to_lowercase()),
+        }
+    }
+    let munged: String = munged
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect();
+    if munged.is_empty() {
+        return None;
+    }
+    let mut munged: String = munged.chars().take(MAX_TAG_LENGTH).collect();
+    while munged.chars().count() < MIN_TAG_LENGTH {
+        munged.push('_');
+    }
+    Some(munged)
+}
+
 /// A package dict that cannot become a dataset document: the CKAN field and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -244,7 +295,27 @@ pub fn document(
                 .as_str()
                 .or_else(|| tag.get("name").and_then(Value::as_str))
                 .ok_or_else(|| MappingError::new("tags", "each tag needs a `name`"))?;
-            keywords.de.push(name.to_owned());
+            // A tag CKAN made of one of the dataset's keywords (cleaned as CKAN's tag rules
+            // demand) is that keyword: sending the dict back keeps the keyword as written.
+            let de = current.and_then(|c| {
+                c.keywords
+                    .de
+                    .iter()
+                    .find(|k| tag_name(k).as_deref() == Some(name))
+            });
+            let en = current.and_then(|c| {
+                c.keywords
+                    .en
+                    .iter()
+                    .find(|k| tag_name(k).as_deref() == Some(name))
+            });
+            match (de, en) {
+                (None, None) => keywords.de.push(name.to_owned()),
+                (de, en) => {
+                    keywords.de.extend(de.cloned());
+                    keywords.en.extend(en.cloned());
+                }
+            }
         }
     }
     let mut themes = Vec::new();

@@ -979,6 +979,24 @@ async fn ckan_writes_go_through_the_catalogue_and_come_back_as_sent() {
         )
         .await;
     assert_eq!(status, 403, "{body}");
+    // A dict read with package_show goes back through package_update unchanged: keywords that CKAN's
+    // tag rules clean come back as written, in their language.
+    let mut doc = crate::helpers::new_dataset("ckan-schlagworte");
+    doc["keywords"] = json!({"de": ["Finanzen/Steuern", "OZG"], "en": ["OZG", "taxes & finance"]});
+    let response = app.post_dataset(&token, &doc).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let shown = app.ckan_ok("package_show", "id=ckan-schlagworte").await;
+    let tags: Vec<&str> = shown["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&"finanzensteuern"), "{tags:?}");
+    let (status, updated) = app.ckan_post("package_update", Some(&token), &shown).await;
+    assert_eq!(status, 200, "{updated}");
+    let after = app.get_json("/api/v1/datasets/ckan-schlagworte").await;
+    assert_eq!(after["keywords"], doc["keywords"]);
     // delete withdraws: gone from the search, shown as deleted.
     let (status, _) = app
         .ckan_post("package_delete", Some(&token), &json!({"id": id}))

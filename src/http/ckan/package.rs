@@ -10,10 +10,6 @@ use crate::catalog::search_source::PublisherInfo;
 use crate::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
 use crate::catalog::vocab;
 
-/// CKAN's tag length limits (`ckan.model.MIN_TAG_LENGTH`, `MAX_TAG_LENGTH`).
-const MIN_TAG_LENGTH: usize = 2;
-const MAX_TAG_LENGTH: usize = 100;
-
 /// A time as CKAN writes `metadata_created`/`metadata_modified`: naive UTC with microseconds
 /// (`2026-03-01T09:30:00.000000`).
 pub fn ckan_time(instant: &DateTime<FixedOffset>) -> String {
@@ -24,52 +20,7 @@ pub fn ckan_time(instant: &DateTime<FixedOffset>) -> String {
         .to_string()
 }
 
-/// Whether CKAN's tag validator accepts `tag` as it is: 2–100 characters, each a letter or digit
-/// (any script), space, `-`, `_` or `.`.
-fn valid_tag(tag: &str) -> bool {
-    let chars = tag.chars().count();
-    (MIN_TAG_LENGTH..=MAX_TAG_LENGTH).contains(&chars)
-        && tag
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
-}
-
-/// A keyword as a CKAN tag name: kept when CKAN's tag validator accepts it, else cleaned as
-/// ckanext-dcat's `clean_tags` does (CKAN's `munge_tag`: ASCII equivalents, lower case, only
-/// `a-z 0-9 -` and spaces as `-`, padded with `_` to 2 or cut to 100 characters); `None` when
-/// nothing is left.
-pub fn tag_name(keyword: &str) -> Option<String> {
-    let keyword = keyword.trim();
-    if valid_tag(keyword) {
-        return Some(keyword.to_owned());
-    }
-    let mut munged = String::new();
-    for c in keyword.chars() {
-        match c {
-            'ä' | 'Ä' => munged.push('a'),
-            'ö' | 'Ö' => munged.push('o'),
-            'ü' | 'Ü' => munged.push('u'),
-            'ß' => munged.push_str("ss"),
-            'é' | 'è' | 'ê' | 'É' | 'È' => munged.push('e'),
-            'à' | 'á' | 'â' | 'À' | 'Á' => munged.push('a'),
-            c => munged.extend(c.to_lowercase()),
-        }
-    }
-    let munged: String = munged
-        .trim()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ' '))
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect();
-    if munged.is_empty() {
-        return None;
-    }
-    let mut munged: String = munged.chars().take(MAX_TAG_LENGTH).collect();
-    while munged.chars().count() < MIN_TAG_LENGTH {
-        munged.push('_');
-    }
-    Some(munged)
-}
+pub use crate::harvest::ckan::tag_name;
 
 /// The tags of a dataset's keywords (German, then English), cleaned and without repeats.
 pub fn tags(doc: &DatasetDocument) -> Vec<String> {
