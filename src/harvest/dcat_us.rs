@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::ckan::{MappingError, file_type};
+use super::normalise::language_of;
 use crate::catalog::document::{
     ContactPointDocument, DatasetDocument, DistributionDocument, Keywords, LangText, Temporal,
 };
@@ -57,27 +58,6 @@ fn frequency(value: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("{}{code}", vocab::FREQUENCY))
-}
-
-/// The EU language of an ISO 639-1 code with an optional region (`en-US`).
-fn language(value: &str) -> Option<String> {
-    let code = match value
-        .split(['-', '_'])
-        .next()?
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "de" => "DEU",
-        "en" => "ENG",
-        "fr" => "FRA",
-        "nl" => "NLD",
-        "es" => "SPA",
-        "it" => "ITA",
-        "pl" => "POL",
-        "tr" => "TUR",
-        _ => return None,
-    };
-    Some(format!("{}{code}", vocab::LANGUAGE))
 }
 
 fn date(map: &Map<String, Value>, key: &str) -> Result<Option<DcatDate>, MappingError> {
@@ -213,7 +193,7 @@ pub fn document(map: &Map<String, Value>) -> Result<DatasetDocument, MappingErro
         themes: Vec::new(),
         languages: strings(map, "language")
             .iter()
-            .filter_map(|l| language(l))
+            .filter_map(|l| language_of(l))
             .collect(),
         license,
         license_attribution: None,

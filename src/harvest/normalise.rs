@@ -87,7 +87,7 @@ fn checksum_algorithm(value: &str) -> Option<String> {
 }
 
 /// A language IRI of an EU IRI or an ISO 639-1 code (`de`, `en-US`).
-fn language_of(value: &str) -> Option<String> {
+pub(crate) fn language_of(value: &str) -> Option<String> {
     let value = value.trim();
     if Vocabulary::Language.contains(value) {
         return Some(value.to_owned());

@@ -221,6 +221,30 @@ async fn remote_odcat() -> (TestApp, String) {
     (remote, token)
 }
 
+/// At the remote: sets one German text field of a dataset and withdraws another (answers its
+/// document before the withdrawal), then waits for its projection.
+async fn change_and_withdraw(
+    remote: &TestApp,
+    token: &str,
+    (slug, field, text): (&str, &str, &str),
+    withdraw: &str,
+) -> Value {
+    let (doc, etag) = remote.dataset_with_etag(slug).await;
+    let mut changed = doc.clone();
+    changed[field]["de"] = json!(text);
+    let response = remote
+        .put_json(format!("/api/v1/datasets/{slug}"), token, &etag, &changed)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (gone, etag) = remote.dataset_with_etag(withdraw).await;
+    let response = remote
+        .delete_with(format!("/api/v1/datasets/{withdraw}"), token, &etag)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    remote.projected().await;
+    gone
+}
+
 #[tokio::test]
 async fn a_second_odcat_harvested_at_page_size_7_brings_exactly_its_changes_and_a_third_run_writes_nothing()
  {
@@ -283,24 +307,13 @@ async fn a_second_odcat_harvested_at_page_size_7_brings_exactly_its_changes_and_
         .post_dataset(&remote_token, &new_dataset("neue-baustellen"))
         .await;
     assert_eq!(created.status().as_u16(), 201);
-    let (doc, etag) = remote.dataset_with_etag("baustellen-1").await;
-    let mut changed = doc.clone();
-    changed["title"]["de"] = json!("Baustellen 2027");
-    let response = remote
-        .put_json(
-            "/api/v1/datasets/baustellen-1",
-            &remote_token,
-            &etag,
-            &changed,
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    let (gone, etag) = remote.dataset_with_etag("baustellen-2").await;
-    let response = remote
-        .delete_with("/api/v1/datasets/baustellen-2", &remote_token, &etag)
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    remote.projected().await;
+    let gone = change_and_withdraw(
+        &remote,
+        &remote_token,
+        ("baustellen-1", "title", "Baustellen 2027"),
+        "baustellen-2",
+    )
+    .await;
     let ids_before: Vec<Value> = harvested_by(&app, &source)
         .await
         .iter()
@@ -397,24 +410,13 @@ async fn rdf_xml_pages_and_the_ckan_api_of_a_second_odcat_are_harvested_alike() 
         assert_eq!(copy["license"], original["license"]);
     }
     // Changes arrive through the CKAN API too; a withdrawal is confirmed by package_show.
-    let (doc, etag) = remote.dataset_with_etag("baustellen-3").await;
-    let mut changed = doc.clone();
-    changed["description"]["de"] = json!("Geändert.");
-    let response = remote
-        .put_json(
-            "/api/v1/datasets/baustellen-3",
-            &remote_token,
-            &etag,
-            &changed,
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    let (_, etag) = remote.dataset_with_etag("baustellen-4").await;
-    let response = remote
-        .delete_with("/api/v1/datasets/baustellen-4", &remote_token, &etag)
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    remote.projected().await;
+    change_and_withdraw(
+        &remote,
+        &remote_token,
+        ("baustellen-3", "description", "Geändert."),
+        "baustellen-4",
+    )
+    .await;
     let job = harvest(&app, &admin, &ckan, "").await;
     assert_eq!(counts(&job), [0, 1, public - 2, 1, 0], "{job}");
     let job = harvest(&app, &admin, &ckan, "").await;
