@@ -36,7 +36,12 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
     let mmap_bytes = settings.sqlite_mmap_mb.saturating_mul(1 << 20);
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(16)
+        // A command walks the record with one task: a few connections, each with its own page
+        // and statement cache, are all it uses.
+        .max_connections(match access {
+            Access::Serving => 16,
+            Access::Batch => 4,
+        })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
@@ -45,6 +50,11 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
         // queue in-process (see `Catalog`), the busy timeout covers other processes.
         .map_sqlx_sqlite_opts(move |o| {
             let o = o
+                // Statements with IN lists of every length are cached apart: keep few of them.
+                .statement_cache_capacity(match access {
+                    Access::Serving => 100,
+                    Access::Batch => 24,
+                })
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15));

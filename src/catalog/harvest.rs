@@ -976,29 +976,42 @@ impl Catalog {
     }
 
     /// The harvested datasets of `source`, not withdrawn, that are not in `seen`: those that
-    /// vanished from it.
+    /// vanished from it. Reads only the ids of the source's datasets (16 bytes each), then the
+    /// slugs and identities of the vanished ones.
     pub async fn harvest_vanished(
         &self,
         source: Uuid,
         seen: &HashSet<Uuid>,
     ) -> Result<Vec<WithdrawnDataset>, CatalogError> {
-        let rows: Vec<(Uuid, String, String)> = harvested_dataset::Entity::find()
+        let ids: Vec<Uuid> = harvested_dataset::Entity::find()
             .select_only()
             .column(harvested_dataset::Column::DatasetId)
-            .column(dataset::Column::Slug)
-            .column(harvested_dataset::Column::Identity)
             .inner_join(dataset::Entity)
             .filter(harvested_dataset::Column::SourceId.eq(source))
             .filter(dataset::Column::Status.ne(DatasetStatus::Withdrawn.as_str()))
-            .order_by_asc(dataset::Column::Slug)
             .into_tuple()
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(id, _, _)| !seen.contains(id))
-            .map(|(id, slug, identity)| WithdrawnDataset { id, slug, identity })
-            .collect())
+        let vanished: Vec<Uuid> = ids.into_iter().filter(|id| !seen.contains(id)).collect();
+        let mut out = Vec::with_capacity(vanished.len());
+        for chunk in vanished.chunks(500) {
+            let rows: Vec<(Uuid, String, String)> = harvested_dataset::Entity::find()
+                .select_only()
+                .column(harvested_dataset::Column::DatasetId)
+                .column(dataset::Column::Slug)
+                .column(harvested_dataset::Column::Identity)
+                .inner_join(dataset::Entity)
+                .filter(harvested_dataset::Column::DatasetId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, slug, identity)| WithdrawnDataset { id, slug, identity }),
+            );
+        }
+        out.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(out)
     }
 
     /// Withdraws harvested datasets that vanished from their source (reversible: a dataset that

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::fetch::{FetchPolicy, Fetcher};
@@ -100,7 +101,12 @@ async fn harvest(
     let active_before = catalog.harvest_active_count(source.id).await?;
     let deadline = tokio::time::Instant::now() + settings.time_limit;
     let mut seen: HashSet<Uuid> = HashSet::new();
-    let mut identities: HashSet<String> = HashSet::new();
+    // Identities read so far, as 128-bit digests: a million of them take 16 MB, not a hundred.
+    let mut identities: HashSet<u128> = HashSet::new();
+    let digest = |identity: &str| {
+        let d = Sha256::digest(identity.as_bytes());
+        u128::from_le_bytes(d[..16].try_into().unwrap_or([0; 16]))
+    };
     let mut duplicates = 0usize;
     let mut timed_out = false;
     loop {
@@ -119,7 +125,7 @@ async fn harvest(
         for entry in page {
             match entry {
                 Ok(mut item) => {
-                    if !identities.insert(item.identity.clone()) {
+                    if !identities.insert(digest(&item.identity)) {
                         duplicates += 1;
                         continue;
                     }
@@ -135,7 +141,7 @@ async fn harvest(
                 Err(error) => {
                     counts.failed += 1;
                     if let Some(identity) = &error.identity {
-                        identities.insert(identity.clone());
+                        identities.insert(digest(identity));
                         failed_identities.push(identity.clone());
                     }
                     report.error(error);
