@@ -671,6 +671,49 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
+    #[test]
+    fn redirect_and_url_targets_on_private_addresses_are_refused_unless_allowed() {
+        // What the redirect policy checks for every hop (names are checked by the resolver).
+        for target in [
+            "http://127.0.0.1:8080/catalog",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://[::ffff:192.168.0.1]/",
+        ] {
+            let url = Url::parse(target).unwrap();
+            assert!(refusal(&url, false).is_some(), "{target}");
+            assert!(refusal(&url, true).is_none(), "{target}");
+        }
+        assert!(refusal(&Url::parse("https://www.wuppertal.de/").unwrap(), false).is_none());
+        assert!(refusal(&Url::parse("gopher://x.example/").unwrap(), true).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_is_refused_unless_allowed() {
+        let (url, count) = serve(|_| Some(ok("<a> <b> <c> ."))).await;
+        let by_name = Url::parse(&url.as_str().replace("127.0.0.1", "localhost")).unwrap();
+        let guarded = Fetcher::new(FetchPolicy {
+            allow_private: false,
+            ..local()
+        })
+        .unwrap();
+        let refused = guarded.get(&by_name, "*/*").await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            0,
+            "no request reached the server"
+        );
+        assert!(
+            Fetcher::new(local())
+                .unwrap()
+                .get(&by_name, "*/*")
+                .await
+                .is_ok()
+        );
+    }
+
     #[tokio::test]
     async fn redirects_to_other_schemes_are_refused() {
         let (url, _) = serve(|_| {
