@@ -610,10 +610,41 @@ impl Catalog {
             return Err(CatalogError::HarvestRunning(id.to_owned()));
         }
         let (_guard, txn) = self.begin_write().await?;
+        // Its datasets lose their provenance: a change of their record like any other (a new
+        // revision and a change_log row), so every projection drops `prov:wasDerivedFrom`.
+        let datasets: Vec<(Uuid, i32, String)> = harvested_dataset::Entity::find()
+            .select_only()
+            .column(harvested_dataset::Column::DatasetId)
+            .column(dataset::Column::Revision)
+            .column(dataset::Column::Status)
+            .inner_join(dataset::Entity)
+            .filter(harvested_dataset::Column::SourceId.eq(current.id))
+            .into_tuple()
+            .all(&txn)
+            .await?;
         harvested_dataset::Entity::delete_many()
             .filter(harvested_dataset::Column::SourceId.eq(current.id))
             .exec(&txn)
             .await?;
+        let now = now();
+        for (id, revision, status) in datasets {
+            dataset::Entity::update_many()
+                .col_expr(dataset::Column::Revision, Expr::value(revision + 1))
+                .col_expr(dataset::Column::Modified, Expr::value(now))
+                .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
+                .filter(dataset::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            super::change::record(
+                &txn,
+                super::change::EntityKind::Dataset,
+                id,
+                super::change::Operation::Update,
+            )
+            .await?;
+            repo::stamp_listing(&txn, id, status == DatasetStatus::Published.as_str(), false)
+                .await?;
+        }
         harvest_job::Entity::delete_many()
             .filter(harvest_job::Column::SourceId.eq(current.id))
             .exec(&txn)

@@ -180,6 +180,8 @@ async fn harvest(
         catalog.harvest_heartbeat(job, counts).await?;
         progress(counts);
     }
+    // Pages read, the last one included (an empty last page hands on no datasets).
+    counts.pages = i32::try_from(pager.pages()).unwrap_or(i32::MAX);
     if duplicates > 0 {
         report.notes.push(format!(
             "{duplicates} dataset(s) listed more than once were read once"

@@ -548,6 +548,36 @@ async fn more_than_the_share_vanishing_withdraws_nothing_without_allow_mass_dele
     assert_eq!(counts(&job), [0, 0, 15, 5, 0], "{job}");
     assert_eq!(job["withdrawn_datasets"].as_array().unwrap().len(), 5);
     assert_eq!(harvested_by(&app, &source).await.len(), 15);
+
+    // Deleting the source makes its datasets local: a new revision without provenance, which the
+    // exports follow, and editable here.
+    let copy = harvested_by(&app, &source).await[0].clone();
+    let slug = copy["slug"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/harvest/sources/{source}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    app.projected().await;
+    let (local, etag) = app.dataset_with_etag(&slug).await;
+    assert!(local.get("harvest").is_none(), "{local}");
+    assert_eq!(local["revision"], copy["revision"].as_i64().unwrap() + 1);
+    let nt = app
+        .get(&format!("/dataset/{slug}.nt"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!nt.contains("wasDerivedFrom"), "{nt}");
+    let mut edited = local.clone();
+    edited["title"]["de"] = json!("Jetzt lokal gepflegt");
+    let response = app
+        .put_json(format!("/api/v1/datasets/{slug}"), &admin, &etag, &edited)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
 }
 
 #[tokio::test]
@@ -809,6 +839,36 @@ async fn ckan_package_dicts_and_a_dkan_data_json_are_harvested() {
         harvested[0]["license"],
         "http://dcat-ap.de/def/licenses/cc-by/4.0"
     );
+    // A DKAN 7 site: current_package_list_with_resources, paged with limit and offset until an
+    // empty list (DKAN wraps the packages in one more list on some versions).
+    let page = |result: Value| {
+        Answer::Body(
+            200,
+            "application/json",
+            json!({"success": true, "result": result})
+                .to_string()
+                .into_bytes(),
+        )
+    };
+    remote.set(
+        "/dkan7/api/3/action/current_package_list_with_resources?limit=100&offset=0",
+        page(json!([[packages[1].clone()]])),
+    );
+    remote.set(
+        "/dkan7/api/3/action/current_package_list_with_resources?limit=100&offset=1",
+        page(json!([])),
+    );
+    let dkan7 = add_source(
+        &app,
+        &admin,
+        json!({"kind": "dkan", "url": remote.url("/dkan7"), "publisher": "stadt-wuppertal-smart-city",
+               "allow_private": true}),
+    )
+    .await;
+    let job = harvest(&app, &admin, &dkan7, "").await;
+    assert_eq!(job["status"], "complete", "{job}");
+    assert_eq!(job["pages"], 2, "{job}");
+    assert_eq!(counts(&job), [1, 0, 0, 0, 0], "{job}");
 }
 
 #[tokio::test]
@@ -1006,4 +1066,63 @@ async fn one_job_per_source_at_a_time_a_time_limit_and_a_dead_process_s_job_is_r
         .unwrap();
     assert_eq!(reported.status.as_str(), "interrupted");
     assert!(app.catalog.start_harvest_job(&source, false).await.is_ok());
+}
+
+#[tokio::test]
+async fn sources_with_an_interval_fall_due_and_a_fresh_job_puts_them_off() {
+    let app = spawn_app().await;
+    let admin = app.token(None, Role::Admin).await;
+    let scheduled = add_source(
+        &app,
+        &admin,
+        json!({"kind": "dcat", "url": "https://daten.example/a.ttl", "publisher": "stadt-wuppertal-smart-city",
+               "interval_minutes": 60}),
+    )
+    .await;
+    let unscheduled = add_source(
+        &app,
+        &admin,
+        json!({"kind": "dcat", "url": "https://daten.example/b.ttl", "publisher": "stadt-wuppertal-smart-city"}),
+    )
+    .await;
+    let due = |ids: Vec<uuid::Uuid>| {
+        let mut ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        ids.sort();
+        ids
+    };
+    // Never run: the source with an interval is due; the other only with ODCAT_HARVEST_INTERVAL.
+    assert_eq!(
+        due(app.catalog.harvest_sources_due(None).await.unwrap()),
+        [scheduled.clone()]
+    );
+    let mut both = vec![scheduled.clone(), unscheduled.clone()];
+    both.sort();
+    assert_eq!(
+        due(app.catalog.harvest_sources_due(Some(30)).await.unwrap()),
+        both
+    );
+    // A job just started: not due again within its interval (and not while it runs).
+    let (_, job) = app
+        .catalog
+        .start_harvest_job(&scheduled, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        due(app.catalog.harvest_sources_due(Some(30)).await.unwrap()),
+        [unscheduled.clone()]
+    );
+    app.catalog
+        .finish_harvest_job(
+            &job,
+            odcat::catalog::harvest::JobStatus::Complete,
+            None,
+            &Default::default(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !due(app.catalog.harvest_sources_due(None).await.unwrap()).contains(&scheduled),
+        "started within the hour"
+    );
 }
