@@ -1093,7 +1093,7 @@ async fn sources_with_an_interval_fall_due_and_a_fresh_job_puts_them_off() {
     // Never run: the source with an interval is due; the other only with ODCAT_HARVEST_INTERVAL.
     assert_eq!(
         due(app.catalog.harvest_sources_due(None).await.unwrap()),
-        [scheduled.clone()]
+        [scheduled.as_str()]
     );
     let mut both = vec![scheduled.clone(), unscheduled.clone()];
     both.sort();
@@ -1109,7 +1109,7 @@ async fn sources_with_an_interval_fall_due_and_a_fresh_job_puts_them_off() {
         .unwrap();
     assert_eq!(
         due(app.catalog.harvest_sources_due(Some(30)).await.unwrap()),
-        [unscheduled.clone()]
+        [unscheduled.as_str()]
     );
     app.catalog
         .finish_harvest_job(
