@@ -556,3 +556,46 @@ mod tests {
         assert!(parse_page(b"<a> <b> .", RdfFormat::Turtle, None).is_err());
     }
 }
+
+#[cfg(test)]
+mod deep_tests {
+    use super::*;
+
+    /// Deeply nested input from a hostile source is an error or a page, never a crashed thread
+    /// (harvest pages are parsed on a blocking thread with the default 2 MiB stack).
+    #[test]
+    fn deeply_nested_pages_do_not_overflow_the_stack() {
+        let depth = 200_000;
+        let ttl = format!(
+            "<https://x.example/d> a <http://www.w3.org/ns/dcat#Dataset> ; <https://x.example/p> {}<https://x.example/o>{} .",
+            "[ <https://x.example/p> ".repeat(depth),
+            " ]".repeat(depth)
+        );
+        let json = format!(
+            "{{\"@id\": \"https://x.example/d\", \"@type\": \"http://www.w3.org/ns/dcat#Dataset\", \"https://x.example/p\": {}1{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let xml = format!(
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:x=\"https://x.example/\">{}{}</rdf:RDF>",
+            "<rdf:Description><x:p>".repeat(depth / 10),
+            "</x:p></rdf:Description>".repeat(depth / 10)
+        );
+        for (body, format) in [
+            (ttl, RdfFormat::Turtle),
+            (
+                json,
+                RdfFormat::JsonLd {
+                    profile: Default::default(),
+                },
+            ),
+            (xml, RdfFormat::RdfXml),
+        ] {
+            let handle = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || parse_page(body.as_bytes(), format, None).map(|p| p.datasets.len()))
+                .unwrap();
+            let _ = handle.join().expect("the parser thread survives");
+        }
+    }
+}
