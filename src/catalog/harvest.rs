@@ -188,6 +188,26 @@ pub struct DatasetError {
     pub message: String,
 }
 
+impl DatasetError {
+    /// The error with every NUL a source sent shown as U+FFFD: PostgreSQL stores no NUL in text or
+    /// JSON, and the report must be stored whatever the source sent.
+    fn storable(self) -> Self {
+        let clean = |s: String| {
+            if s.contains('\0') {
+                s.replace('\0', "\u{FFFD}")
+            } else {
+                s
+            }
+        };
+        Self {
+            identity: self.identity.map(clean),
+            title: self.title.map(clean),
+            field: self.field.map(clean),
+            message: clean(self.message),
+        }
+    }
+}
+
 /// A dataset a job withdrew (or would have, beyond the share).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WithdrawnDataset {
@@ -238,14 +258,14 @@ impl JobReport {
     /// Records a dataset's error (the first 1000).
     pub fn error(&mut self, error: DatasetError) {
         if self.errors.len() < MAX_REPORTED_ERRORS {
-            self.errors.push(error);
+            self.errors.push(error.storable());
         }
     }
 
     /// Records a value left out (the first 1000).
     pub fn warn(&mut self, warning: DatasetError) {
         if self.warnings.len() < MAX_REPORTED_ERRORS {
-            self.warnings.push(warning);
+            self.warnings.push(warning.storable());
         }
     }
 }

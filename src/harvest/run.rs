@@ -14,7 +14,8 @@ use super::fetch::{FetchPolicy, Fetcher};
 use super::normalise::{Warnings, normalise};
 use super::pager::Pager;
 use crate::catalog::harvest::{
-    HarvestItem, ItemOutcome, JobCounts, JobDocument, JobReport, JobStatus, SourceDocument,
+    DatasetError, HarvestItem, ItemOutcome, JobCounts, JobDocument, JobReport, JobStatus,
+    SourceDocument,
 };
 use crate::catalog::{Catalog, CatalogError};
 
@@ -124,6 +125,16 @@ async fn harvest(
         let mut failed_identities: Vec<String> = Vec::new();
         for entry in page {
             match entry {
+                Ok(item) if item.identity.contains('\0') => {
+                    // No record (nor PostgreSQL) holds NUL: such an identity matches nothing.
+                    counts.failed += 1;
+                    report.error(DatasetError {
+                        identity: Some(item.identity),
+                        title: Some(item.document.title.de).filter(|t| !t.is_empty()),
+                        field: Some("identity".into()),
+                        message: "the dataset's identifier contains NUL characters".into(),
+                    });
+                }
                 Ok(mut item) => {
                     if !identities.insert(digest(&item.identity)) {
                         duplicates += 1;

@@ -1126,3 +1126,45 @@ async fn sources_with_an_interval_fall_due_and_a_fresh_job_puts_them_off() {
         "started within the hour"
     );
 }
+
+#[tokio::test]
+async fn nul_and_control_characters_from_a_source_are_reported_per_dataset_on_every_database() {
+    let remote = Source::start().await;
+    let mut ttl = page("n", 2, None);
+    ttl.push_str(
+        "<https://daten.example/dataset/nul> a <http://www.w3.org/ns/dcat#Dataset> ;\n\
+         <http://purl.org/dc/terms/title> \"Steuer\\u0000daten\"@de ;\n\
+         <http://purl.org/dc/terms/description> \"Glocke \\u0007\"@de .\n\
+         [] a <http://www.w3.org/ns/dcat#Dataset> ;\n\
+         <http://purl.org/dc/terms/identifier> \"id\\u0000mit-nul\" ;\n\
+         <http://purl.org/dc/terms/title> \"Kennung mit NUL\"@de .\n",
+    );
+    remote.turtle("/catalog.ttl", &ttl);
+    let packages = json!({"success": true, "result": {"count": 1, "results": [
+        {"id": "ckan\u{0}nul", "name": "nul-paket", "title": "Paket\u{0}", "notes": "x", "license_id": "cc-by"}
+    ]}});
+    remote.set(
+        "/ckan/api/3/action/package_search?rows=100&start=0&sort=id+asc",
+        Answer::Body(200, "application/json", packages.to_string().into_bytes()),
+    );
+    let app = harvester().await;
+    let admin = app.token(None, Role::Admin).await;
+    for (kind, path, created, failed) in [("dcat", "/catalog.ttl", 2, 2), ("ckan", "/ckan", 0, 1)] {
+        let source = add_source(
+            &app,
+            &admin,
+            json!({"kind": kind, "url": remote.url(path), "publisher": "stadt-wuppertal-smart-city",
+                   "allow_private": true}),
+        )
+        .await;
+        let job = harvest(&app, &admin, &source, "").await;
+        assert_eq!(job["status"], "complete", "{job}");
+        assert_eq!(counts(&job), [created, 0, 0, 0, failed], "{job}");
+        // The report is stored and read back (PostgreSQL's jsonb refuses NUL).
+        assert_eq!(
+            job["errors"].as_array().unwrap().len(),
+            failed as usize,
+            "{job}"
+        );
+    }
+}
