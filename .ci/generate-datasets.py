@@ -182,6 +182,10 @@ def dataset(i, licences, publishers):
             dist["issued"] = "2023-05-0" + str(1 + k)
         if (i + k) % 5 == 2:
             dist["availability"] = EU + "planned-availability/STABLE"
+        if (i + k) % 6 == 1:
+            dist["rights"] = {"de": "Nutzungsbedingungen der Stadt & \"Rechte\" <Dritter>"}
+            if i % 2:
+                dist["rights"]["en"] = "Terms of use of the city"
         if k == 2:
             dist["license"] = "http://dcat-ap.de/def/licenses/" + licences[(i + 1) % len(licences)]
         doc["distributions"].append(dist)

@@ -735,6 +735,8 @@ fn spec_rows(s: &Spec, logged_at: DateTime<FixedOffset>) -> Rows {
             updated_at: Set(s.updated_at),
             issued_text: Set(None),
             availability: Set(None),
+            rights_de: Set(None),
+            rights_en: Set(None),
         })
         .collect();
     Rows {
@@ -867,6 +869,8 @@ fn validated_rows(
             updated_at: Set(s.updated_at),
             issued_text: Set(None),
             availability: Set(None),
+            rights_de: Set(None),
+            rights_en: Set(None),
         })
         .collect();
     Ok(Rows {

@@ -288,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             issued: None,
             modified: None,
             availability: None,
+            rights: None,
             kind: DistributionKind::HostedTable,
             status: DistributionStatus::Active,
             data_table: None,

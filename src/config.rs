@@ -239,6 +239,81 @@ pub struct Settings {
         global = true
     )]
     pub harvest_retries: u32,
+    /// Check the access and download URLs of external distributions in the background (the
+    /// quality score's accessibility metrics).
+    #[arg(
+        long,
+        env = "ODCAT_LINKCHECK",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub linkcheck: bool,
+    /// Time between two checks of a reachable URL: seconds, or a number with `s`, `m`, `h` or `d`
+    /// (an unreachable URL is checked again after a day at most).
+    #[arg(
+        long,
+        env = "ODCAT_LINKCHECK_INTERVAL",
+        default_value = "7d",
+        value_parser = parse_duration,
+        global = true
+    )]
+    pub linkcheck_interval: std::time::Duration,
+    /// Seconds one link check may take.
+    #[arg(
+        long,
+        env = "ODCAT_LINKCHECK_TIMEOUT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub linkcheck_timeout: u64,
+    /// Hosts checked at once (one request at a time per host).
+    #[arg(
+        long,
+        env = "ODCAT_LINKCHECK_CONCURRENCY",
+        default_value_t = 8,
+        global = true
+    )]
+    pub linkcheck_concurrency: usize,
+    /// Whether the link checker may request private, loopback and link-local addresses (an admin's
+    /// choice for a city network; off by default).
+    #[arg(
+        long,
+        env = "ODCAT_LINKCHECK_ALLOW_PRIVATE",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub linkcheck_allow_private: bool,
+}
+
+/// A duration: seconds, or a number followed by `s`, `m`, `h` or `d`.
+pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{value}` is not a duration (e.g. 3600, 90m, 12h, 7d)"))?;
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{value}` is not a duration (e.g. 3600, 90m, 12h, 7d)"
+            ));
+        }
+    };
+    if n == 0 {
+        return Err("the duration must be more than 0".to_owned());
+    }
+    Ok(std::time::Duration::from_secs(n.saturating_mul(seconds)))
 }
 
 impl Settings {
@@ -262,6 +337,17 @@ impl Settings {
             },
             max_pages: self.harvest_max_pages.max(1),
             time_limit: Duration::from_secs(self.harvest_time_limit.max(1)),
+        }
+    }
+
+    /// How the link checker runs.
+    pub fn linkcheck(&self) -> crate::quality::links::LinkSettings {
+        crate::quality::links::LinkSettings {
+            interval: self.linkcheck_interval,
+            timeout: std::time::Duration::from_secs(self.linkcheck_timeout.max(1)),
+            concurrency: self.linkcheck_concurrency.max(1),
+            allow_private: self.linkcheck_allow_private,
+            ..Default::default()
         }
     }
 
@@ -340,6 +426,11 @@ impl Settings {
             harvest_max_pages: 100_000,
             harvest_time_limit: 600,
             harvest_retries: 1,
+            linkcheck: false,
+            linkcheck_interval: std::time::Duration::from_secs(7 * 86_400),
+            linkcheck_timeout: 5,
+            linkcheck_concurrency: 4,
+            linkcheck_allow_private: false,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod harvest;
 pub mod http;
 pub mod negotiate;
+pub mod quality;
 pub mod rdf;
 pub mod search;
 pub mod sparql;

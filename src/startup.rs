@@ -25,6 +25,7 @@ pub struct Application {
     projector: Projector,
     feed: Feed,
     sparql: SparqlService,
+    scorer: crate::quality::Scorer,
 }
 
 impl Application {
@@ -76,11 +77,15 @@ impl Application {
             catalog.clone(),
             settings.document_cache_bytes(),
         );
+        let scorer =
+            crate::quality::Scorer::open(catalog.clone(), projector.mapping().clone()).await?;
         let consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
             std::sync::Arc::new(projector.clone()),
             std::sync::Arc::new(search.clone()),
             std::sync::Arc::new(page_cache.consumer()),
             std::sync::Arc::new(documents.clone()),
+            // Queues written datasets for the quality worker (it never holds the feed up).
+            std::sync::Arc::new(scorer.clone()),
         ];
         let feed = Feed::new(catalog.clone(), consumers);
         search.attach(feed.clone());
@@ -156,6 +161,16 @@ impl Application {
             settings.harvest(),
             settings.harvest_interval,
         ));
+        // Link checks, in the background: a write or a page never waits for a remote host.
+        if settings.linkcheck {
+            let checker = crate::quality::links::LinkChecker::new(
+                catalog.clone(),
+                scorer.clone(),
+                settings.linkcheck(),
+            )?;
+            tokio::spawn(checker.run());
+        }
+        let scorer_data = web::Data::new(scorer.clone());
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -180,6 +195,7 @@ impl Application {
                 .app_data(rdf_memory.clone())
                 .app_data(portal.clone())
                 .app_data(harvest_settings.clone())
+                .app_data(scorer_data.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.
@@ -202,6 +218,7 @@ impl Application {
             projector,
             feed,
             sparql,
+            scorer,
         })
     }
 
@@ -223,6 +240,11 @@ impl Application {
     /// The change feed that keeps the projections in step with the record.
     pub fn feed(&self) -> &Feed {
         &self.feed
+    }
+
+    /// The quality scorer (its worker assesses written datasets in the background).
+    pub fn scorer(&self) -> &crate::quality::Scorer {
+        &self.scorer
     }
 
     /// The SPARQL service behind `/sparql`.

@@ -56,6 +56,10 @@ pub struct Model {
     pub issued_text: Option<String>,
     /// `dcatap:availability` IRI.
     pub availability: Option<String>,
+    /// `dct:rights`: the rights statement, in German.
+    pub rights_de: Option<String>,
+    /// `dct:rights` in English.
+    pub rights_en: Option<String>,
 }
 
 /// Relations of a distribution.

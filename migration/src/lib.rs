@@ -13,6 +13,7 @@ mod m20261206_000005_dataset_listing_positions;
 mod m20261206_000006_dataset_identifier_dates;
 mod m20261206_000007_drop_dataset_search_text;
 mod m20261206_000008_harvest;
+mod m20261207_000009_quality;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_dataset_identifier_dates::Migration),
             Box::new(m20261206_000007_drop_dataset_search_text::Migration),
             Box::new(m20261206_000008_harvest::Migration),
+            Box::new(m20261207_000009_quality::Migration),
         ]
     }
 }

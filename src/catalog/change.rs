@@ -17,6 +17,8 @@ pub enum EntityKind {
     Dataset,
     /// The rows of a hosted table.
     DataTable,
+    /// A dataset's quality assessment (its id is the dataset's).
+    Quality,
 }
 
 impl EntityKind {
@@ -27,6 +29,7 @@ impl EntityKind {
             Self::Publisher => "publisher",
             Self::Dataset => "dataset",
             Self::DataTable => "data_table",
+            Self::Quality => "quality",
         }
     }
 
@@ -37,6 +40,7 @@ impl EntityKind {
             Self::Publisher,
             Self::Dataset,
             Self::DataTable,
+            Self::Quality,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)

@@ -124,6 +124,8 @@ pub struct NewDistribution {
     pub issued: Option<DcatDate>,
     /// EU planned-availability IRI.
     pub availability: Option<String>,
+    /// `dct:rights` statement.
+    pub rights: Option<Text2>,
     /// Kind.
     pub kind: DistributionKind,
     /// Status.
@@ -428,6 +430,11 @@ impl NewDistribution {
                 doc.availability.as_deref(),
                 Vocabulary::PlannedAvailability,
             )?,
+            rights: doc
+                .rights
+                .as_ref()
+                .map(|r| lang_text(&format!("{field}.rights"), r, DESCRIPTION_MAX))
+                .transpose()?,
             kind: doc.kind,
             status: doc.status,
         })

@@ -136,6 +136,10 @@ pub struct DistributionDocument {
     /// `dcatap:availability`: EU planned-availability IRI (`…/planned-availability/STABLE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<String>,
+    /// `dct:rights`: a statement of the rights over the distribution beyond its licence (for
+    /// example who holds them, or terms of use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights: Option<LangText>,
     /// `hosted_table` or `external_link` (default).
     #[serde(default)]
     pub kind: DistributionKind,

@@ -9,6 +9,7 @@ pub mod document;
 pub mod error;
 pub mod fixtures;
 pub mod harvest;
+pub mod quality;
 pub mod record;
 pub mod repo;
 pub mod search_source;

@@ -375,6 +375,10 @@ fn distribution_document(
         issued: stored_date(d.issued_text.as_deref(), d.issued),
         modified: Some(d.modified),
         availability: d.availability,
+        rights: d.rights_de.map(|de| LangText {
+            de,
+            en: d.rights_en,
+        }),
         kind,
         status: DistributionStatus::from_db(&d.status),
         data_table: table.map(|t| DataTableDocument {

@@ -825,6 +825,8 @@ async fn write_distributions(
             issued: Set(Some(issued.instant())),
             issued_text: Set(Some(issued.lexical())),
             availability: Set(d.availability.clone()),
+            rights_de: Set(d.rights.as_ref().map(|t| t.de.clone())),
+            rights_en: Set(d.rights.as_ref().and_then(|t| t.en.clone())),
             modified: Set(now),
             kind: Set(d.kind.as_str().to_owned()),
             status: Set(d.status.as_str().to_owned()),

@@ -293,8 +293,9 @@ impl<V: Clone + Send + Sync + 'static> Consumer for RevisionCache<V> {
                     EntityKind::Dataset => datasets.push(entry.id),
                     EntityKind::Publisher => publishers.push(entry.id),
                     EntityKind::DataTable => tables.push(entry.id),
-                    // No dataset's graph or document depends on the catalogue record.
-                    EntityKind::Catalog => {}
+                    // No dataset's graph or document depends on the catalogue record or on the
+                    // quality assessment (its DQV graph is separate).
+                    EntityKind::Catalog | EntityKind::Quality => {}
                 }
             }
             if !tables.is_empty() {

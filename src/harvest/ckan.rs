@@ -213,6 +213,7 @@ pub fn distribution(
         issued: None,
         modified: None,
         availability: None,
+        rights: None,
         kind: DistributionKind::ExternalLink,
         status: DistributionStatus::Active,
         data_table: None,
@@ -223,6 +224,12 @@ pub fn distribution(
         .or_else(|| current.map(|c| c.title.de.clone()))
         .unwrap_or_default();
     dist.description = text(resource, "description").map(|de| LangText { de, en: None });
+    // CKAN has one text: the German one; an English one is kept while the German stays the same.
+    dist.rights = match text(resource, "rights") {
+        Some(de) if dist.rights.as_ref().is_some_and(|r| r.de == de) => dist.rights.take(),
+        Some(de) => Some(LangText { de, en: None }),
+        None => None,
+    };
     if let Some(mimetype) = text(resource, "mimetype") {
         dist.media_type = Some(if mimetype.contains("://") {
             mimetype

@@ -117,6 +117,7 @@ fn distribution(map: &Map<String, Value>) -> Result<DistributionDocument, Mappin
         issued: None,
         modified: None,
         availability: None,
+        rights: None,
         kind: DistributionKind::ExternalLink,
         status: DistributionStatus::Active,
         data_table: None,

@@ -218,8 +218,16 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher with its own connection pool.
+    /// A fetcher with its own connection pool, naming itself odcat's harvester.
     pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
+        Self::with_agent(
+            policy,
+            concat!("odcat/", env!("CARGO_PKG_VERSION"), " (harvester)"),
+        )
+    }
+
+    /// A fetcher with its own connection pool that sends `agent` as its `User-Agent`.
+    pub fn with_agent(policy: FetchPolicy, agent: &str) -> Result<Self, FetchError> {
         let allow_private = policy.allow_private;
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
@@ -232,7 +240,7 @@ impl Fetcher {
             }
         });
         let client = reqwest::Client::builder()
-            .user_agent(concat!("odcat/", env!("CARGO_PKG_VERSION"), " (harvester)"))
+            .user_agent(agent)
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(15)))
             .redirect(redirects)
@@ -275,6 +283,52 @@ impl Fetcher {
                 Err((error, _)) => return Err(error),
             }
         }
+    }
+
+    /// Whether `url` answers: one `HEAD` request (`GET` when `get` is set, reading no body),
+    /// following redirects under the same rules as [`get`](Self::get), one request at a time per
+    /// host. Any HTTP status is an answer; an error means there was none (refused, timed out, no
+    /// connection).
+    pub async fn probe(&self, url: &Url, get: bool) -> Result<u16, FetchError> {
+        if let Some(reason) = refusal(url, self.policy.allow_private) {
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                reason,
+            });
+        }
+        let gate = host_gate(url);
+        let _permit = gate.acquire().await;
+        let method = if get {
+            reqwest::Method::GET
+        } else {
+            reqwest::Method::HEAD
+        };
+        let response = self
+            .client
+            .request(method, url.clone())
+            .header(reqwest::header::ACCEPT, "*/*")
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    FetchError::Timeout {
+                        url: url.to_string(),
+                        seconds: self.policy.timeout.as_secs(),
+                    }
+                } else if e.is_redirect() {
+                    FetchError::Refused {
+                        url: url.to_string(),
+                        reason: error_chain(&e),
+                    }
+                } else {
+                    FetchError::Network {
+                        url: url.to_string(),
+                        message: error_chain(&e),
+                    }
+                }
+            })?;
+        // The body is not read: dropping the response closes the connection.
+        Ok(response.status().as_u16())
     }
 
     /// One request. The error comes with `Some` when a retry may help (with the wait the source

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod portal;
 pub mod publishers;
+pub mod quality;
 pub mod query;
 pub mod rdf;
 pub mod sparql;
@@ -157,6 +158,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                         .route(web::put().to(distributions::replace_distribution))
                         .route(web::delete().to(distributions::withdraw_distribution))
                         .default_service(allow("GET, HEAD, PUT, DELETE")),
+                )
+                .service(
+                    web::resource("/datasets/{dataset}/quality")
+                        .route(web::get().to(quality::dataset_quality))
+                        .route(web::head().to(quality::dataset_quality))
+                        .default_service(allow("GET, HEAD")),
+                )
+                .service(
+                    web::resource("/quality")
+                        .route(web::get().to(quality::catalog_quality))
+                        .route(web::head().to(quality::catalog_quality))
+                        .default_service(allow("GET, HEAD")),
                 )
                 .service(
                     web::resource("/publishers")

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{datasets, distributions, harvest, health, publishers, tables};
+use super::{datasets, distributions, harvest, health, publishers, quality, tables};
 use crate::catalog::document::{
     ChecksumDocument, ColumnDocument, ContactPointDocument, DataTableDocument, DatasetDocument,
     DistributionDocument, Keywords, LangText, PublisherDocument, Temporal,
@@ -216,6 +216,7 @@ fn complete_parameter(param: &mut Parameter) {
         publishers::list_publishers, publishers::get_publisher,
         harvest::list_sources, harvest::create_source, harvest::get_source, harvest::replace_source,
         harvest::delete_source, harvest::list_jobs, harvest::start_job, harvest::get_job,
+        quality::dataset_quality, quality::catalog_quality,
         health::healthz, health::readyz,
     ),
     components(schemas(
@@ -228,9 +229,16 @@ fn complete_parameter(param: &mut Parameter) {
         crate::catalog::harvest::JobStatus, crate::catalog::harvest::JobCounts,
         crate::catalog::harvest::JobReport, crate::catalog::harvest::DatasetError,
         crate::catalog::harvest::WithdrawnDataset, crate::catalog::harvest::HarvestProvenance,
+        crate::quality::report::QualityReport, crate::quality::report::CatalogQuality,
+        crate::quality::report::MetricReport, crate::quality::report::DimensionReport,
+        crate::quality::report::Fix, crate::quality::report::CatalogFix,
+        crate::quality::report::BandCount, crate::quality::report::Texts,
+        crate::quality::report::Publication, crate::quality::metrics::Metric,
+        crate::quality::metrics::Dimension, crate::quality::metrics::Band,
+        crate::quality::score::DistributionResult, crate::quality::score::Violation,
     )),
     modifiers(&BearerAuth, &Behaviour),
-    tags((name = "datasets"), (name = "distributions"), (name = "publishers"), (name = "harvest"), (name = "operations")),
+    tags((name = "datasets"), (name = "distributions"), (name = "publishers"), (name = "harvest"), (name = "quality"), (name = "operations")),
 )]
 pub struct ApiDoc;
 

@@ -45,6 +45,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(allow("GET, HEAD")),
     )
     .service(
+        web::resource("/qualitaet")
+            .wrap(crate::web::errors::html_errors())
+            .route(web::get().to(crate::web::quality::overview))
+            .route(web::head().to(crate::web::quality::overview))
+            .default_service(allow("GET, HEAD")),
+    )
+    .service(
         web::resource("/impressum")
             .wrap(crate::web::errors::html_errors())
             .route(web::get().to(crate::web::pages::imprint))

@@ -9,6 +9,7 @@
 //!   the vocabulary IRIs it uses, and for each hosted table a VoID description of its graph of rows;
 //! - `{base}/distribution/{id}/data`: the rows of a hosted table (see [`super::rows`]).
 
+use crate::catalog::quality::StoredQuality;
 use crate::catalog::record::{CatalogRecord, PublisherRecord};
 use crate::catalog::values::DcatDate;
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
@@ -16,7 +17,8 @@ use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankN
 use uuid::Uuid;
 
 use super::vocab::{
-    adms, codes, dcat, dcatap, dcatde, dct, foaf, prov, rdf, rdfs, skos, spdx, vcard, void, xsd,
+    adms, codes, dcat, dcatap, dcatde, dct, dqv, foaf, prov, pv, rdf, rdfs, skos, spdx, vcard,
+    void, xsd,
 };
 use crate::catalog::document::{DatasetDocument, DistributionDocument, LangText};
 use crate::catalog::values::DistributionStatus;
@@ -397,6 +399,12 @@ impl Mapping {
         if let Some(attribution) = &doc.license_attribution {
             g.string(&me, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, attribution);
         }
+        if let Some(LangText { de, en }) = &d.rights {
+            let node = NamedNode::new_unchecked(format!("{}#rights", me.as_str()));
+            g.iri(&me, dct::RIGHTS, node.as_ref());
+            g.iri(&node, rdf::TYPE, dct::RIGHTS_STATEMENT);
+            g.lang_text(&node, rdfs::LABEL, de, en.as_deref());
+        }
         if let Some(size) = d.byte_size {
             g.typed(
                 &me,
@@ -591,6 +599,64 @@ fn percent_encode_iri(value: &str) -> String {
         }
     }
     out
+}
+
+impl Mapping {
+    /// IRI (and graph name) of a dataset's quality measurements.
+    pub fn quality_graph_iri(&self, dataset: Uuid) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/dataset/{dataset}/quality", self.base))
+    }
+
+    /// A dataset's stored quality assessment as W3C DQV, in its own graph: one
+    /// `dqv:QualityMeasurement` per metric, computed on the dataset (dataset metrics) or on each
+    /// distribution (distribution metrics), `dqv:isMeasurementOf` piveau's metric, `dqv:value` a
+    /// boolean (passed), or for the status-code metrics the status code a URL answered (`false`
+    /// when it gave none); and the score as `pv:scoring`. Every measurement hangs off the dataset by
+    /// `dqv:hasQualityMeasurement`.
+    pub fn quality_quads(&self, quality: &StoredQuality) -> Vec<Quad> {
+        let Some(measurements) = quality.measurements() else {
+            return Vec::new();
+        };
+        let dataset = self.dataset_iri(quality.dataset_id);
+        let graph_iri = self.quality_graph_iri(quality.dataset_id);
+        let mut g = Graph::new(graph_iri.clone());
+        let mut measure = |fragment: &str, on: &NamedNode, metric: NamedNode, value: Literal| {
+            let me = NamedNode::new_unchecked(format!("{}#{fragment}", graph_iri.as_str()));
+            g.iri(&dataset, dqv::HAS_QUALITY_MEASUREMENT, me.as_ref());
+            g.iri(&me, rdf::TYPE, dqv::QUALITY_MEASUREMENT);
+            g.iri(&me, dqv::COMPUTED_ON, on.as_ref());
+            g.push(&me, dqv::IS_MEASUREMENT_OF, metric);
+            g.push(&me, dqv::VALUE, value);
+            g.date_time(&me, prov::GENERATED_AT_TIME, quality.computed_at);
+        };
+        measure(
+            "scoring",
+            &dataset,
+            pv::SCORING.into_owned(),
+            Literal::from(i64::from(measurements.score)),
+        );
+        for m in &measurements.metrics {
+            let metric = NamedNode::new_unchecked(format!("{}{}", pv::NS, m.metric));
+            if m.distributions.is_empty() {
+                measure(&m.metric, &dataset, metric, Literal::from(m.passed));
+                continue;
+            }
+            let status_metric = m.metric.ends_with("StatusCode");
+            for d in &m.distributions {
+                let value = match d.status_code {
+                    Some(code) if status_metric => Literal::from(i64::from(code)),
+                    _ => Literal::from(d.passed),
+                };
+                measure(
+                    &format!("{}-{}", m.metric, d.id),
+                    &self.distribution_iri(d.id),
+                    metric.clone(),
+                    value,
+                );
+            }
+        }
+        g.quads
+    }
 }
 
 /// Collects the quads of one named graph.

@@ -202,6 +202,22 @@ impl<'a> Reader<'a> {
         Some(LangText { de, en })
     }
 
+    /// `dct:rights`: a literal, or a `dct:RightsStatement` with an `rdfs:label`, or the statement's
+    /// IRI as its text.
+    fn rights(&self, s: NamedOrBlankNodeRef<'_>) -> Option<LangText> {
+        self.lang_text(s, dct::RIGHTS).or_else(|| {
+            self.nodes(s, dct::RIGHTS).iter().find_map(|n| {
+                self.lang_text(n.as_ref(), rdfs::LABEL).or_else(|| match n {
+                    NamedOrBlankNode::NamedNode(iri) => Some(LangText {
+                        de: iri.as_str().to_owned(),
+                        en: None,
+                    }),
+                    NamedOrBlankNode::BlankNode(_) => None,
+                })
+            })
+        })
+    }
+
     /// The nodes `p` points to.
     fn nodes(&self, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Vec<NamedOrBlankNode> {
         let mut nodes: Vec<NamedOrBlankNode> = self
@@ -386,6 +402,7 @@ impl<'a> Reader<'a> {
             issued: self.date(d, dct::ISSUED),
             modified: None,
             availability: self.iri(d, dcatap::AVAILABILITY),
+            rights: self.rights(d),
             kind: DistributionKind::ExternalLink,
             status: match self.iri(d, adms::STATUS) {
                 Some(s) if s.ends_with("/WITHDRAWN") || s.ends_with("/withdrawn") => {

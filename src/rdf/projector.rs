@@ -21,12 +21,12 @@ use uuid::Uuid;
 use super::listing::ListingTotals;
 use super::mapping::{Mapping, RecordDates};
 use super::store::{Change, Position, RdfStore};
-use crate::catalog::Db;
 use crate::catalog::change::EntityKind;
 use crate::catalog::record::DatasetRecord;
 use crate::catalog::repo::projection::{self, ProjectedDataset};
 use crate::catalog::repo::{self, TableFilter};
 use crate::catalog::table::StoredTable;
+use crate::catalog::{Catalog, Db};
 use crate::feed::{Consumer, Entry};
 
 /// Datasets read per SQL batch.
@@ -36,7 +36,8 @@ const ROW_BATCH: u64 = 5000;
 /// Environment variable naming a crash point, for crash-safety tests only.
 pub const FAILPOINT_ENV: &str = "ODCAT_FAILPOINT";
 /// With `ODCAT_FAILPOINT=projector-before-apply`, the process aborts after the feed handed it
-/// committed `change_log` entries and before the Oxigraph transaction that applies them.
+/// committed `change_log` entries of a dataset write and before the Oxigraph transaction that
+/// applies them.
 pub const FAILPOINT_BEFORE_APPLY: &str = "projector-before-apply";
 
 /// What a full rebuild did.
@@ -227,6 +228,22 @@ impl Projector {
             datasets += batch.len() as u64;
             send(batch.map(self.mapping.clone()).await?).await?;
         }
+        let catalog = Catalog::new(self.db.clone(), self.mapping.base());
+        let mut after = None;
+        loop {
+            let assessed = catalog.published_quality_after(after, BATCH).await?;
+            let Some(last) = assessed.last() else {
+                break;
+            };
+            after = Some(last.dataset_id);
+            send(
+                assessed
+                    .iter()
+                    .flat_map(|q| self.mapping.quality_quads(q))
+                    .collect(),
+            )
+            .await?;
+        }
         for (table, public) in repo::hosted_tables(&self.db, TableFilter::All).await? {
             if public && self.mapping.projects_rows(table.row_count) {
                 self.table_quads(&table, tx, |quads| quads).await?;
@@ -272,6 +289,8 @@ impl Projector {
         let mut publishers = BTreeSet::new();
         let mut datasets = BTreeSet::new();
         let mut tables = BTreeSet::new();
+        // Datasets whose quality graph follows: assessed anew, or published or withdrawn.
+        let mut assessed = BTreeSet::new();
         for entry in entries {
             match entry.kind {
                 EntityKind::Catalog => catalog_changed = true,
@@ -280,6 +299,10 @@ impl Projector {
                 }
                 EntityKind::Dataset => {
                     datasets.insert(entry.id);
+                    assessed.insert(entry.id);
+                }
+                EntityKind::Quality => {
+                    assessed.insert(entry.id);
                 }
                 // The entity of a `data_table` entry is its distribution.
                 EntityKind::DataTable => {
@@ -318,6 +341,23 @@ impl Projector {
             }
             graphs.extend(by_graph);
         }
+        if !assessed.is_empty() {
+            let catalog = Catalog::new(self.db.clone(), self.mapping.base());
+            let mut by_graph: HashMap<NamedNode, Vec<Quad>> = assessed
+                .iter()
+                .map(|id| (self.mapping.quality_graph_iri(*id), Vec::new()))
+                .collect();
+            for quality in catalog
+                .published_quality(assessed.into_iter().collect())
+                .await?
+            {
+                by_graph.insert(
+                    self.mapping.quality_graph_iri(quality.dataset_id),
+                    self.mapping.quality_quads(&quality),
+                );
+            }
+            graphs.extend(by_graph);
+        }
         // The rows graphs follow their tables (reloaded), and their datasets and distributions
         // (dropped when no longer public, loaded when public again).
         let hosted = if tables.is_empty() && datasets.is_empty() {
@@ -332,7 +372,9 @@ impl Projector {
             )
             .await?
         };
-        if std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY) {
+        if !datasets.is_empty()
+            && std::env::var(FAILPOINT_ENV).as_deref() == Ok(FAILPOINT_BEFORE_APPLY)
+        {
             tracing::error!(
                 rdf.seq = upto,
                 "failpoint {FAILPOINT_BEFORE_APPLY}: aborting"

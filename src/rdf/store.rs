@@ -22,7 +22,7 @@ const MEMORY_LOAD_BATCH_MB: usize = 64;
 pub const POSITION_PREFIX: &str = "urn:odcat:projection?";
 
 /// Version of the mapping; a store written by another version is rebuilt at start-up.
-pub const MAPPING: &str = "6";
+pub const MAPPING: &str = "7";
 
 /// Where the projection stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

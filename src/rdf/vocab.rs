@@ -152,6 +152,7 @@ pub mod dct {
     pub const LICENSE: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/license");
     pub const MODIFIED: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/modified");
     pub const PUBLISHER: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/publisher");
+    pub const RIGHTS: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/rights");
     pub const SPATIAL: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/spatial");
     pub const TEMPORAL: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/temporal");
     pub const SOURCE: NamedNodeRef<'static> = iri("http://purl.org/dc/terms/source");
@@ -211,8 +212,29 @@ pub mod dcatap {
     pub const AVAILABILITY: NamedNodeRef<'static> = iri("http://data.europa.eu/r5r/availability");
 }
 
+pub mod dqv {
+    use super::*;
+    pub const QUALITY_MEASUREMENT: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dqv#QualityMeasurement");
+    pub const HAS_QUALITY_MEASUREMENT: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dqv#hasQualityMeasurement");
+    pub const COMPUTED_ON: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dqv#computedOn");
+    pub const IS_MEASUREMENT_OF: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/dqv#isMeasurementOf");
+    pub const VALUE: NamedNodeRef<'static> = iri("http://www.w3.org/ns/dqv#value");
+}
+
+/// piveau's MQA metrics vocabulary (`https://piveau.eu/ns/voc#`).
+pub mod pv {
+    use super::*;
+    pub const NS: &str = "https://piveau.eu/ns/voc#";
+    pub const SCORING: NamedNodeRef<'static> = iri("https://piveau.eu/ns/voc#scoring");
+}
+
 pub mod prov {
     use super::*;
+    pub const GENERATED_AT_TIME: NamedNodeRef<'static> =
+        iri("http://www.w3.org/ns/prov#generatedAtTime");
     pub const WAS_DERIVED_FROM: NamedNodeRef<'static> =
         iri("http://www.w3.org/ns/prov#wasDerivedFrom");
 }

@@ -941,7 +941,7 @@ impl SearchEngine {
                         .dataset_ids_of_publisher(entry.id)
                         .await?,
                 ),
-                EntityKind::Catalog | EntityKind::DataTable => {}
+                EntityKind::Catalog | EntityKind::DataTable | EntityKind::Quality => {}
             }
         }
         ids.sort_unstable();

@@ -257,7 +257,26 @@ async fn render(
         description: super::markdown::to_html(description),
         description_lang,
         distributions,
-        facts: facts(doc, snapshot, lang, t, &license_href),
+        facts: {
+            let mut facts = facts(doc, snapshot, lang, t, &license_href);
+            // The score as text with its band, so it reads the same to a screen reader.
+            let catalog = crate::catalog::Catalog::new(db.clone(), base);
+            if let Some(q) = catalog.quality_of(id).await? {
+                let band = crate::quality::metrics::Band::of(u32::try_from(q.score).unwrap_or(0));
+                let (de, en) = band.labels();
+                let label = if lang == Lang::De { de } else { en };
+                facts.push(Fact {
+                    term: t.quality,
+                    parts: vec![link(
+                        format!("{} {} ({label})", q.score, t.quality_points),
+                        "/qualitaet",
+                        lang,
+                    )],
+                    separator: "",
+                });
+            }
+            facts
+        },
         rdf_links: Format::ALL
             .iter()
             .map(|f| {

@@ -12,6 +12,7 @@ pub mod index;
 pub mod jsonld;
 pub mod markdown;
 pub mod pages;
+pub mod quality;
 pub mod sparql_page;
 pub mod text;
 

@@ -135,6 +135,8 @@ pub struct TestApp {
     pub catalog: Catalog,
     pub projector: Projector,
     pub sparql: SparqlService,
+    pub scorer: odcat::quality::Scorer,
+    pub feed: odcat::feed::Feed,
     pub server: actix_web::dev::ServerHandle,
     pub _db: TestDatabase,
 }
@@ -163,14 +165,23 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let catalog = app.catalog().clone();
     let projector = app.projector().clone();
     let sparql = app.sparql().clone();
+    let scorer = app.scorer().clone();
+    let feed = app.feed().clone();
     let server = app.handle();
     tokio::spawn(app.run_until_stopped());
+    // The fixtures' quality assessments are written in the background: done before the test starts.
+    assert!(
+        scorer.settle(std::time::Duration::from_secs(60)).await,
+        "the quality worker did not finish"
+    );
     TestApp {
         address,
         client: test_client(),
         catalog,
         projector,
         sparql,
+        scorer,
+        feed,
         server,
         _db: db,
     }
@@ -309,8 +320,21 @@ impl TestApp {
         }
     }
 
-    /// Number of rows of a table, to prove refusals change nothing.
+    /// The record's position once the change feed and the quality worker are done with every
+    /// write so far (the worker's assessments add entries of their own).
+    pub async fn settled_seq(&self) -> i64 {
+        self.count("change_log").await;
+        self.catalog.max_seq().await.unwrap()
+    }
+
+    /// Number of rows of a table, to prove refusals change nothing (after the quality worker has
+    /// assessed what earlier writes queued, so its `change_log` entries are counted too).
     pub async fn count(&self, table: &str) -> i64 {
+        self.feed.sync().await.unwrap();
+        assert!(
+            self.scorer.settle(std::time::Duration::from_secs(30)).await,
+            "the quality worker did not finish"
+        );
         let row = self
             .catalog
             .db()

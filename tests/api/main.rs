@@ -19,6 +19,7 @@ mod helpers;
 mod hostile;
 mod openapi;
 mod portal;
+mod quality;
 mod rdf;
 mod refusals;
 mod search;

@@ -81,6 +81,7 @@ async fn every_page_renders_in_german_and_english_with_landmarks() {
         "/api",
         "/impressum",
         "/barrierefreiheit",
+        "/qualitaet",
     ];
     for path in pages {
         for lang in ["de", "en"] {
@@ -1037,5 +1038,48 @@ async fn formats_are_named_in_words_in_lists_facets_and_the_dataset_page() {
         attrs(&all, "#facet-format + ul a", "href")
             .iter()
             .any(|h| h == "/datasets?format=WMS_SRVC"),
+    );
+}
+
+#[tokio::test]
+async fn the_quality_page_and_the_dataset_pages_show_the_scores_of_the_json_api() {
+    let app = spawn_app().await;
+    let overview = app.get_json("/api/v1/quality").await;
+    let (status, _, de) = app.page("/qualitaet").await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&de, "h1"), ["Metadatenqualität"]);
+    // The chart's table alternative: one row per band with its number of datasets.
+    let rows = texts(&de, "figure.chart table tbody tr");
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for (row, band) in rows.iter().zip(overview["bands"].as_array().unwrap()) {
+        assert!(
+            row.starts_with(band["label"]["de"].as_str().unwrap()),
+            "{row}"
+        );
+        assert!(row.ends_with(&band["datasets"].to_string()), "{row} {band}");
+    }
+    assert!(attrs(&de, "svg[role=img]", "aria-labelledby").len() == 1);
+    // The fixes table names the API's first fix.
+    let fixes = texts(&de, "table caption + thead + tbody tr th");
+    assert_eq!(
+        fixes.first().map(String::as_str),
+        overview["fixes"][0]["label"]["de"].as_str()
+    );
+    let (_, _, en) = app.page("/qualitaet?lang=en").await;
+    assert_eq!(texts(&en, "h1"), ["Metadata quality"]);
+
+    // A dataset's page states its score and band in words, linked to the overview.
+    let report = app
+        .get_json(&format!("/api/v1/datasets/{PROJECTS}/quality"))
+        .await;
+    let (_, _, page) = app.page(&format!("/dataset/{PROJECTS}")).await;
+    let expected = format!(
+        "{} von 405 Punkten ({})",
+        report["score"],
+        report["band_label"]["de"].as_str().unwrap()
+    );
+    assert!(
+        texts(&page, "dl.facts dd a[href=\"/qualitaet\"]").contains(&expected),
+        "{expected}"
     );
 }

@@ -885,7 +885,7 @@ async function otherPages(browser, lang) {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     try {
-      for (const [name, p] of [['organization', `/organization/${PUBLISHER}`], ['api', '/api'], ['impressum', '/impressum'], ['barrierefreiheit', '/barrierefreiheit']]) {
+      for (const [name, p] of [['organization', `/organization/${PUBLISHER}`], ['api', '/api'], ['impressum', '/impressum'], ['barrierefreiheit', '/barrierefreiheit'], ['qualitaet', '/qualitaet']]) {
         const f = new Flow(`other-${lang}`);
         const ok = await f.check(`${name} ${p} answers 200 with an h1`, async () => {
           await open(page, p, lang === 'en' ? 'en' : undefined);

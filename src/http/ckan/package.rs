@@ -135,6 +135,7 @@ pub fn resource_dict(
         "issued": dist.issued.as_ref().map(|d| d.lexical()),
         "modified": dist.modified.as_ref().map(|d| d.to_rfc3339()),
         "availability": dist.availability,
+        "rights": dist.rights.as_ref().map(|r| r.de.as_str()),
     })
 }
 
