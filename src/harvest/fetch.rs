@@ -309,26 +309,29 @@ impl Fetcher {
             .header(reqwest::header::ACCEPT, "*/*")
             .send()
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    FetchError::Timeout {
-                        url: url.to_string(),
-                        seconds: self.policy.timeout.as_secs(),
-                    }
-                } else if e.is_redirect() {
-                    FetchError::Refused {
-                        url: url.to_string(),
-                        reason: error_chain(&e),
-                    }
-                } else {
-                    FetchError::Network {
-                        url: url.to_string(),
-                        message: error_chain(&e),
-                    }
-                }
-            })?;
+            .map_err(|e| self.request_error(url, &e))?;
         // The body is not read: dropping the response closes the connection.
         Ok(response.status().as_u16())
+    }
+
+    /// What a failed request of `url` was: a timeout, a refused redirect, or a network failure.
+    fn request_error(&self, url: &Url, e: &reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout {
+                url: url.to_string(),
+                seconds: self.policy.timeout.as_secs(),
+            }
+        } else if e.is_redirect() {
+            FetchError::Refused {
+                url: url.to_string(),
+                reason: error_chain(e),
+            }
+        } else {
+            FetchError::Network {
+                url: url.to_string(),
+                message: error_chain(e),
+            }
+        }
     }
 
     /// One request. The error comes with `Some` when a retry may help (with the wait the source
@@ -339,22 +342,7 @@ impl Fetcher {
         accept: &str,
     ) -> Result<Page, (FetchError, Option<Option<Duration>>)> {
         let network = |e: reqwest::Error| {
-            let error = if e.is_timeout() {
-                FetchError::Timeout {
-                    url: url.to_string(),
-                    seconds: self.policy.timeout.as_secs(),
-                }
-            } else if e.is_redirect() {
-                FetchError::Refused {
-                    url: url.to_string(),
-                    reason: error_chain(&e),
-                }
-            } else {
-                FetchError::Network {
-                    url: url.to_string(),
-                    message: error_chain(&e),
-                }
-            };
+            let error = self.request_error(url, &e);
             // A refused redirect or a name that resolves only to private addresses stays refused.
             let retry = matches!(error, FetchError::Timeout { .. })
                 || (e.is_connect() && !error_chain(&e).contains("private"));

@@ -13,10 +13,10 @@
 //!   datatypes and `rdf:langString`), `sh:nodeKind`, `sh:minCount`, `sh:maxCount`, `sh:pattern`
 //!   with `sh:flags` (evaluated with SPARQL `REGEX`, as the specification defines it),
 //!   `sh:hasValue`, `sh:in`, `sh:node`, `sh:property`, `sh:or`, `sh:and`, `sh:xone`, `sh:not`;
-//! * `sh:severity`, `sh:message`, `sh:deactivated`.
+//! * `sh:severity`, `sh:message`, `sh:deactivated`, and `sh:closed false` (the default, a no-op).
 //!
 //! Any other term of the SHACL namespace used on a shape (for example `sh:minLength`,
-//! `sh:uniqueLang`, `sh:closed`, `sh:sparql`) makes [`Shapes::from_turtle`] fail with
+//! `sh:uniqueLang`, `sh:closed true`, `sh:qualifiedValueShape`, `sh:sparql`) makes [`Shapes::from_turtle`] fail with
 //! [`ShapesError::Unsupported`] instead of being silently ignored. The exceptions are the
 //! non-validating annotations `sh:name`, `sh:description`, `sh:order`, `sh:group` and
 //! `sh:defaultValue`, and `sh:shape`, which is not a SHACL term at all (DCAT-AP 3 uses it by
@@ -96,6 +96,7 @@ mod sh {
         SEVERITY = "severity";
         MESSAGE = "message";
         DEACTIVATED = "deactivated";
+        CLOSED = "closed";
         VIOLATION = "Violation";
         WARNING = "Warning";
         INFO = "Info";
@@ -873,6 +874,11 @@ impl<'g> Compiler<'g> {
                     }
                 }
                 p if [sh::PATH, sh::SEVERITY, sh::DEACTIVATED, sh::FLAGS].contains(&p) => {}
+                // `sh:closed false` (DCAT-AP 3.0.0 / 3.0.1 single-file shapes) is the default and a
+                // no-op; a closed shape is not supported.
+                p if p == sh::CLOSED
+                    && matches!(o, TermRef::Literal(l)
+                        if l.datatype() == xsd::BOOLEAN && matches!(l.value(), "false" | "0")) => {}
                 p if p.as_str().starts_with(SH) => {
                     let local = &p.as_str()[SH.len()..];
                     if !IGNORED_SH_PREDICATES.contains(&local) {
@@ -2110,6 +2116,7 @@ mod tests {
             load("ex:S sh:targetClass ex:C ; sh:closed true ."),
             Err(ShapesError::Unsupported { .. })
         ));
+        assert!(load("ex:S sh:targetClass ex:C ; sh:closed false .").is_ok());
         assert!(matches!(
             load(&property("sh:minCount \"one\"")),
             Err(ShapesError::Invalid { .. })
