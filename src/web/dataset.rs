@@ -122,6 +122,8 @@ pub struct DatasetPage {
     description_lang: Lang,
     distributions: Vec<DistributionView>,
     facts: Vec<Fact>,
+    /// What would gain the dataset's metadata quality points, most first (with the points).
+    quality_fixes: Vec<String>,
     rdf_links: Vec<(&'static str, &'static str, String)>,
     sparql_href: String,
 }
@@ -244,6 +246,32 @@ async fn render(
         .map(|m| date_text(&m, lang))
         .unwrap_or_default();
     let modified_iso = doc.modified.map(|m| m.to_rfc3339()).unwrap_or_default();
+    let quality = crate::catalog::Catalog::new(db.clone(), base)
+        .quality_of(id)
+        .await?;
+    let quality_fixes = quality
+        .as_ref()
+        .and_then(|q| serde_json::from_value::<crate::quality::Assessment>(q.results.clone()).ok())
+        .map(|a| {
+            let mut fixes: Vec<_> = a
+                .metrics
+                .iter()
+                .filter(|m| m.lost() > 0.0)
+                .map(|m| crate::quality::report::fix(m.metric, m.lost()))
+                .collect();
+            fixes.sort_by(|a, b| b.points.total_cmp(&a.points));
+            fixes
+                .into_iter()
+                .map(|f| {
+                    if lang == Lang::De {
+                        f.text.de
+                    } else {
+                        f.text.en
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(DatasetPage {
         json_ld: jsonld::script_text(&json_ld),
         title: title.to_owned(),
@@ -257,11 +285,11 @@ async fn render(
         description: super::markdown::to_html(description),
         description_lang,
         distributions,
+        quality_fixes,
         facts: {
             let mut facts = facts(doc, snapshot, lang, t, &license_href);
             // The score as text with its band, so it reads the same to a screen reader.
-            let catalog = crate::catalog::Catalog::new(db.clone(), base);
-            if let Some(q) = catalog.quality_of(id).await? {
+            if let Some(q) = &quality {
                 let band = crate::quality::metrics::Band::of(u32::try_from(q.score).unwrap_or(0));
                 let (de, en) = band.labels();
                 let label = if lang == Lang::De { de } else { en };

@@ -161,6 +161,8 @@ pub struct Texts {
     pub quality: &'static str,
     /// "of" between a score and its maximum, and the word after it.
     pub quality_points: &'static str,
+    /// Summary of the list of what would gain a dataset points.
+    pub quality_fixes: &'static str,
     pub themes: &'static str,
     pub keywords: &'static str,
     pub issued: &'static str,
@@ -301,6 +303,7 @@ pub static DE: Texts = Texts {
     license_attribution: "Namensnennung",
     quality: "Metadatenqualität (MQA von data.europa.eu)",
     quality_points: "von 405 Punkten",
+    quality_fixes: "Was die Bewertung der Metadaten verbessern würde",
     themes: "Themen",
     keywords: "Schlagwörter",
     issued: "Veröffentlicht",
@@ -441,6 +444,7 @@ pub static EN: Texts = Texts {
     license_attribution: "Attribution",
     quality: "Metadata quality (data.europa.eu MQA)",
     quality_points: "of 405 points",
+    quality_fixes: "What would improve the metadata rating",
     themes: "Themes",
     keywords: "Keywords",
     issued: "Published",

@@ -1082,4 +1082,14 @@ async fn the_quality_page_and_the_dataset_pages_show_the_scores_of_the_json_api(
         texts(&page, "dl.facts dd a[href=\"/qualitaet\"]").contains(&expected),
         "{expected}"
     );
+    // What would gain it points, most first, as the API says.
+    let fixes = texts(&page, "details.quality-fixes li");
+    let api: Vec<String> = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"]["de"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!fixes.is_empty());
+    assert_eq!(fixes, api);
 }
