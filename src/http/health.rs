@@ -132,7 +132,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: 200 when the database answers, 503 otherwise; reports the RDF projection's position,
 /// the start-up memory estimate of the in-memory RDF store (`rdf_memory`, with advice when the
-/// catalogue has outgrown it), the `/catalog` page cache and the list's document cache.
+/// catalogue has outgrown it), the `/catalog` page cache and the list's document cache, each harvest
+/// source's last job and the quality worker's queue.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn readyz(
     req: HttpRequest,
@@ -172,6 +173,10 @@ pub async fn readyz(
                     Vec::new()
                 }
             };
+            // The quality worker's queue (datasets written and not assessed yet).
+            let quality = req
+                .app_data::<web::Data<crate::quality::Scorer>>()
+                .map(|s| json!({"queued": s.queued()}));
             HttpResponse::Ok().json(json!({
                 "status": "ready",
                 "database": "ok",
@@ -183,6 +188,7 @@ pub async fn readyz(
                 "catalog_page_cache": cache,
                 "document_cache": documents,
                 "harvest": harvest,
+                "quality": quality,
             }))
         }
         Err(err) => {

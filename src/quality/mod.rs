@@ -132,6 +132,15 @@ impl Scorer {
         }
     }
 
+    /// Datasets waiting for their assessment.
+    pub fn queued(&self) -> usize {
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Waits until every queued dataset is assessed, at most `wait`; returns whether it got there.
     pub async fn settle(&self, wait: std::time::Duration) -> bool {
         let mut idle = self.inner.idle.subscribe();

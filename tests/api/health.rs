@@ -4,7 +4,10 @@ use crate::helpers::{assert_error, spawn_app, spawn_app_with};
 async fn healthz_and_readyz_answer_ok() {
     let app = spawn_app().await;
     assert_eq!(app.get_json("/healthz").await["status"], "ok");
-    assert_eq!(app.get_json("/readyz").await["status"], "ready");
+    let ready = app.get_json("/readyz").await;
+    assert_eq!(ready["status"], "ready");
+    // The fixtures' assessments are done before a test starts: nothing is queued.
+    assert_eq!(ready["quality"]["queued"], 0, "{ready}");
 }
 
 #[tokio::test]
