@@ -294,8 +294,14 @@ impl TestApp {
         (response.json().await.unwrap(), etag)
     }
 
-    /// Waits until the RDF projection has applied every `change_log` entry.
+    /// Waits until the RDF projection has applied every `change_log` entry, including those of
+    /// the quality assessments that earlier writes queued (the pipeline is idle then).
     pub async fn projected(&self) {
+        self.feed.sync().await.unwrap();
+        assert!(
+            self.scorer.settle(std::time::Duration::from_secs(30)).await,
+            "the quality worker did not finish"
+        );
         let started = std::time::Instant::now();
         loop {
             let row = self
