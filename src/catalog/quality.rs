@@ -18,7 +18,7 @@ use super::Catalog;
 use super::change::{self, EntityKind, Operation};
 use super::document::DatasetDocument;
 use super::error::CatalogError;
-use super::repo::{self, Visibility};
+use super::repo;
 use super::values::DatasetStatus;
 
 /// A stored assessment.
@@ -566,19 +566,6 @@ impl Catalog {
         .exec_without_returning(self.db())
         .await?;
         Ok(())
-    }
-
-    /// Whether `visibility` may see dataset `id`'s quality (as it may see the dataset).
-    pub async fn may_see_dataset(
-        &self,
-        key: &str,
-        visibility: Visibility,
-    ) -> Result<Option<Uuid>, CatalogError> {
-        Ok(self
-            .get_dataset(key, visibility)
-            .await
-            .ok()
-            .and_then(|d| d.id))
     }
 }
 

@@ -17,7 +17,7 @@ use super::score::{Compliance, Violation};
 use super::shacl::{self, Severity, Shapes};
 use crate::catalog::Catalog;
 use crate::catalog::document::DatasetDocument;
-use crate::catalog::vocab::{self, Vocabulary};
+use crate::catalog::vocab::Vocabulary;
 use crate::rdf::mapping::{Mapping, RecordDates};
 
 /// The shape files, in the order the reference validator's `ap3` profile reads them.
@@ -227,6 +227,5 @@ fn scheme_of(iri: &str) -> Option<NamedNode> {
             "http://purl.org/adms/licencetype/1.0",
         ));
     }
-    let _ = vocab::GEONAMES;
     None
 }

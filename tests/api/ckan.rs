@@ -1012,3 +1012,91 @@ async fn ckan_writes_go_through_the_catalogue_and_come_back_as_sent() {
         "deleted"
     );
 }
+
+#[tokio::test]
+async fn a_distributions_rights_statement_comes_back_as_sent_in_json_rdf_and_ckan() {
+    use odcat::rdf::parse::parse_page;
+    use oxigraph::io::RdfFormat;
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    // Quotes, markup, ampersands, a tab and a new line, an emoji, and text beyond the BMP.
+    let rights = json!({
+        "de": "Rechte: „Stadt Wuppertal“ & <Dritte> 'Zitat'\n\tZeile 2 🚧 𝔘",
+        "en": "Rights of \"the city\" & <others>"
+    });
+    let mut doc = new_dataset("rechte");
+    doc["distributions"][0]["rights"] = rights.clone();
+    let response = app.post_dataset(&token, &doc).await;
+    assert_eq!(
+        response.status().as_u16(),
+        201,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let stored = app.get_json("/api/v1/datasets/rechte").await;
+    let id = stored["id"].as_str().unwrap().to_owned();
+    let first = |d: &Value| {
+        d["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rights"].is_object())
+            .cloned()
+            .unwrap_or_else(|| panic!("no rights in {d}"))
+    };
+    assert_eq!(first(&stored)["rights"], rights);
+    // RDF in every format reads back to the same statement.
+    app.projected().await;
+    for (ext, format) in [
+        ("ttl", RdfFormat::Turtle),
+        ("rdf", RdfFormat::RdfXml),
+        (
+            "jsonld",
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfile::Expanded.into(),
+            },
+        ),
+        ("nt", RdfFormat::NTriples),
+    ] {
+        let url = format!("/dataset/{id}.{ext}");
+        let response = app.get(&url).await;
+        assert_eq!(response.status().as_u16(), 200, "{url}");
+        let body = response.bytes().await.unwrap();
+        let page = parse_page(&body, format, Some(&app.url(&url))).unwrap();
+        let read = serde_json::to_value(&page.datasets[0].document).unwrap();
+        assert_eq!(first(&read)["rights"], rights, "{ext}");
+    }
+    // CKAN: the resource's `rights` is the German text; package_show's dict goes back through
+    // package_update and keeps both languages.
+    let shown = app.ckan_ok("package_show", "id=rechte").await;
+    let resource = shown["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| !r["rights"].is_null())
+        .unwrap()
+        .clone();
+    assert_eq!(resource["rights"], rights["de"]);
+    let (status, updated) = app.ckan_post("package_update", Some(&token), &shown).await;
+    assert_eq!(status, 200, "{updated}");
+    let after = app.get_json("/api/v1/datasets/rechte").await;
+    assert_eq!(first(&after)["rights"], rights);
+    // A control character is refused, naming the field, and changes nothing.
+    let (mut doc, etag) = app.dataset_with_etag("rechte").await;
+    doc["distributions"][0]["rights"] = json!({"de": "Rechte\u{7}"});
+    let response = app
+        .put_json("/api/v1/datasets/rechte", &token, &etag, &doc)
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["field"]
+            .as_str()
+            .is_some_and(|f| f.contains("rights")),
+        "{body}"
+    );
+    assert_eq!(
+        first(&app.get_json("/api/v1/datasets/rechte").await)["rights"],
+        rights
+    );
+}
