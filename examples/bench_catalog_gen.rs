@@ -459,7 +459,7 @@ async fn write_catalog(db: &DatabaseConnection) -> anyhow::Result<Vec<(Uuid, Str
     })
     .exec_without_returning(&txn)
     .await?;
-    change::record(&txn, EntityKind::Catalog, owner, Operation::Create).await?;
+    change::record(&txn, EntityKind::Catalog, owner, Operation::Create, None).await?;
     txn.commit().await?;
     Ok(publishers)
 }
@@ -770,6 +770,10 @@ fn change_row(id: Uuid, logged_at: DateTime<FixedOffset>) -> change_log::ActiveM
         entity_id: Set(id),
         operation: Set(Operation::Create.as_str().to_owned()),
         created_at: Set(logged_at),
+        actor_token_id: Set(None),
+        channel: Set(Some(
+            odcat::catalog::change::Channel::Cli.as_str().to_owned(),
+        )),
     }
 }
 

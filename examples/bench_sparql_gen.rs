@@ -36,7 +36,7 @@ use entities::{data_table, dataset};
 use odcat::catalog::document::{DistributionDocument, LangText};
 use odcat::catalog::service::{Actor, Catalog};
 use odcat::catalog::table::{ColumnSpec, ColumnType};
-use odcat::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus, Role};
+use odcat::catalog::values::{DatasetStatus, DistributionKind, DistributionStatus};
 use odcat::config::Settings;
 use odcat::tabular::ingest;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -238,11 +238,7 @@ async fn main() -> anyhow::Result<()> {
 
     let catalog = Catalog::new(db, settings.base_url());
     // Written as the city's administrator would write them, like the fixtures.
-    let admin = Actor {
-        token_id: Uuid::nil(),
-        role: Role::Admin,
-        publisher_id: None,
-    };
+    let admin = Actor::operator();
     let columns: Vec<ColumnSpec> = COLUMNS
         .iter()
         .map(|(name, column_type)| ColumnSpec {

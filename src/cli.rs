@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::catalog::service::{Actor, Precondition};
 use crate::catalog::values::Role;
-use crate::catalog::{Catalog, auth, fixtures};
+use crate::catalog::{Catalog, fixtures};
 use crate::config::Settings;
 use crate::db;
 use crate::rdf::{Format, Projector, RdfStore, publish};
@@ -192,6 +192,10 @@ pub enum TokenCommand {
         /// A note saying who or what uses the token.
         #[arg(long)]
         label: Option<String>,
+        /// Also print a one-time link that signs a browser in to the workspace with the token
+        /// (valid for 15 minutes, usable once).
+        #[arg(long)]
+        login: bool,
     },
     /// Revoke a token by id; it stops working at once.
     Revoke {
@@ -522,15 +526,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             publisher,
             role,
             label,
+            login,
         }) => {
             let catalog = open(&settings).await?;
-            let token =
-                auth::create_token(catalog.db(), publisher.as_deref(), role, label.as_deref())
-                    .await
-                    .context("failed to create the token")?;
+            let token = catalog
+                .issue_token(
+                    &Actor::operator(),
+                    publisher.as_deref(),
+                    role,
+                    label.as_deref(),
+                )
+                .await
+                .context("failed to create the token")?;
             say(&format!("token id: {}", token.id))?;
             say(&format!("secret:   {}", token.secret))?;
-            say("The secret is shown only now; odcat stores only its hash.")
+            say("The secret is shown only now; odcat stores only its hash.")?;
+            if login {
+                let code = crate::catalog::workspace::create_login_link(catalog.db(), token.id)
+                    .await
+                    .context("failed to create the sign-in link")?;
+                say(&format!(
+                    "sign-in link (once, for 15 minutes): {}/verwaltung/link/{code}",
+                    settings.base_url()
+                ))?;
+            }
+            Ok(())
         }
         Command::Rdf(RdfCommand::Rebuild) => {
             let catalog = open(&settings).await?;
@@ -623,7 +643,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Harvest(command) => harvest(&settings, command).await,
         Command::Token(TokenCommand::Revoke { id }) => {
             let catalog = open(&settings).await?;
-            auth::revoke_token(catalog.db(), id)
+            catalog
+                .revoke_token(&Actor::operator(), id)
                 .await
                 .context("failed to revoke the token")?;
             say(&format!("token {id} revoked"))

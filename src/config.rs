@@ -268,6 +268,15 @@ pub struct Settings {
         global = true
     )]
     pub linkcheck_timeout: u64,
+    /// How long a workspace session lasts at most after signing in (`30m`, `8h`, `1d`).
+    #[arg(
+        long,
+        env = "ODCAT_SESSION_LIFETIME",
+        default_value = "8h",
+        value_parser = parse_duration,
+        global = true
+    )]
+    pub session_lifetime: std::time::Duration,
     /// Hosts checked at once (one request at a time per host).
     #[arg(
         long,
@@ -429,6 +438,7 @@ impl Settings {
             linkcheck: false,
             linkcheck_interval: std::time::Duration::from_secs(7 * 86_400),
             linkcheck_timeout: 5,
+            session_lifetime: std::time::Duration::from_secs(8 * 3600),
             linkcheck_concurrency: 4,
             linkcheck_allow_private: false,
         }

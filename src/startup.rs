@@ -171,6 +171,10 @@ impl Application {
             tokio::spawn(checker.run());
         }
         let scorer_data = web::Data::new(scorer.clone());
+        let workspace = web::Data::new(crate::web::manage::WorkspaceSettings {
+            session_lifetime: chrono::Duration::from_std(settings.session_lifetime)
+                .unwrap_or(chrono::Duration::hours(8)),
+        });
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -196,6 +200,7 @@ impl Application {
                 .app_data(portal.clone())
                 .app_data(harvest_settings.clone())
                 .app_data(scorer_data.clone())
+                .app_data(workspace.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.

@@ -39,3 +39,9 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::publisher::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Publisher.def()
+    }
+}

@@ -17,6 +17,10 @@ pub struct Model {
     pub operation: String,
     /// Commit time.
     pub created_at: DateTimeWithTimeZone,
+    /// The token that made the change; `None` for the system's own entries.
+    pub actor_token_id: Option<Uuid>,
+    /// Through what: `api`, `ckan`, `workspace`, `cli` or `harvest`.
+    pub channel: Option<String>,
 }
 
 /// A change has no relations.

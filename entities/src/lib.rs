@@ -14,6 +14,8 @@ pub mod harvest_job;
 pub mod harvest_source;
 pub mod harvested_dataset;
 pub mod link_check;
+pub mod login_link;
 pub mod prelude;
 pub mod publisher;
 pub mod quality_loss;
+pub mod workspace_session;

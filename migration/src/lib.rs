@@ -14,6 +14,7 @@ mod m20261206_000006_dataset_identifier_dates;
 mod m20261206_000007_drop_dataset_search_text;
 mod m20261206_000008_harvest;
 mod m20261207_000009_quality;
+mod m20261207_000010_workspace;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_drop_dataset_search_text::Migration),
             Box::new(m20261206_000008_harvest::Migration),
             Box::new(m20261207_000009_quality::Migration),
+            Box::new(m20261207_000010_workspace::Migration),
         ]
     }
 }

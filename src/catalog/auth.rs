@@ -7,6 +7,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::change::Channel;
 use super::error::CatalogError;
 use super::repo;
 use super::service::Actor;
@@ -148,6 +149,7 @@ pub async fn authenticate(
         token_id: token.id,
         role: Role::from_db(&token.role),
         publisher_id: token.publisher_id,
+        channel: Channel::Api,
     }))
 }
 

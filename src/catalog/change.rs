@@ -6,6 +6,8 @@ use entities::change_log;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait};
 use uuid::Uuid;
 
+use super::service::Actor;
+
 /// What kind of entity changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntityKind {
@@ -19,6 +21,8 @@ pub enum EntityKind {
     DataTable,
     /// A dataset's quality assessment (its id is the dataset's).
     Quality,
+    /// An API token (created, relabelled, revoked); no projection follows it.
+    Token,
 }
 
 impl EntityKind {
@@ -30,6 +34,7 @@ impl EntityKind {
             Self::Dataset => "dataset",
             Self::DataTable => "data_table",
             Self::Quality => "quality",
+            Self::Token => "token",
         }
     }
 
@@ -41,6 +46,7 @@ impl EntityKind {
             Self::Dataset,
             Self::DataTable,
             Self::Quality,
+            Self::Token,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)
@@ -69,6 +75,34 @@ impl Operation {
     }
 }
 
+/// Through what a change was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// The JSON API.
+    Api,
+    /// The CKAN-compatible API.
+    Ckan,
+    /// The publisher workspace in the browser.
+    Workspace,
+    /// The command line (and the fixtures loaded at first start).
+    Cli,
+    /// A harvest job.
+    Harvest,
+}
+
+impl Channel {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Ckan => "ckan",
+            Self::Workspace => "workspace",
+            Self::Cli => "cli",
+            Self::Harvest => "harvest",
+        }
+    }
+}
+
 /// Key of the PostgreSQL advisory lock that orders `change_log` writers.
 const CHANGE_LOG_LOCK: i64 = 0x6f64_6361_745f_6c67;
 
@@ -79,11 +113,15 @@ const CHANGE_LOG_LOCK: i64 = 0x6f64_6361_745f_6c67;
 /// PostgreSQL two transactions could draw 10 and 11 and commit 11 first, so each writer takes a
 /// transaction-scoped advisory lock before drawing its number and holds it until it commits. Writers
 /// call this last, so the lock is held only for the commit.
+///
+/// `by` is who made the change (its token and channel are recorded); `None` for the system's own
+/// entries (quality assessments, identifiers assigned at start).
 pub async fn record(
     db: &impl ConnectionTrait,
     kind: EntityKind,
     id: Uuid,
     operation: Operation,
+    by: Option<&Actor>,
 ) -> Result<(), DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})"))
@@ -94,6 +132,8 @@ pub async fn record(
         entity_id: Set(id),
         operation: Set(operation.as_str().to_owned()),
         created_at: Set(Utc::now().fixed_offset()),
+        actor_token_id: Set(by.map(|a| a.token_id).filter(|t| !t.is_nil())),
+        channel: Set(by.map(|a| a.channel.as_str().to_owned())),
         ..Default::default()
     })
     .exec_without_returning(db)

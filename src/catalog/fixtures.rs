@@ -12,7 +12,6 @@ use super::error::CatalogError;
 use super::repo;
 use super::service::{self, Actor, Catalog};
 use super::table::ColumnSpec;
-use super::values::Role;
 use crate::tabular::ingest;
 
 const CATALOG_JSON: &str = include_str!("../../fixtures/catalog.json");
@@ -122,17 +121,20 @@ pub async fn load(catalog: &Catalog) -> Result<FixtureReport, CatalogError> {
         })
         .exec_without_returning(&txn)
         .await?;
-        change::record(&txn, EntityKind::Catalog, publisher.id, Operation::Create).await?;
+        change::record(
+            &txn,
+            EntityKind::Catalog,
+            publisher.id,
+            Operation::Create,
+            None,
+        )
+        .await?;
     }
     txn.commit().await?;
     drop(guard);
 
     // The fixtures are written as the city's administrator would write them.
-    let admin = Actor {
-        token_id: uuid::Uuid::nil(),
-        role: Role::Admin,
-        publisher_id: None,
-    };
+    let admin = Actor::operator();
     for doc in &file.datasets {
         if repo::find_dataset(catalog.db(), &doc.slug).await?.is_none() {
             catalog

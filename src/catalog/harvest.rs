@@ -660,6 +660,7 @@ impl Catalog {
                 super::change::EntityKind::Dataset,
                 id,
                 super::change::Operation::Update,
+                None,
             )
             .await?;
             repo::stamp_listing(&txn, id, status == DatasetStatus::Published.as_str(), false)
@@ -956,7 +957,7 @@ impl Catalog {
         known: Option<&harvested_dataset::Model>,
         hash: &str,
     ) -> Result<ItemOutcome, CatalogError> {
-        let actor = Actor::operator();
+        let actor = Actor::operator().via(super::change::Channel::Harvest);
         let current = match known {
             Some(k) => repo::find_dataset(txn, &k.dataset_id.to_string()).await?,
             None => None,
@@ -1077,7 +1078,12 @@ impl Catalog {
                 if let Some(current) = repo::find_dataset(&txn, &d.id.to_string()).await?
                     && current.status != DatasetStatus::Withdrawn.as_str()
                 {
-                    withdraw_model(&txn, &current).await?;
+                    withdraw_model(
+                        &txn,
+                        &Actor::operator().via(super::change::Channel::Harvest),
+                        &current,
+                    )
+                    .await?;
                 }
             }
             txn.commit().await?;

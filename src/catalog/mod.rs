@@ -17,6 +17,7 @@ pub mod service;
 pub mod table;
 pub mod values;
 pub mod vocab;
+pub mod workspace;
 
 pub use error::CatalogError;
 pub use service::Catalog;

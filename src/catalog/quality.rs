@@ -263,7 +263,7 @@ impl Catalog {
                 .exec_without_returning(&txn)
                 .await?;
         }
-        change::record(&txn, EntityKind::Quality, id, Operation::Update).await?;
+        change::record(&txn, EntityKind::Quality, id, Operation::Update, None).await?;
         txn.commit().await?;
         Ok(true)
     }

@@ -15,7 +15,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-use super::change::{self, EntityKind, Operation};
+use super::change::{self, Channel, EntityKind, Operation};
 use super::dataset::{NewContactPoint, NewDataset, NewDistribution};
 use super::document::{DatasetDocument, DistributionDocument};
 use super::error::CatalogError;
@@ -31,6 +31,8 @@ pub struct Actor {
     pub role: Role,
     /// The token's publisher.
     pub publisher_id: Option<Uuid>,
+    /// Through what it writes (recorded in `change_log`).
+    pub channel: Channel,
 }
 
 impl Actor {
@@ -40,7 +42,13 @@ impl Actor {
             token_id: Uuid::nil(),
             role: Role::Admin,
             publisher_id: None,
+            channel: Channel::Cli,
         }
+    }
+
+    /// The same actor writing through `channel`.
+    pub fn via(self, channel: Channel) -> Self {
+        Self { channel, ..self }
     }
 
     /// Whether this actor may write datasets of `publisher_id`.
@@ -167,7 +175,7 @@ impl Catalog {
         for id in &ids {
             // A stored field changed, so it is a write like any other: new revision, outbox row.
             if repo::set_identifier(&txn, *id, &dataset_identifier(&self.base_url, *id)).await? {
-                change::record(&txn, EntityKind::Dataset, *id, Operation::Update).await?;
+                change::record(&txn, EntityKind::Dataset, *id, Operation::Update, None).await?;
                 repo::stamp_listing(&txn, *id, false, false).await?;
             }
         }
@@ -293,7 +301,7 @@ impl Catalog {
         // before a rule it breaks was introduced can always be withdrawn.
         let (_guard, txn) = self.begin_write().await?;
         let current = writable_dataset(&txn, actor, key, precondition).await?;
-        let id = withdraw_model(&txn, &current).await?;
+        let id = withdraw_model(&txn, actor, &current).await?;
         let doc = self.reload(&txn, id).await?;
         txn.commit().await?;
         Ok(doc)
@@ -423,6 +431,7 @@ impl Catalog {
 /// always be withdrawn.
 pub(crate) async fn withdraw_model(
     txn: &DatabaseTransaction,
+    actor: &Actor,
     current: &dataset::Model,
 ) -> Result<Uuid, CatalogError> {
     let id = current.id;
@@ -445,7 +454,14 @@ pub(crate) async fn withdraw_model(
             current: "a newer revision".into(),
         });
     }
-    change::record(txn, EntityKind::Dataset, id, Operation::Withdraw).await?;
+    change::record(
+        txn,
+        EntityKind::Dataset,
+        id,
+        Operation::Withdraw,
+        Some(actor),
+    )
+    .await?;
     repo::stamp_listing(txn, id, false, false).await?;
     Ok(id)
 }
@@ -683,7 +699,7 @@ pub(crate) async fn write_dataset(
     write_themes(txn, id, &new.themes, fresh).await?;
     write_contact_point(txn, id, new.contact_point.as_ref(), fresh).await?;
     write_distributions(txn, id, &new, now, fresh).await?;
-    change::record(txn, EntityKind::Dataset, id, operation).await?;
+    change::record(txn, EntityKind::Dataset, id, operation, Some(actor)).await?;
     repo::stamp_listing(txn, id, status == DatasetStatus::Published, fresh).await?;
     Ok(id)
 }
@@ -909,7 +925,7 @@ pub async fn create_publisher(
         .exec_without_returning(txn)
         .await
         .map_err(|e| map_unique(e, slug.as_str()))?;
-    change::record(txn, EntityKind::Publisher, id, Operation::Create).await?;
+    change::record(txn, EntityKind::Publisher, id, Operation::Create, None).await?;
     Ok(id)
 }
 

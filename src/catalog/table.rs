@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use super::change::{self, EntityKind, Operation};
 use super::error::CatalogError;
+use super::service::Actor;
 use super::values::DistributionKind;
 
 /// The type of a hosted-table column.
@@ -322,8 +323,13 @@ pub fn sql_value(column_type: ColumnType, cell: Option<Cell>) -> Value {
 /// into the new table, created on a connection of its own; only the swap runs in `txn`. The new table
 /// is dropped again when the load fails; `claim` receives the claim on it, to be held until `txn` is
 /// committed. Elsewhere the rows go in as multi-row `INSERT`s within `txn`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the transaction, who writes, and the table's parts, each used once"
+)]
 pub async fn replace_table(
     txn: &DatabaseTransaction,
+    actor: &Actor,
     bulk: Option<&DatabaseConnection>,
     distribution_id: Uuid,
     columns: &[ColumnSpec],
@@ -370,6 +376,7 @@ pub async fn replace_table(
     };
     let swapped = swap_in(
         txn,
+        actor,
         distribution_id,
         dist.dataset_id,
         &table_name,
@@ -845,8 +852,13 @@ fn copy_line(out: &mut Vec<u8>, row: i64, cells: Vec<Option<Cell>>) {
 
 /// Points the distribution's `data_table` at the loaded `table_name` (dropping the old table), and
 /// records the file's facts, the dataset's new revision and the change, all within `txn`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the transaction, who writes, and the table's parts, each used once"
+)]
 pub async fn swap_in(
     txn: &DatabaseTransaction,
+    actor: &Actor,
     distribution_id: Uuid,
     dataset_id: Uuid,
     table_name: &str,
@@ -925,14 +937,28 @@ pub async fn swap_in(
         .filter(dataset::Column::Id.eq(dataset_id))
         .exec(txn)
         .await?;
-    change::record(txn, EntityKind::Dataset, dataset_id, Operation::Update).await?;
+    change::record(
+        txn,
+        EntityKind::Dataset,
+        dataset_id,
+        Operation::Update,
+        Some(actor),
+    )
+    .await?;
     super::repo::stamp_listing(txn, dataset_id, false, false).await?;
     let operation = if old.is_some() {
         Operation::Update
     } else {
         Operation::Create
     };
-    change::record(txn, EntityKind::DataTable, distribution_id, operation).await?;
+    change::record(
+        txn,
+        EntityKind::DataTable,
+        distribution_id,
+        operation,
+        Some(actor),
+    )
+    .await?;
     Ok(rows)
 }
 

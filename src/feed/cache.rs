@@ -295,7 +295,7 @@ impl<V: Clone + Send + Sync + 'static> Consumer for RevisionCache<V> {
                     EntityKind::DataTable => tables.push(entry.id),
                     // No dataset's graph or document depends on the catalogue record or on the
                     // quality assessment (its DQV graph is separate).
-                    EntityKind::Catalog | EntityKind::Quality => {}
+                    EntityKind::Catalog | EntityKind::Quality | EntityKind::Token => {}
                 }
             }
             if !tables.is_empty() {

@@ -216,6 +216,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .service(web::resource("/api/3/action/{name}").route(web::route().to(ckan::action)))
         .service(web::resource("/api/action/{name}").route(web::route().to(ckan::action)))
         .configure(portal::configure)
+        .configure(portal::configure_workspace)
         // Browsers get the portal's error page for unknown URLs, programs the problem body.
         .default_service(web::to(not_found).wrap(crate::web::errors::html_errors()));
 }

@@ -4,11 +4,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use actix_web::middleware::DefaultHeaders;
+
 use super::allow;
 use super::sparql::SparqlAnswer;
 use crate::error::ApiError;
 use crate::rdf::Projector;
 use crate::sparql::SparqlService;
+use crate::web::manage::{Area, Place, pages, tokens};
 use crate::web::{Portal, wants_html};
 
 /// Registers the portal's routes (before the API's catch-all).
@@ -156,5 +159,81 @@ pub async fn sparql(
         SparqlAnswer::Page(request) => {
             crate::web::sparql_page::page(&req, &portal, &service, request).await
         }
+    }
+}
+
+/// The publisher workspace's routes: the same handlers under `/verwaltung` (German addresses) and
+/// `/manage` (English addresses).
+pub fn configure_workspace(cfg: &mut web::ServiceConfig) {
+    for area in Area::ALL {
+        let seg = |place| area.segment(place);
+        cfg.service(
+            web::scope(area.root())
+                // Redirects and refusals are never stored by a cache either.
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::manage::require_session,
+                ))
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .wrap(crate::web::errors::html_errors())
+                .service(
+                    web::resource("")
+                        .route(web::get().to(pages::list))
+                        .route(web::head().to(pages::list))
+                        .default_service(allow("GET, HEAD")),
+                )
+                .service(
+                    web::resource(format!("/{}", seg(Place::SignIn)))
+                        .route(web::get().to(pages::sign_in_page))
+                        .route(web::head().to(pages::sign_in_page))
+                        .route(web::post().to(pages::sign_in))
+                        .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!("/{}", seg(Place::SignOut)))
+                        .route(web::post().to(pages::sign_out))
+                        .default_service(allow("POST")),
+                )
+                .service(
+                    web::resource(format!("/{}/{{code}}", seg(Place::Link)))
+                        .route(web::get().to(pages::link_page))
+                        .route(web::head().to(pages::link_page))
+                        .route(web::post().to(pages::link_sign_in))
+                        .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!("/{}/{{id}}/{{action}}", seg(Place::Datasets)))
+                        .route(web::get().to(pages::confirm))
+                        .route(web::head().to(pages::confirm))
+                        .route(web::post().to(pages::act))
+                        .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!("/{}", seg(Place::Tokens)))
+                        .route(web::get().to(tokens::list))
+                        .route(web::head().to(tokens::list))
+                        .route(web::post().to(tokens::create))
+                        .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}",
+                        seg(Place::Tokens),
+                        seg(Place::Revoke)
+                    ))
+                    .route(web::get().to(tokens::confirm_revoke))
+                    .route(web::head().to(tokens::confirm_revoke))
+                    .route(web::post().to(tokens::revoke))
+                    .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}",
+                        seg(Place::Tokens),
+                        seg(Place::Label)
+                    ))
+                    .route(web::post().to(tokens::relabel))
+                    .default_service(allow("POST")),
+                ),
+        );
     }
 }

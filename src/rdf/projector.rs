@@ -308,6 +308,7 @@ impl Projector {
                 EntityKind::DataTable => {
                     tables.insert(entry.id);
                 }
+                EntityKind::Token => {}
             }
         }
         let mut graphs: Vec<(NamedNode, Vec<Quad>)> = Vec::new();

@@ -941,7 +941,10 @@ impl SearchEngine {
                         .dataset_ids_of_publisher(entry.id)
                         .await?,
                 ),
-                EntityKind::Catalog | EntityKind::DataTable | EntityKind::Quality => {}
+                EntityKind::Catalog
+                | EntityKind::DataTable
+                | EntityKind::Quality
+                | EntityKind::Token => {}
             }
         }
         ids.sort_unstable();

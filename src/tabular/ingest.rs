@@ -157,8 +157,16 @@ pub async fn load(
     schema: Option<Vec<(String, ColumnType)>>,
 ) -> Result<LoadReport, CatalogError> {
     let analysis = analyse_spooled(spooled, schema).await?;
-    let (report, _claim) =
-        load_analysed(txn, None, distribution_id, spooled, analysis, None).await?;
+    let (report, _claim) = load_analysed(
+        txn,
+        &Actor::operator(),
+        None,
+        distribution_id,
+        spooled,
+        analysis,
+        None,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -216,6 +224,7 @@ fn spawn_reader(
 /// the claim it returns until `txn` is committed.
 pub async fn load_analysed(
     txn: &Txn,
+    actor: &Actor,
     bulk: Option<&Db>,
     distribution_id: Uuid,
     spooled: &Spooled,
@@ -227,6 +236,7 @@ pub async fn load_analysed(
     let mut claim = None;
     let loaded = table::replace_table(
         txn,
+        actor,
         bulk,
         distribution_id,
         &columns,
@@ -301,7 +311,7 @@ pub async fn set_schema(
     let (_guard, txn) = catalog.begin_write().await?;
     let table = tables::writable_table(&txn, actor, key, precondition, id).await?;
     tables::write_schema(&txn, id, schema.map(TableSchema::to_json)).await?;
-    tables::record_schema_change(&txn, &table).await?;
+    tables::record_schema_change(&txn, actor, &table).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -349,6 +359,7 @@ pub async fn replace_data(
             settle_schema(&txn, &target, &schema, &declared).await?;
             table::swap_in(
                 &txn,
+                actor,
                 id,
                 target.dataset_id,
                 &table_name,
@@ -378,8 +389,16 @@ pub async fn replace_data(
     let (_guard, txn) = catalog.begin_write().await?;
     let target = tables::writable_table(&txn, actor, key, precondition, id).await?;
     settle_schema(&txn, &target, &schema, &declared).await?;
-    let (report, claim) =
-        load_analysed(&txn, Some(catalog.db()), id, spooled, analysis, progress).await?;
+    let (report, claim) = load_analysed(
+        &txn,
+        actor,
+        Some(catalog.db()),
+        id,
+        spooled,
+        analysis,
+        progress,
+    )
+    .await?;
     txn.commit().await?;
     drop(claim);
     tracing::info!(

@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod i18n;
 pub mod index;
 pub mod jsonld;
+pub mod manage;
 pub mod markdown;
 pub mod pages;
 pub mod quality;

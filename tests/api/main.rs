@@ -27,4 +27,5 @@ mod sparql;
 mod sparql_hostile;
 mod tables;
 mod uploads;
+mod workspace;
 mod writes;

@@ -10,7 +10,9 @@
 // chromium), ODCAT_E2E_QUERY (search word, default "ALKIS"), ODCAT_E2E_DATASET (slug of a dataset
 // with a hosted table, default the fixtures' first one with a numeric column), ODCAT_E2E_PUBLISHER,
 // ODCAT_E2E_JOBS (parts run at once, default the CPU count up to 4), ODCAT_E2E_WITHDRAWN (slug of a
-// withdrawn dataset for the 410 page; without it that page is skipped). `.ci/e2e` starts the server,
+// withdrawn dataset for the 410 page; without it that page is skipped), ODCAT_E2E_EDITOR_TOKEN and
+// ODCAT_E2E_ADMIN_TOKEN (an editor token of publisher stadt-wuppertal-402 and an administrator token
+// for the workspace's parts; without them those are skipped). `.ci/e2e` starts the server,
 // withdraws a dataset it creates, and runs this. Expected values (titles, table columns, hit counts) come from fixtures/catalog.json.
 
 import { chromium } from 'playwright-core';
@@ -252,14 +254,14 @@ const ERROR_PAGES = [
 ];
 const withoutLang = (u) => { const x = new URL(u); x.searchParams.delete('lang'); return x.pathname + x.search; };
 const expectedErrors = new Set(ERROR_PAGES.map(([, p]) => withoutLang(url(p))));
-async function newContext(browser, options = {}) {
+async function newContext(browser, options = {}, { trackErrors = true } = {}) {
   const ctx = await browser.newContext({
     locale: 'de-DE', viewport: { width: 1280, height: 900 }, bypassCSP: true, acceptDownloads: true, ...options,
   });
   ctx.setDefaultTimeout(TIMEOUT);
   ctx.setDefaultNavigationTimeout(TIMEOUT);
   ctx.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(`${rel(p.url())}: ${e.message}`)));
-  ctx.on('response', (r) => {
+  if (trackErrors) ctx.on('response', (r) => {
     const u = new URL(r.url());
     if (r.status() >= 400 && u.origin === new URL(BASE).origin && u.pathname !== '/favicon.ico'
       && !expectedErrors.has(withoutLang(r.url()))) {
@@ -269,7 +271,7 @@ async function newContext(browser, options = {}) {
   return ctx;
 }
 
-const axeSummary = { main: { pages: 0, violations: 0 }, other: { pages: 0, violations: 0 } };
+const axeSummary = { main: { pages: 0, violations: 0 }, other: { pages: 0, violations: 0 }, workspace: { pages: 0, violations: 0 } };
 async function axeCheck(flow, page, label, which) {
   return flow.check(`axe ${label}`, async () => {
     const vs = await runAxe(page);
@@ -912,11 +914,233 @@ async function otherPages(browser, lang) {
   }
 }
 
+// ---- 9. the publisher workspace: sign in, publish, conflict, CSRF, sign out; axe on every page ------
+const EDITOR_TOKEN = process.env.ODCAT_E2E_EDITOR_TOKEN || '';
+const ADMIN_TOKEN = process.env.ODCAT_E2E_ADMIN_TOKEN || '';
+const WS_SLUG = 'e2e-verwaltung-haushalt';
+const WS_TITLE = 'Haushaltsplan 2027 (Arbeitsbereich)';
+
+async function signIn(page, token, area = '/verwaltung') {
+  await page.goto(url(area), { waitUntil: 'load' });
+  const signInPath = area === '/manage' ? '/manage/sign-in' : '/verwaltung/anmelden';
+  assert(new URL(page.url()).pathname === signInPath, `${area} led to ${rel(page.url())}, not ${signInPath}`);
+  await page.focus('#token');
+  await page.keyboard.type(token);
+  await Promise.all([page.waitForURL((u) => u.pathname === area), page.keyboard.press('Enter')]);
+}
+
+// Submits the confirmation form on `page` by keyboard (focus the button, Enter); the answer's status.
+async function confirmByKeyboard(page) {
+  await page.focus('form.button-row button[type=submit]');
+  // The answer to the form, after any redirect.
+  const [res] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  return res.status();
+}
+
+async function workspaceFlow(browser) {
+  const f = new Flow('workspace');
+  if (!EDITOR_TOKEN || !ADMIN_TOKEN) {
+    report('skip', 'workspace', 'all', 'set ODCAT_E2E_EDITOR_TOKEN and ODCAT_E2E_ADMIN_TOKEN');
+    return;
+  }
+  // Refusals (422, 409, 403) are what some steps look for: not counted as broken requests.
+  const ctx = await newContext(browser, {}, { trackErrors: false });
+  const page = await ctx.newPage();
+  let id = '';
+  try {
+    await f.check('without a session /verwaltung leads to the sign-in page', async () => {
+      const res = await page.goto(url('/verwaltung'), { waitUntil: 'load' });
+      assert(new URL(page.url()).pathname === '/verwaltung/anmelden', `landed on ${rel(page.url())}`);
+      assert(res.status() === 200, `sign-in page answered ${res.status()}`);
+      assert((res.headers()['cache-control'] || '') === 'no-store', `Cache-Control "${res.headers()['cache-control']}"`);
+    }, { gate: true });
+    await f.check('a wrong token: error summary linked to the field, field marked', async () => {
+      await page.focus('#token');
+      await page.keyboard.type('odcat_' + '0'.repeat(64));
+      const [res] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      assert(res.status() === 422, `answered ${res.status()}`);
+      const n = await page.evaluate(() => ({
+        link: document.querySelector('.error-summary a[href="#token"]')?.textContent || '',
+        invalid: document.querySelector('#token')?.getAttribute('aria-invalid'),
+        described: document.querySelector('#token')?.getAttribute('aria-describedby'),
+      }));
+      assert(n.link.includes('kennt odcat nicht'), `summary link "${n.link}"`);
+      assert(n.invalid === 'true' && n.described === 'token-error', `aria-invalid ${n.invalid}, aria-describedby ${n.described}`);
+      await page.click('.error-summary a[href="#token"]');
+      assert(await page.evaluate(() => document.activeElement?.id) === 'token', 'the summary link does not move focus to the field');
+      await shot(page, 'workspace-sign-in-error.png');
+    }, { independent: true });
+    await axeCheck(f, page, 'workspace sign-in with an error (de)', 'workspace');
+    await f.check('signs in by keyboard and sees "Meine Datensätze"', async () => {
+      await page.fill('#token', '');
+      await signIn(page, EDITOR_TOKEN);
+      const h1 = (await page.locator('h1').textContent()).trim();
+      assert(h1 === 'Meine Datensätze', `h1 "${h1}"`);
+      const probs = (await frameProblems(page)).filter((p) => !p.includes('lang-switch'));
+      assert(probs.length === 0, probs.join('; '));
+    }, { gate: true });
+    await f.check('a draft made through the API is listed with its status', async () => {
+      const draft = {
+        slug: WS_SLUG, status: 'draft',
+        title: { de: WS_TITLE, en: 'Budget 2027 (workspace)' },
+        description: { de: 'Der Haushaltsplan der Stadt Wuppertal für 2027.', en: 'The city budget for 2027.' },
+        keywords: { de: ['Haushalt'] },
+        themes: ['http://publications.europa.eu/resource/authority/data-theme/GOVE'],
+        license: 'http://dcat-ap.de/def/licenses/cc-by/4.0',
+        contact_point: { name: 'Kämmerei', email: 'kaemmerei@stadt.wuppertal.de' },
+        distributions: [{ title: { de: 'Haushaltsplan als CSV' },
+          format: 'http://publications.europa.eu/resource/authority/file-type/CSV',
+          access_url: 'https://www.wuppertal.de/haushalt-2027.csv' }],
+      };
+      const r = await fetch(url('/api/v1/datasets'), {
+        method: 'POST', headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(draft),
+      });
+      const body = await r.text();
+      assert(r.status === 201, `POST /api/v1/datasets answered ${r.status}: ${body.slice(0, 200)}`);
+      id = JSON.parse(body).id;
+      await open(page, '/verwaltung?status=draft');
+      const row = page.locator('table.workspace-list tbody tr', { hasText: WS_TITLE });
+      assert(await row.count() === 1, `no row "${WS_TITLE}" among the drafts`);
+      assert((await row.textContent()).includes('Entwurf'), 'the row does not say "Entwurf"');
+      await shot(page, 'workspace-list-drafts.png');
+    }, { gate: true });
+    await f.check('publish: the confirmation says what it means for harvesters', async () => {
+      await Promise.all([page.waitForURL(/veroeffentlichen$/), page.click(`a[href="/verwaltung/datensaetze/${id}/veroeffentlichen"]`)]);
+      const text = await page.locator('main').textContent();
+      assert(/Harvester/.test(text) && text.includes(WS_TITLE), 'no harvester sentence or title');
+      await shot(page, 'workspace-confirm-publish.png');
+    });
+    await axeCheck(f, page, 'workspace publish confirmation (de)', 'workspace');
+    await f.check('publish by keyboard; the list says it is published', async () => {
+      const status = await confirmByKeyboard(page);
+      assert(new URL(page.url()).search === '?done=published', `landed on ${rel(page.url())} (POST answered ${status})`);
+      const notice = await page.locator('.notice').textContent();
+      assert(/veröffentlicht/.test(notice), `notice "${notice}"`);
+    });
+    await f.check('the dataset is in the portal search, in /catalog and in SPARQL', async () => {
+      const search = await fetch(url(`/datasets?q=${encodeURIComponent('Haushaltsplan 2027')}`), { headers: { accept: 'text/html' } }).then((r) => r.text());
+      assert(search.includes(`/dataset/${WS_SLUG}"`), 'the portal search does not list it');
+      const catalog = await fetch(url('/catalog.ttl')).then((r) => r.text());
+      assert(catalog.includes(`${BASE}/dataset/${id}`), '/catalog.ttl does not name it');
+      const ask = `ASK { <${BASE}/catalog> <http://www.w3.org/ns/dcat#dataset> <${BASE}/dataset/${id}> . <${BASE}/dataset/${id}> <http://purl.org/dc/terms/title> "${WS_TITLE}"@de }`;
+      const answer = await fetch(url(`/sparql?query=${encodeURIComponent(ask)}`), { headers: { accept: 'application/sparql-results+json' } }).then((r) => r.json());
+      assert(answer.boolean === true, `SPARQL ASK answered ${JSON.stringify(answer)}`);
+      return 'search, /catalog.ttl, SPARQL ASK';
+    });
+    await f.check('two tabs withdraw it: the second sees "changed meanwhile" and its page stays usable', async () => {
+      const path = `/verwaltung/datensaetze/${id}/zurueckziehen`;
+      const tab2 = await ctx.newPage();
+      await open(page, path);
+      await open(tab2, path);
+      const first = await confirmByKeyboard(page);
+      assert(new URL(page.url()).search === '?done=withdrawn', `first tab landed on ${rel(page.url())} (${first})`);
+      const second = await confirmByKeyboard(tab2);
+      assert(second === 409, `second tab's withdrawal answered ${second}`);
+      const text = await tab2.locator('.error-summary').textContent();
+      assert(/inzwischen geändert/.test(text), `error summary "${text.trim()}"`);
+      const main = await tab2.locator('main').textContent();
+      assert(/bereits zurückgezogen/.test(main), 'the current state ("bereits zurückgezogen") is not shown');
+      assert(await tab2.locator('form.button-row').count() === 0, 'the withdrawal is still offered');
+      await shot(tab2, 'workspace-conflict.png');
+      const vs = await runAxe(tab2);
+      axeSummary.workspace.pages++;
+      axeSummary.workspace.violations += vs.length;
+      assert(vs.length === 0, formatViolations(vs));
+      await tab2.close();
+      const r = await fetch(url(`/api/v1/datasets/${id}`), { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } }).then((x) => x.json());
+      assert(r.status === 'withdrawn', `status ${r.status}`);
+    });
+    await f.check('a replayed form without the CSRF token is refused (403) and changes nothing', async () => {
+      const r = await page.request.post(url(`/verwaltung/datensaetze/${id}/veroeffentlichen`), { form: { revision: '99' }, maxRedirects: 0 });
+      assert(r.status() === 403, `answered ${r.status()}`);
+      const doc = await fetch(url(`/api/v1/datasets/${id}`), { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } }).then((x) => x.json());
+      assert(doc.status === 'withdrawn', `status ${doc.status}`);
+    }, { independent: true });
+    await f.check('sign out: the session ends, the workspace asks to sign in again', async () => {
+      await Promise.all([page.waitForURL(/anmelden\?done=signed-out/), page.click('form.sign-out button')]);
+      assert(/abgemeldet/.test(await page.locator('.notice').textContent()), 'no "abgemeldet" notice');
+      await page.goto(url('/verwaltung'), { waitUntil: 'load' });
+      assert(new URL(page.url()).pathname === '/verwaltung/anmelden', `after signing out /verwaltung showed ${rel(page.url())}`);
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// Every workspace page in one language and viewport: axe, the frame, and no horizontal scroll on a phone.
+async function workspacePages(browser, lang, phoneSized) {
+  const tag = `${lang}${phoneSized ? '-phone' : ''}`;
+  const f = new Flow(`workspace-${tag}`);
+  if (!ADMIN_TOKEN) {
+    report('skip', `workspace-${tag}`, 'all', 'set ODCAT_E2E_ADMIN_TOKEN');
+    return;
+  }
+  const options = phoneSized
+    ? { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
+    : {};
+  const ctx = await newContext(browser, { locale: lang === 'en' ? 'en-GB' : 'de-DE', ...options });
+  const page = await ctx.newPage();
+  const area = lang === 'en' ? '/manage' : '/verwaltung';
+  const seg = lang === 'en'
+    ? { datasets: 'datasets', withdraw: 'withdraw', tokens: 'tokens', revoke: 'revoke' }
+    : { datasets: 'datensaetze', withdraw: 'zurueckziehen', tokens: 'schluessel', revoke: 'widerrufen' };
+  const look = async (name) => {
+    await f.check(`${name}: html lang="${lang}", frame`, async () => {
+      const l = await htmlLang(page);
+      assert(l === lang, `<html lang="${l}">`);
+      const probs = await frameProblems(page);
+      assert(probs.length === 0, probs.join('; '));
+    }, { independent: true });
+    if (phoneSized) {
+      await f.check(`${name}: no horizontal scroll at 375 px`, async () => {
+        const n = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: innerWidth }));
+        assert(n.iw === 375 && n.sw <= n.iw + 1, `innerWidth ${n.iw}, scrollWidth ${n.sw}`);
+      }, { independent: true });
+    }
+    await axeCheck(f, page, `workspace ${name} (${tag})`, 'workspace');
+    await shot(page, `workspace-${tag}-${name}.png`);
+  };
+  try {
+    await f.check('sign-in page', async () => {
+      await page.goto(url(area), { waitUntil: 'load' });
+      assert(await page.$('#token'), `no #token on ${rel(page.url())}`);
+    }, { gate: true });
+    await look('sign-in');
+    await f.check('sign in as an administrator', () => signIn(page, ADMIN_TOKEN, area), { gate: true });
+    await look('list');
+    await f.check('withdraw confirmation of a fixture dataset', async () => {
+      const href = await page.locator(`a[href^="${area}/${seg.datasets}/"][href$="/${seg.withdraw}"]`).first().getAttribute('href');
+      await open(page, href);
+    });
+    await look('confirmation');
+    await f.check('tokens page', () => open(page, `${area}/${seg.tokens}`).then(() => ''));
+    await look('tokens');
+    await f.check('create a token: its secret is shown once', async () => {
+      await page.selectOption('#publisher', { index: 1 });
+      await page.fill('#label', `e2e ${tag}`);
+      const [res] = await Promise.all([page.waitForNavigation(), page.click('form.stack-form button[type=submit]')]);
+      assert(res.status() === 201, `answered ${res.status()}`);
+      const secret = (await page.locator('#secret').textContent()).trim();
+      assert(/^odcat_[0-9a-f]{64}$/.test(secret), `secret "${secret}"`);
+    });
+    await look('token-created');
+    await f.check('revoke confirmation', async () => {
+      await open(page, `${area}/${seg.tokens}`);
+      const href = await page.locator(`a[href$="/${seg.revoke}"]`).first().getAttribute('href');
+      await open(page, href);
+    });
+    await look('revoke');
+  } finally {
+    await ctx.close();
+  }
+}
+
 // ---- run ----------------------------------------------------------------------------------------------
 const watchdog = setTimeout(() => {
-  console.log('FAIL e2e: still running after 180 s; giving up');
+  console.log('FAIL e2e: still running after 300 s; giving up');
   process.exit(1);
-}, 180_000);
+}, 300_000);
 watchdog.unref();
 
 let browser;
@@ -930,6 +1154,9 @@ try {
     ['dataset', datasetPage], ['sparql', sparql], ['keyboard', keyboard], ['phone', phone], ['lang', language],
     ['other-de', (b) => otherPages(b, 'de')], ['other-en', (b) => otherPages(b, 'en')],
     ['errors-de', (b) => errorPages(b, 'de')], ['errors-en', (b) => errorPages(b, 'en')],
+    ['workspace', workspaceFlow],
+    ['workspace-de', (b) => workspacePages(b, 'de', false)], ['workspace-en', (b) => workspacePages(b, 'en', false)],
+    ['workspace-de-phone', (b) => workspacePages(b, 'de', true)], ['workspace-en-phone', (b) => workspacePages(b, 'en', true)],
   ];
   const bufs = parts.map(() => ({ lines: [], failures: [] }));
   stores.push(...bufs);
@@ -968,6 +1195,7 @@ const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log('');
 console.log(`axe, main pages (home, search, dataset, sparql × de/en): ${axeSummary.main.violations} violation(s) on ${axeSummary.main.pages} page(s)`);
 console.log(`axe, other pages (organization, api, impressum, barrierefreiheit, error pages × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
+console.log(`axe, workspace pages (sign-in, list, confirmation, tokens, token created, revoke × de/en × desktop/phone; error and conflict states): ${axeSummary.workspace.violations} violation(s) on ${axeSummary.workspace.pages} page(s)`);
 const failures = [...stores, topLevel].flatMap((s) => s.failures);
 if (failures.length) {
   console.log(`failed (${failures.length}): ${failures.slice(0, 12).join('; ')}${failures.length > 12 ? `; and ${failures.length - 12} more` : ''}`);

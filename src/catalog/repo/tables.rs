@@ -168,6 +168,7 @@ pub async fn write_schema(
 /// change its `change_log` rows (dataset, and the table whose reading rules changed).
 pub async fn record_schema_change(
     txn: &DatabaseTransaction,
+    actor: &Actor,
     table: &WritableTable,
 ) -> Result<(), DbErr> {
     let now = Utc::now().fixed_offset();
@@ -193,6 +194,7 @@ pub async fn record_schema_change(
         EntityKind::Dataset,
         table.dataset_id,
         Operation::Update,
+        Some(actor),
     )
     .await?;
     super::stamp_listing(txn, table.dataset_id, false, false).await?;
@@ -201,6 +203,7 @@ pub async fn record_schema_change(
         EntityKind::DataTable,
         table.distribution_id,
         Operation::Update,
+        Some(actor),
     )
     .await?;
     Ok(())

@@ -336,7 +336,7 @@ async fn ckan_actor(req: &HttpRequest, catalog: &Catalog) -> Result<Option<Actor
         .await
         .map_err(|e| CkanError::Internal(e.into()))?
     {
-        Ok(actor) => Ok(Some(actor)),
+        Ok(actor) => Ok(Some(actor.via(crate::catalog::change::Channel::Ckan))),
         Err(TokenRefusal::Malformed | TokenRefusal::Unknown) => Err(CkanError::Authorization(
             "the API token is not known".to_owned(),
         )),

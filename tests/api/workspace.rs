@@ -1,0 +1,787 @@
+//! The publisher workspace (`/verwaltung`, `/manage`) as a browser uses it: sessions, CSRF, the list
+//! of a publisher's datasets, publishing and withdrawing, and the token administration.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use entities::change_log;
+use odcat::catalog::values::Role;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response};
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, new_dataset, spawn_app, spawn_app_with};
+
+/// A browser: keeps cookies, follows no redirects (the tests look at them).
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: Client,
+    cookies: BTreeMap<String, String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: Client::builder()
+                .redirect(Policy::none())
+                .no_gzip()
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if !self.cookies.is_empty() {
+            let value = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            headers.insert("cookie", HeaderValue::from_str(&value).unwrap());
+        }
+        headers
+    }
+
+    fn keep(&mut self, response: &Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let response = self
+            .client
+            .get(self.app.url(path))
+            .headers(self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+
+    async fn page(&mut self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .headers(self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+
+    /// Signs in with `token` through the form, as a person would.
+    async fn sign_in(&mut self, token: &str) {
+        let form = self.page("/verwaltung/anmelden").await;
+        let csrf = hidden(&form, "csrf");
+        let response = self
+            .post(
+                "/verwaltung/anmelden",
+                &[("csrf", &csrf), ("token", token), ("next", "/verwaltung")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(location(&response), "/verwaltung");
+        assert!(self.cookies.contains_key("odcat_session"));
+    }
+}
+
+/// The value of the first hidden input `name` in `html`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn header(response: &Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The id of the dataset `slug` through the API (with `token` for drafts).
+async fn dataset(app: &TestApp, slug: &str, token: &str) -> Value {
+    app.client
+        .get(app.url(&format!("/api/v1/datasets/{slug}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_a_session_every_workspace_url_redirects_to_sign_in() {
+    let app = spawn_app().await;
+    let id = uuid::Uuid::new_v4();
+    let mut browser = Browser::new(&app);
+    for (path, next) in [
+        ("/verwaltung", "/verwaltung"),
+        ("/verwaltung?status=draft", "/verwaltung?status=draft"),
+        ("/verwaltung/schluessel", "/verwaltung/schluessel"),
+        (
+            &format!("/verwaltung/datensaetze/{id}/veroeffentlichen"),
+            &format!("/verwaltung/datensaetze/{id}/veroeffentlichen"),
+        ),
+        ("/manage", "/manage"),
+        ("/manage/tokens", "/manage/tokens"),
+    ] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status().as_u16(), 303, "{path}");
+        let sign_in = if path.starts_with("/manage") {
+            "/manage/sign-in"
+        } else {
+            "/verwaltung/anmelden"
+        };
+        let expected = format!(
+            "{sign_in}?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish()
+        );
+        assert_eq!(location(&response), expected, "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
+    }
+    // State-changing forms without a session change nothing and go to the sign-in page.
+    for path in [
+        "/verwaltung/abmelden",
+        "/verwaltung/schluessel",
+        &format!("/verwaltung/datensaetze/{id}/zurueckziehen"),
+        "/manage/sign-out",
+    ] {
+        let response = browser.post(path, &[("csrf", "x")]).await;
+        assert_eq!(response.status().as_u16(), 303, "{path}");
+        assert!(location(&response).contains("/"), "{path}");
+        assert!(
+            location(&response).ends_with("anmelden") || location(&response).ends_with("sign-in"),
+            "{path}: {}",
+            location(&response)
+        );
+    }
+    // The sign-in pages themselves answer, in their area's language, never cached.
+    let response = browser.get("/verwaltung/anmelden").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    assert_eq!(header(&response, "content-language"), "de");
+    let response = browser.get("/manage/sign-in").await;
+    assert_eq!(header(&response, "content-language"), "en");
+    assert!(response.text().await.unwrap().contains("Access token"));
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_strict_http_only_session_cookie_and_signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    let form = browser
+        .page("/verwaltung/anmelden?next=%2Fverwaltung%3Fstatus%3Ddraft")
+        .await;
+    assert!(form.contains("name=\"next\" value=\"/verwaltung?status=draft\""));
+    let csrf = hidden(&form, "csrf");
+    let response = browser
+        .post(
+            "/verwaltung/anmelden",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("next", "/verwaltung?status=draft"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/verwaltung?status=draft");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("odcat_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(cookie.contains("Max-Age=28800"), "{cookie}");
+    // The token never appears in the cookie.
+    assert!(!cookie.contains(&token));
+
+    let response = browser.get("/verwaltung").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let list = response.text().await.unwrap();
+    assert!(list.contains("Meine Datensätze"));
+    assert!(list.contains("Stadt Wuppertal"), "the publisher is named");
+    // Signed in, the sign-in page sends on to the list.
+    let response = browser.get("/verwaltung/anmelden").await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    // Signing out ends the session on the server: the old cookie no longer works.
+    let session = browser.cookies["odcat_session"].clone();
+    let csrf = hidden(&list, "csrf");
+    let response = browser
+        .post("/verwaltung/abmelden", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/verwaltung/anmelden?done=signed-out");
+    assert!(!browser.cookies.contains_key("odcat_session"));
+    browser.cookies.insert("odcat_session".into(), session);
+    let response = browser.get("/verwaltung").await;
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "a signed-out session is over"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_at_the_field_with_the_reason() {
+    let app = spawn_app().await;
+    let revoked = app
+        .catalog
+        .issue_token(
+            &odcat::catalog::service::Actor::operator(),
+            Some("stadt-wuppertal-402"),
+            Role::Editor,
+            None,
+        )
+        .await
+        .unwrap();
+    app.catalog
+        .revoke_token(&odcat::catalog::service::Actor::operator(), revoked.id)
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    for (token, says) in [
+        ("", "Geben Sie Ihren Zugangsschlüssel ein."),
+        ("not-a-token", "hat nicht die Form"),
+        (
+            "odcat_0000000000000000000000000000000000000000000000000000000000000000",
+            "kennt odcat nicht",
+        ),
+        (revoked.secret.as_str(), "widerrufen"),
+    ] {
+        let form = browser.page("/verwaltung/anmelden").await;
+        let csrf = hidden(&form, "csrf");
+        let response = browser
+            .post("/verwaltung/anmelden", &[("csrf", &csrf), ("token", token)])
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "{token}");
+        assert!(
+            response
+                .headers()
+                .get("set-cookie")
+                .is_none_or(|c| !c.to_str().unwrap().starts_with("odcat_session"))
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains(says), "{token}: {page}");
+        // GOV.UK pattern: the summary links to the field, which says what is wrong.
+        assert!(page.contains("<a href=\"#token\">"));
+        assert!(page.contains("aria-describedby=\"token-error\""));
+        assert!(page.contains("aria-invalid=\"true\""));
+    }
+    assert!(!browser.cookies.contains_key("odcat_session"));
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let (doc, _) = app
+        .dataset_with_etag("open-data-dienstanweisung-wuppertal")
+        .await;
+    let id = doc["id"].as_str().unwrap().to_owned();
+    let revision_before = dataset(&app, &id, &token).await["revision"].clone();
+
+    // The sign-in form without its double-submit cookie (a cross-site form cannot read it).
+    let mut stranger = Browser::new(&app);
+    let response = stranger
+        .post(
+            "/verwaltung/anmelden",
+            &[("csrf", "0".repeat(64).as_str()), ("token", &token)],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(!stranger.cookies.contains_key("odcat_session"));
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let action = format!("/verwaltung/datensaetze/{id}/zurueckziehen");
+    let confirm = browser.page(&action).await;
+    let csrf = hidden(&confirm, "csrf");
+    let revision = hidden(&confirm, "revision");
+    // Replayed without the form token, with a wrong one, or from another site: refused.
+    for (form, origin) in [
+        (vec![("revision", revision.as_str())], None),
+        (
+            vec![
+                ("csrf", "0".repeat(64).as_str()),
+                ("revision", revision.as_str()),
+            ],
+            None,
+        ),
+        (
+            vec![("csrf", csrf.as_str()), ("revision", revision.as_str())],
+            Some("http://evil.example"),
+        ),
+    ] {
+        let mut request = browser
+            .client
+            .post(app.url(&action))
+            .headers(browser.cookie_header())
+            .form(&form);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 403, "{form:?} {origin:?}");
+    }
+    let after = dataset(&app, &id, &token).await;
+    assert_eq!(after["status"], "published");
+    assert_eq!(after["revision"], revision_before, "nothing changed");
+    // The same form with its token works (and with this site's Origin).
+    let response = browser
+        .client
+        .post(app.url(&action))
+        .headers(browser.cookie_header())
+        .header("origin", app.address.as_str())
+        .form(&[("csrf", csrf.as_str()), ("revision", revision.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(dataset(&app, &id, &token).await["status"], "withdrawn");
+}
+
+#[tokio::test]
+async fn an_editor_sees_and_changes_only_their_publishers_datasets() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let list = browser.page("/verwaltung").await;
+    let all: Value = app.get_json("/api/v1/datasets?per_page=100").await;
+    let mut own = 0;
+    for d in all["items"].as_array().unwrap() {
+        let slug = d["slug"].as_str().unwrap();
+        let listed = list.contains(&format!("/dataset/{slug}\""));
+        let is_own = d["publisher"] == "stadt-wuppertal-402";
+        assert_eq!(listed, is_own, "{slug}");
+        own += usize::from(is_own);
+    }
+    assert!(own > 0);
+    assert!(list.contains(&format!("{own} Datensätze")));
+
+    // Another publisher's dataset: 404 for its confirmation and for the action, nothing changes.
+    let other = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["publisher"] != "stadt-wuppertal-402")
+        .unwrap();
+    let id = other["id"].as_str().unwrap();
+    let path = format!("/verwaltung/datensaetze/{id}/zurueckziehen");
+    assert_eq!(browser.get(&path).await.status().as_u16(), 404);
+    let csrf = hidden(&list, "csrf");
+    let response = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("revision", &other["revision"].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let after = app.get_json(&format!("/api/v1/datasets/{id}")).await;
+    assert_eq!(after["status"], "published");
+    assert_eq!(after["revision"], other["revision"]);
+    // Nor does a search find it there.
+    let slug = other["slug"].as_str().unwrap();
+    let title = other["title"]["de"].as_str().unwrap();
+    let found = browser
+        .page(&format!(
+            "/verwaltung?q={}",
+            url::form_urlencoded::byte_serialize(title.as_bytes()).collect::<String>()
+        ))
+        .await;
+    assert!(!found.contains(&format!("/dataset/{slug}\"")));
+    // And the token administration is for administrators only.
+    assert_eq!(
+        browser
+            .get("/verwaltung/schluessel")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn publishing_withdrawing_and_publishing_again_are_recorded_with_the_sessions_token() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut draft = new_dataset("baustellen-workspace");
+    draft["status"] = json!("draft");
+    let response = app.post_dataset(&token, &draft).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let drafts = browser.page("/verwaltung?status=draft").await;
+    assert!(drafts.contains("Baustellen in Wuppertal"));
+    assert!(drafts.contains("Entwurf"));
+    let publish = format!("/verwaltung/datensaetze/{id}/veroeffentlichen");
+    assert!(drafts.contains(&publish));
+
+    let confirm = browser.page(&publish).await;
+    assert!(
+        confirm.contains("Harvester"),
+        "says what it means for harvesters"
+    );
+    let csrf = hidden(&confirm, "csrf");
+    let revision = hidden(&confirm, "revision");
+    // Someone changed it meanwhile (the API, another tab): the confirmation is refused with the
+    // current state, and nothing is published.
+    let stale = (revision.parse::<i32>().unwrap() - 1).to_string();
+    let response = browser
+        .post(&publish, &[("csrf", &csrf), ("revision", &stale)])
+        .await;
+    assert_eq!(response.status().as_u16(), 409);
+    let conflict = response.text().await.unwrap();
+    assert!(conflict.contains("inzwischen geändert"));
+    // Still a draft: the confirmation is offered again with the current revision.
+    assert_eq!(hidden(&conflict, "revision"), revision);
+    assert_eq!(dataset(&app, &id, &token).await["status"], "draft");
+
+    let response = browser
+        .post(&publish, &[("csrf", &csrf), ("revision", &revision)])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/verwaltung?done=published");
+    assert!(
+        browser
+            .page("/verwaltung?done=published")
+            .await
+            .contains("ist veröffentlicht")
+    );
+    assert_eq!(dataset(&app, &id, &token).await["status"], "published");
+    // Public now: the portal's search and the catalogue have it.
+    let search: Value = app.get_json("/api/v1/datasets?q=Baustellen").await;
+    assert!(
+        search["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == id.as_str())
+    );
+
+    // The change is recorded with the session's token, through the workspace.
+    let token_id = odcat::catalog::auth::authenticate(app.catalog.db(), &token)
+        .await
+        .unwrap()
+        .unwrap()
+        .token_id;
+    let last = last_dataset_change(&app).await;
+    assert_eq!(last.entity_id.to_string(), id);
+    assert_eq!(last.operation, "update");
+    assert_eq!(last.channel.as_deref(), Some("workspace"));
+    assert_eq!(last.actor_token_id, Some(token_id));
+
+    // Withdraw, then publish again.
+    let withdraw = format!("/verwaltung/datensaetze/{id}/zurueckziehen");
+    let confirm = browser.page(&withdraw).await;
+    assert!(confirm.contains("Harvester"));
+    let response = browser
+        .post(
+            &withdraw,
+            &[("csrf", &csrf), ("revision", &hidden(&confirm, "revision"))],
+        )
+        .await;
+    assert_eq!(location(&response), "/verwaltung?done=withdrawn");
+    assert_eq!(dataset(&app, &id, &token).await["status"], "withdrawn");
+    let last = last_dataset_change(&app).await;
+    assert_eq!(last.operation, "withdraw");
+    assert_eq!(last.channel.as_deref(), Some("workspace"));
+    assert_eq!(last.actor_token_id, Some(token_id));
+    // A second withdrawal is not offered: the page says where the dataset stands.
+    let again = browser.page(&withdraw).await;
+    assert!(again.contains("bereits zurückgezogen"));
+    assert!(!again.contains("name=\"revision\""));
+    let list = browser.page("/verwaltung?status=withdrawn").await;
+    assert!(list.contains("Wieder veröffentlichen"));
+    let confirm = browser.page(&publish).await;
+    assert!(confirm.contains("wieder veröffentlichen"));
+    let response = browser
+        .post(
+            &publish,
+            &[("csrf", &csrf), ("revision", &hidden(&confirm, "revision"))],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(dataset(&app, &id, &token).await["status"], "published");
+
+    // Writes through the API are recorded as such.
+    let (_, etag) = app.dataset_with_etag(&id).await;
+    let response = app
+        .delete_with(format!("/api/v1/datasets/{id}"), &token, &etag)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let last = last_dataset_change(&app).await;
+    assert_eq!(last.channel.as_deref(), Some("api"));
+    assert_eq!(last.actor_token_id, Some(token_id));
+}
+
+async fn last_dataset_change(app: &TestApp) -> change_log::Model {
+    change_log::Entity::find()
+        .order_by_desc(change_log::Column::Seq)
+        .all(app.catalog.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.entity_kind == "dataset")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_incomplete_draft_says_what_publishing_needs() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut draft = new_dataset("unvollstaendig");
+    draft["status"] = json!("draft");
+    draft.as_object_mut().unwrap().remove("license");
+    let response = app.post_dataset(&token, &draft).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let path = format!("/manage/datasets/{id}/publish");
+    let confirm = browser.page(&path).await;
+    let response = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &hidden(&confirm, "csrf")),
+                ("revision", &hidden(&confirm, "revision")),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("cannot be published yet"), "{page}");
+    assert!(page.contains("<code>license</code>"), "{page}");
+    assert_eq!(dataset(&app, &id, &token).await["status"], "draft");
+}
+
+#[tokio::test]
+async fn an_administrator_creates_labels_and_revokes_tokens_and_revoking_ends_their_sessions() {
+    let app = spawn_app().await;
+    let admin = app.token(None, Role::Admin).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&admin).await;
+    let page = browser.page("/verwaltung/schluessel").await;
+    let csrf = hidden(&page, "csrf");
+
+    // An editor token needs a publisher: the error is at the field.
+    let response = browser
+        .post(
+            "/verwaltung/schluessel",
+            &[
+                ("csrf", &csrf),
+                ("role", "editor"),
+                ("publisher", ""),
+                ("label", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let refused = response.text().await.unwrap();
+    assert!(refused.contains("<a href=\"#publisher\">"));
+    assert!(refused.contains("aria-describedby=\"publisher-error\""));
+
+    let response = browser
+        .post(
+            "/verwaltung/schluessel",
+            &[
+                ("csrf", &csrf),
+                ("role", "editor"),
+                ("publisher", "stadt-wuppertal-402"),
+                ("label", "Amt 402 – Haushalt"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let created = response.text().await.unwrap();
+    let start = created.find("odcat_").unwrap();
+    let secret = created[start..start + 70].to_owned();
+    // The secret is never shown again.
+    let listed = browser.page("/verwaltung/schluessel").await;
+    assert!(!listed.contains(&secret));
+    assert!(listed.contains("Amt 402 – Haushalt"));
+
+    // Its holder signs in.
+    let mut clerk = Browser::new(&app);
+    clerk.sign_in(&secret).await;
+    assert_eq!(clerk.get("/verwaltung").await.status().as_u16(), 200);
+
+    // Relabel and revoke it.
+    let id = {
+        let marker = "/verwaltung/schluessel/";
+        let at = listed.find(marker).unwrap();
+        listed[at + marker.len()..at + marker.len() + 36].to_owned()
+    };
+    let response = browser
+        .post(
+            &format!("/verwaltung/schluessel/{id}/bezeichnung"),
+            &[("csrf", &csrf), ("label", "Kämmerei")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(
+        browser
+            .page("/verwaltung/schluessel")
+            .await
+            .contains("value=\"Kämmerei\"")
+    );
+    let confirm = browser
+        .page(&format!("/verwaltung/schluessel/{id}/widerrufen"))
+        .await;
+    assert!(confirm.contains("Kämmerei"));
+    let response = browser
+        .post(
+            &format!("/verwaltung/schluessel/{id}/widerrufen"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/verwaltung/schluessel?done=revoked");
+    // The clerk's session ended with the token, and the token no longer works for the API.
+    assert_eq!(clerk.get("/verwaltung").await.status().as_u16(), 303);
+    let response = app
+        .post_dataset(&secret, &new_dataset("nach-widerruf"))
+        .await;
+    assert_eq!(response.status().as_u16(), 401);
+
+    // Token changes are recorded with the acting token.
+    let changes = change_log::Entity::find()
+        .order_by_desc(change_log::Column::Seq)
+        .all(app.catalog.db())
+        .await
+        .unwrap();
+    let token_changes: Vec<_> = changes
+        .iter()
+        .filter(|c| c.entity_kind == "token" && c.entity_id.to_string() == id)
+        .map(|c| (c.operation.as_str(), c.channel.as_deref()))
+        .collect();
+    assert_eq!(
+        token_changes,
+        [
+            ("withdraw", Some("workspace")),
+            ("update", Some("workspace")),
+            ("create", Some("workspace"))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_one_time_link_signs_in_once() {
+    let app = spawn_app().await;
+    let token = app
+        .catalog
+        .issue_token(
+            &odcat::catalog::service::Actor::operator(),
+            Some("stadt-wuppertal-402"),
+            Role::Editor,
+            Some("Link"),
+        )
+        .await
+        .unwrap();
+    let code = odcat::catalog::workspace::create_login_link(app.catalog.db(), token.id)
+        .await
+        .unwrap();
+    let path = format!("/verwaltung/link/{code}");
+    let mut browser = Browser::new(&app);
+    // Opening the link (as a mail scanner would) spends nothing: it shows a button.
+    let page = browser.page(&path).await;
+    let page_again = browser.page(&path).await;
+    assert!(page.contains("<button type=\"submit\">Anmelden</button>"));
+    let csrf = hidden(&page_again, "csrf");
+    // Without the form cookie (another site's form): refused, the link still unspent.
+    let mut stranger = Browser::new(&app);
+    assert_eq!(
+        stranger
+            .post(&path, &[("csrf", &csrf)])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let response = browser.post(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/verwaltung");
+    assert_eq!(browser.get("/verwaltung").await.status().as_u16(), 200);
+    // Once only.
+    let mut second = Browser::new(&app);
+    let page = second.page(&path).await;
+    let response = second
+        .post(&path, &[("csrf", &hidden(&page, "csrf"))])
+        .await;
+    assert_eq!(response.status().as_u16(), 410);
+    assert!(!second.cookies.contains_key("odcat_session"));
+}
+
+#[tokio::test]
+async fn a_session_ends_after_its_lifetime() {
+    let app = spawn_app_with(|s| s.session_lifetime = Duration::from_secs(2)).await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    assert_eq!(browser.get("/verwaltung").await.status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = browser.get("/verwaltung").await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(location(&response).starts_with("/verwaltung/anmelden"));
+}
