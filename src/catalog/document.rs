@@ -151,6 +151,31 @@ pub struct DistributionDocument {
     pub data_table: Option<DataTableDocument>,
 }
 
+impl DistributionDocument {
+    /// A distribution of `kind` with nothing stated yet (active, no id), to be filled in.
+    pub fn blank(kind: DistributionKind) -> Self {
+        Self {
+            id: None,
+            title: LangText::default(),
+            description: None,
+            format: String::new(),
+            media_type: None,
+            access_url: None,
+            download_url: None,
+            byte_size: None,
+            checksum: None,
+            license: None,
+            issued: None,
+            modified: None,
+            availability: None,
+            rights: None,
+            kind,
+            status: DistributionStatus::Active,
+            data_table: None,
+        }
+    }
+}
+
 /// A dataset (`dcat:Dataset`) with its distributions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

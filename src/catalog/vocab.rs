@@ -205,6 +205,59 @@ pub fn data_theme_codes() -> impl Iterator<Item = &'static str> {
     lines(DATA_THEMES)
 }
 
+/// The EU frequency codes (`DAILY`, …), in the authority table's order.
+pub fn frequency_codes() -> impl Iterator<Item = &'static str> {
+    lines(FREQUENCIES)
+}
+
+/// The EU access-right codes (`PUBLIC`, …).
+pub fn access_right_codes() -> impl Iterator<Item = &'static str> {
+    lines(ACCESS_RIGHTS)
+}
+
+/// The EU file-type codes (`CSV`, …).
+pub fn file_type_codes() -> impl Iterator<Item = &'static str> {
+    lines(FILE_TYPES)
+}
+
+/// The DCAT-AP.de political-geocoding levels (`municipality`, …), widest first.
+pub fn geocoding_levels() -> impl Iterator<Item = &'static str> {
+    GEOCODING_LEVELS.into_iter()
+}
+
+/// The EU planned-availability codes with their German and English labels.
+pub fn availabilities() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    PLANNED_AVAILABILITIES.into_iter()
+}
+
+/// What a DCAT-AP.de licence lets people do, in a short German and English sentence (for the
+/// workspace's choice); `None` for the rare ones.
+pub fn license_explanation(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "dl-zero-de/2.0" | "cc-zero" | "odcpddl" | "ccpdm/1.0" | "officialWork" => (
+            "frei nutzbar, ohne Bedingungen",
+            "free to use, no conditions",
+        ),
+        "dl-by-de/2.0" | "dl-by-de/1.0" | "cc-by/4.0" | "cc-by" | "cc-by-de/3.0" | "odby" => (
+            "frei nutzbar, wenn die Quelle genannt wird",
+            "free to use if the source is named",
+        ),
+        "cc-by-sa/4.0" | "cc-by-sa" | "cc-by-sa-de/3.0" | "odbl" => (
+            "frei nutzbar mit Quellenangabe; Bearbeitungen unter derselben Lizenz",
+            "free to use with attribution; changes under the same licence",
+        ),
+        "cc-by-nc/4.0" | "cc-by-nc" | "cc-by-nc-de/3.0" | "dl-by-nc-de/1.0" => (
+            "nur nicht-kommerziell nutzbar (keine offenen Daten)",
+            "non-commercial use only (not open data)",
+        ),
+        "cc-by-nd/4.0" | "cc-by-nd" | "cc-by-nd/3.0" => (
+            "nur unverändert nutzbar (keine offenen Daten)",
+            "use unchanged only (not open data)",
+        ),
+        _ => return None,
+    })
+}
+
 /// GovData's licences: each DCAT-AP.de licence code (`cc-by/4.0`) with its German label.
 pub fn licenses() -> impl Iterator<Item = (&'static str, &'static str)> {
     LICENSES

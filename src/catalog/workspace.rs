@@ -415,6 +415,90 @@ impl Catalog {
     }
 }
 
+/// What a new dataset's form starts with: the installation's place (the catalogue record's
+/// `dct:spatial`) with its geocoding level, and the publisher's mailbox as the contact.
+#[derive(Clone, Debug, Default)]
+pub struct FormDefaults {
+    /// Political geocoding IRI.
+    pub spatial: Option<String>,
+    /// Its level's IRI.
+    pub geocoding_level: Option<String>,
+    /// The publisher's e-mail address.
+    pub email: Option<String>,
+}
+
+/// The [`FormDefaults`] for a dataset of `publisher_id`.
+pub async fn form_defaults(
+    db: &impl ConnectionTrait,
+    publisher_id: Option<Uuid>,
+) -> Result<FormDefaults, DbErr> {
+    let spatial = entities::catalog::Entity::find()
+        .one(db)
+        .await?
+        .and_then(|c| c.spatial);
+    let level = spatial.as_deref().and_then(|s| {
+        let kind = s
+            .strip_prefix(super::vocab::POLITICAL_GEOCODING)?
+            .split('/')
+            .next()?;
+        let level = match kind {
+            "municipalityKey" | "regionalKey" | "municipalityAssociationKey" => "municipality",
+            "districtKey" => "administrativeDistrict",
+            "stateKey" => "state",
+            _ => return None,
+        };
+        Some(format!("{}{level}", super::vocab::GEOCODING_LEVEL))
+    });
+    let email = match publisher_id {
+        Some(p) => publisher::Entity::find_by_id(p)
+            .one(db)
+            .await?
+            .and_then(|p| p.email),
+        None => None,
+    };
+    Ok(FormDefaults {
+        spatial,
+        geocoding_level: level,
+        email,
+    })
+}
+
+/// The last change of a dataset: when, through what and with which token's label.
+#[derive(Clone, Debug)]
+pub struct LastChange {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// `api`, `ckan`, `workspace`, `cli`, `harvest`.
+    pub channel: Option<String>,
+    /// The acting token's label.
+    pub token_label: Option<String>,
+}
+
+/// The last `change_log` entry of dataset `id`.
+pub async fn last_change(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<LastChange>, DbErr> {
+    let Some(row) = entities::change_log::Entity::find()
+        .filter(entities::change_log::Column::EntityKind.eq(EntityKind::Dataset.as_str()))
+        .filter(entities::change_log::Column::EntityId.eq(id))
+        .order_by_desc(entities::change_log::Column::Seq)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let token_label = match row.actor_token_id {
+        Some(t) => api_token::Entity::find_by_id(t)
+            .one(db)
+            .await?
+            .and_then(|t| t.label),
+        None => None,
+    };
+    Ok(Some(LastChange {
+        at: row.created_at,
+        channel: row.channel,
+        token_label,
+    }))
+}
+
 /// One line of "my datasets".
 #[derive(Clone, Debug)]
 pub struct DatasetRow {

@@ -199,25 +199,9 @@ pub fn distribution(
             }
         },
     };
-    let mut dist = current.cloned().unwrap_or(DistributionDocument {
-        id: None,
-        title: LangText::default(),
-        description: None,
-        format: String::new(),
-        media_type: None,
-        access_url: None,
-        download_url: None,
-        byte_size: None,
-        checksum: None,
-        license: None,
-        issued: None,
-        modified: None,
-        availability: None,
-        rights: None,
-        kind: DistributionKind::ExternalLink,
-        status: DistributionStatus::Active,
-        data_table: None,
-    });
+    let mut dist = current
+        .cloned()
+        .unwrap_or_else(|| DistributionDocument::blank(DistributionKind::ExternalLink));
     dist.format = format;
     dist.title.de = name
         .or_else(|| url.clone())

@@ -11,7 +11,7 @@ use super::sparql::SparqlAnswer;
 use crate::error::ApiError;
 use crate::rdf::Projector;
 use crate::sparql::SparqlService;
-use crate::web::manage::{Area, Place, pages, tokens};
+use crate::web::manage::{Area, Place, edit, pages, tokens};
 use crate::web::{Portal, wants_html};
 
 /// Registers the portal's routes (before the API's catch-all).
@@ -174,6 +174,8 @@ pub fn configure_workspace(cfg: &mut web::ServiceConfig) {
                     crate::web::manage::require_session,
                 ))
                 .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                // A dataset's form carries long descriptions.
+                .app_data(web::FormConfig::default().limit(1 << 20))
                 .wrap(crate::web::errors::html_errors())
                 .service(
                     web::resource("")
@@ -199,6 +201,24 @@ pub fn configure_workspace(cfg: &mut web::ServiceConfig) {
                         .route(web::head().to(pages::link_page))
                         .route(web::post().to(pages::link_sign_in))
                         .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(edit::new_path(area).trim_start_matches(area.root()))
+                        .route(web::get().to(edit::new_form))
+                        .route(web::head().to(edit::new_form))
+                        .route(web::post().to(edit::create))
+                        .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}",
+                        seg(Place::Datasets),
+                        edit::edit_segment(area)
+                    ))
+                    .route(web::get().to(edit::edit_form))
+                    .route(web::head().to(edit::edit_form))
+                    .route(web::post().to(edit::update))
+                    .default_service(allow("GET, HEAD, POST")),
                 )
                 .service(
                     web::resource(format!("/{}/{{id}}/{{action}}", seg(Place::Datasets)))

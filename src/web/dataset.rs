@@ -544,7 +544,8 @@ fn spatial_label(iri: &str, lang: Lang) -> String {
     format!("{} {key}", if lang == Lang::De { de } else { en })
 }
 
-fn facts(
+/// The metadata list of a dataset's page (also the workspace's preview).
+pub fn facts(
     doc: &DatasetDocument,
     snapshot: &Snapshot,
     lang: Lang,

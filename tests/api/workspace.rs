@@ -785,3 +785,493 @@ async fn a_session_ends_after_its_lifetime() {
     assert_eq!(response.status().as_u16(), 303);
     assert!(location(&response).starts_with("/verwaltung/anmelden"));
 }
+
+/// Every field of the dataset form, as a person fills it in.
+fn full_form<'a>(csrf: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("csrf", csrf),
+        ("revision", ""),
+        ("dist_count", "1"),
+        ("title_de", "Haushaltsplan 2027 „Entwurf“ & <Anlagen> 🏛"),
+        ("title_en", "Budget 2027 “draft” & <annexes>"),
+        (
+            "description_de",
+            "Der **Haushaltsplan** der Stadt.\r\n\r\n- Teil A\r\n- Teil B",
+        ),
+        ("description_en", "The city's budget."),
+        ("keywords_de", "Haushalt\r\nFinanzen, städtisch\r\n"),
+        ("keywords_en", "budget"),
+        ("themes", "GOVE"),
+        ("themes", "ECON"),
+        ("slug", "haushaltsplan-2027-form"),
+        ("license", "http://dcat-ap.de/def/licenses/dl-by-de/2.0"),
+        ("license_attribution", "Stadt Wuppertal, Kämmerei"),
+        (
+            "access_rights",
+            "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+        ),
+        (
+            "availability",
+            "http://publications.europa.eu/resource/authority/planned-availability/STABLE",
+        ),
+        (
+            "accrual_periodicity",
+            "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+        ),
+        ("temporal_start", "2027-01-01"),
+        ("temporal_end", "2027-12-31"),
+        (
+            "spatial",
+            "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05124000",
+        ),
+        (
+            "geocoding_level",
+            "http://dcat-ap.de/def/politicalGeocoding/Level/municipality",
+        ),
+        ("issued", "2026-12-01"),
+        ("modified", "2026-12-06T10:15:00+01:00"),
+        ("contact_point_name", "Kämmerei"),
+        ("contact_point_email", "kaemmerei@stadt.wuppertal.de"),
+        ("contact_point_telephone", "+49 202 563-0"),
+        ("contact_point_url", "https://www.wuppertal.de/kaemmerei"),
+        ("languages", "DEU"),
+        ("languages", "ENG"),
+        ("landing_page", "https://www.wuppertal.de/haushalt"),
+        ("conforms_to", "https://example.org/schema/haushalt"),
+        ("version", "1.0"),
+        ("identifier", ""),
+        ("contributor_id", ""),
+        ("dist0_id", ""),
+        ("dist0_title_de", "Haushaltsplan als CSV"),
+        ("dist0_title_en", "Budget as CSV"),
+        ("dist0_format", "CSV"),
+        ("dist0_kind", "link"),
+        (
+            "dist0_access_url",
+            "https://www.wuppertal.de/haushalt-2027.csv",
+        ),
+        (
+            "dist0_download_url",
+            "https://www.wuppertal.de/haushalt-2027.csv",
+        ),
+        (
+            "dist0_media_type",
+            "https://www.iana.org/assignments/media-types/text/csv",
+        ),
+        ("dist0_byte_size", "123456"),
+        ("dist0_checksum", "sha256"),
+        (
+            "dist0_checksum_value",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ),
+        ("dist0_description_de", "Alle Produkte."),
+        ("dist0_description_en", ""),
+        ("dist0_license", ""),
+        ("dist0_availability", ""),
+        ("dist0_rights_de", "Quelle: Stadt Wuppertal"),
+        ("dist0_rights_en", ""),
+        ("dist0_issued", "2026-12-01"),
+        ("intent", "save"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(name, _)| name != k);
+        form.push((k, v));
+    }
+    form
+}
+
+#[tokio::test]
+async fn a_draft_with_every_field_is_made_in_the_form_and_comes_back_exactly() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let page = browser.page("/verwaltung/datensaetze/neu").await;
+    // The installation's place and the vocabularies as choices in words.
+    assert!(page.contains("municipalityKey/05124000"));
+    assert!(page.contains("Regierung und öffentlicher Sektor"));
+    assert!(page.contains("frei nutzbar, wenn die Quelle genannt wird"));
+    assert!(page.contains("jährlich"));
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post("/verwaltung/datensaetze/neu", &full_form(&csrf, &[]))
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = location(&response);
+    assert!(location.ends_with("/bearbeiten?done=saved"), "{location}");
+    let doc = dataset(&app, "haushaltsplan-2027-form", &token).await;
+    assert_eq!(doc["status"], "draft");
+    assert_eq!(doc["publisher"], "stadt-wuppertal-402");
+    assert_eq!(
+        doc["title"]["de"],
+        "Haushaltsplan 2027 „Entwurf“ & <Anlagen> 🏛"
+    );
+    assert_eq!(doc["title"]["en"], "Budget 2027 “draft” & <annexes>");
+    assert_eq!(
+        doc["description"]["de"],
+        "Der **Haushaltsplan** der Stadt.\n\n- Teil A\n- Teil B"
+    );
+    assert_eq!(
+        doc["keywords"]["de"],
+        json!(["Haushalt", "Finanzen, städtisch"])
+    );
+    assert_eq!(doc["keywords"]["en"], json!(["budget"]));
+    assert_eq!(
+        doc["themes"],
+        json!([
+            "http://publications.europa.eu/resource/authority/data-theme/GOVE",
+            "http://publications.europa.eu/resource/authority/data-theme/ECON"
+        ])
+    );
+    assert_eq!(
+        doc["languages"],
+        json!([
+            "http://publications.europa.eu/resource/authority/language/DEU",
+            "http://publications.europa.eu/resource/authority/language/ENG"
+        ])
+    );
+    assert_eq!(
+        doc["license"],
+        "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+    );
+    assert_eq!(doc["license_attribution"], "Stadt Wuppertal, Kämmerei");
+    assert_eq!(
+        doc["temporal"],
+        json!({"start": "2027-01-01", "end": "2027-12-31"})
+    );
+    assert_eq!(doc["issued"], "2026-12-01");
+    assert_eq!(doc["modified"], "2026-12-06T10:15:00+01:00");
+    assert_eq!(
+        doc["accrual_periodicity"],
+        "http://publications.europa.eu/resource/authority/frequency/ANNUAL"
+    );
+    assert_eq!(
+        doc["contact_point"],
+        json!({"name": "Kämmerei", "email": "kaemmerei@stadt.wuppertal.de",
+               "url": "https://www.wuppertal.de/kaemmerei", "telephone": "+49 202 563-0"})
+    );
+    assert_eq!(
+        doc["conforms_to"],
+        json!(["https://example.org/schema/haushalt"])
+    );
+    assert_eq!(doc["version"], "1.0");
+    assert_eq!(doc["landing_page"], "https://www.wuppertal.de/haushalt");
+    let d = &doc["distributions"][0];
+    assert_eq!(
+        d["title"],
+        json!({"de": "Haushaltsplan als CSV", "en": "Budget as CSV"})
+    );
+    assert_eq!(
+        d["format"],
+        "http://publications.europa.eu/resource/authority/file-type/CSV"
+    );
+    assert_eq!(d["byte_size"], 123456);
+    assert_eq!(d["checksum"]["algorithm"], "sha256");
+    assert_eq!(d["rights"], json!({"de": "Quelle: Stadt Wuppertal"}));
+    assert_eq!(d["issued"], "2026-12-01");
+    assert_eq!(doc["distributions"].as_array().unwrap().len(), 1);
+
+    // The form shows it again as saved: saving it unchanged changes nothing but the revision.
+    let edit = browser.page(&location).await;
+    assert!(edit.contains("Gespeichert."));
+    assert!(edit.contains("value=\"Haushaltsplan 2027 „Entwurf“ &#38; &#60;Anlagen&#62; 🏛\""));
+    let id = doc["id"].as_str().unwrap();
+    let form = full_form(&csrf, &[]);
+    let revision = hidden(&edit, "revision");
+    let dist_id = hidden(&edit, "dist0_id");
+    let again = full_form(
+        &csrf,
+        &[
+            ("revision", &revision),
+            ("dist_count", "2"),
+            ("dist0_id", &dist_id),
+        ],
+    );
+    let _ = form;
+    let response = browser
+        .post(&format!("/verwaltung/datensaetze/{id}/bearbeiten"), &again)
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let after = dataset(&app, id, &token).await;
+    for field in [
+        "title",
+        "description",
+        "keywords",
+        "themes",
+        "contact_point",
+        "temporal",
+        "modified",
+    ] {
+        assert_eq!(after[field], doc[field], "{field}");
+    }
+    assert_eq!(
+        after["distributions"][0]["id"],
+        doc["distributions"][0]["id"]
+    );
+    assert_eq!(
+        last_dataset_change(&app).await.channel.as_deref(),
+        Some("workspace")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_value_is_shown_at_its_field_with_the_input_kept() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let page = browser.page("/verwaltung/datensaetze/neu").await;
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post(
+            "/verwaltung/datensaetze/neu",
+            &full_form(&csrf, &[("contact_point_email", "kaemmerei(at)wuppertal")]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("<a href=\"#contact_point_email\" lang=\"en\">"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"contact_point_email-error\""));
+    assert!(page.contains("value=\"kaemmerei(at)wuppertal\""));
+    assert!(page.contains("aria-describedby=\"contact_point_email-error\""));
+    // Everything else is kept as typed.
+    assert!(
+        page.contains("Haushaltsplan 2027 „Entwurf“ &#38; &#60;Anlagen&#62; 🏛"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"https://www.wuppertal.de/haushalt-2027.csv\""));
+    // A date the form cannot read, and a distribution's bad address.
+    let response = browser
+        .post(
+            "/verwaltung/datensaetze/neu",
+            &full_form(&csrf, &[("temporal_start", "31.12.2026")]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<a href=\"#temporal_start\">"));
+    let response = browser
+        .post(
+            "/verwaltung/datensaetze/neu",
+            &full_form(&csrf, &[("dist0_access_url", "keine adresse")]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("<a href=\"#dist0_access_url\" lang=\"en\">"),
+        "{page}"
+    );
+    // Nothing was created.
+    let response = app
+        .client
+        .get(app.url("/api/v1/datasets/haushaltsplan-2027-form"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn two_tabs_editing_one_dataset_see_who_changed_it_meanwhile_and_keep_their_input() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let (doc, _) = app
+        .dataset_with_etag("open-data-dienstanweisung-wuppertal")
+        .await;
+    let id = doc["id"].as_str().unwrap();
+    let path = format!("/verwaltung/datensaetze/{id}/bearbeiten");
+    let tab1 = browser.page(&path).await;
+    let tab2 = browser.page(&path).await;
+    // Each tab sends its form back with one change (the form's fields as the page holds them).
+    let fields = |page: &str, title: &str| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut rest = page;
+        while let Some(at) = rest.find("name=\"") {
+            rest = &rest[at + 6..];
+            let name = &rest[..rest.find('"').unwrap()];
+            let tag_start = page.len() - rest.len();
+            let tag = &page[page[..tag_start].rfind('<').unwrap()..];
+            let tag = &tag[..tag.find('>').unwrap()];
+            let value = if tag.starts_with("<textarea") {
+                let body = &page[tag_start..];
+                let body = &body[body.find('>').unwrap() + 1..];
+                body[..body.find("</textarea>").unwrap()].to_owned()
+            } else if tag.starts_with("<select") {
+                let body = &page[tag_start..];
+                let body = &body[..body.find("</select>").unwrap()];
+                body.split("<option ")
+                    .find(|o| o.contains(" selected>"))
+                    .and_then(|o| o.split('"').nth(1))
+                    .unwrap_or("")
+                    .to_owned()
+            } else if tag.contains("type=\"checkbox\"") || tag.contains("type=\"radio\"") {
+                if !tag.contains(" checked") {
+                    continue;
+                }
+                tag.split("value=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            } else if tag.contains("type=\"submit\"") {
+                continue;
+            } else {
+                tag.split("value=\"")
+                    .nth(1)
+                    .map_or("", |v| v.split('"').next().unwrap())
+                    .to_owned()
+            };
+            let value = value
+                .replace("&#60;", "<")
+                .replace("&#62;", ">")
+                .replace("&#34;", "\"")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+                .replace("&#38;", "&");
+            out.push((
+                name.to_owned(),
+                if name == "title_de" {
+                    title.to_owned()
+                } else {
+                    value
+                },
+            ));
+        }
+        out.push(("intent".to_owned(), "save".to_owned()));
+        out
+    };
+    let form1 = fields(&tab1, "Dienstanweisung (Tab 1)");
+    let form2 = fields(&tab2, "Dienstanweisung (Tab 2)");
+    let as_ref = |f: &Vec<(String, String)>| -> Vec<(String, String)> { f.clone() };
+    let post = |form: Vec<(String, String)>| {
+        let client = browser.client.clone();
+        let headers = browser.cookie_header();
+        let url = app.url(&path);
+        async move {
+            client
+                .post(url)
+                .headers(headers)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = post(as_ref(&form1)).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let after_first = dataset(&app, id, &token).await;
+    assert_eq!(after_first["title"]["de"], "Dienstanweisung (Tab 1)");
+    // Every other field came back as it was.
+    for field in [
+        "description",
+        "keywords",
+        "themes",
+        "license",
+        "contact_point",
+        "distributions",
+    ] {
+        if field == "distributions" {
+            assert_eq!(
+                after_first[field].as_array().unwrap().len(),
+                doc[field].as_array().unwrap().len()
+            );
+        } else {
+            assert_eq!(after_first[field], doc[field], "{field}");
+        }
+    }
+
+    let response = post(as_ref(&form2)).await;
+    assert_eq!(response.status().as_u16(), 409);
+    let conflict = response.text().await.unwrap();
+    assert!(conflict.contains("inzwischen geändert"), "{conflict}");
+    assert!(conflict.contains("„test“ in der Verwaltung"), "{conflict}");
+    // The second tab's input is kept; the next save would overwrite, knowingly.
+    assert!(conflict.contains("value=\"Dienstanweisung (Tab 2)\""));
+    assert_eq!(
+        hidden(&conflict, "revision"),
+        after_first["revision"].to_string()
+    );
+    assert_eq!(
+        dataset(&app, id, &token).await["title"]["de"],
+        "Dienstanweisung (Tab 1)"
+    );
+    let again = fields(&conflict, "Dienstanweisung (Tab 2)");
+    let response = post(again).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        dataset(&app, id, &token).await["title"]["de"],
+        "Dienstanweisung (Tab 2)"
+    );
+}
+
+#[tokio::test]
+async fn the_preview_shows_the_page_without_saving_and_other_publishers_forms_are_closed() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    let page = browser.page("/verwaltung/datensaetze/neu").await;
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post(
+            "/verwaltung/datensaetze/neu",
+            &full_form(&csrf, &[("intent", "preview")]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let preview = response.text().await.unwrap();
+    assert!(preview.contains("Vorschau"));
+    assert!(
+        preview.contains("<strong>Haushaltsplan</strong>"),
+        "the description as Markdown"
+    );
+    assert!(preview.contains("Datenlizenz Deutschland Namensnennung 2.0"));
+    assert!(preview.contains("Noch nicht gespeichert."));
+    let response = app
+        .client
+        .get(app.url("/api/v1/datasets/haushaltsplan-2027-form"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404, "a preview saves nothing");
+
+    let all: Value = app.get_json("/api/v1/datasets?per_page=100").await;
+    let other = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["publisher"] != "stadt-wuppertal-402")
+        .unwrap();
+    let path = format!(
+        "/verwaltung/datensaetze/{}/bearbeiten",
+        other["id"].as_str().unwrap()
+    );
+    assert_eq!(browser.get(&path).await.status().as_u16(), 404);
+    let response = browser
+        .post(
+            &path,
+            &full_form(&csrf, &[("revision", &other["revision"].to_string())]),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let after = app
+        .get_json(&format!(
+            "/api/v1/datasets/{}",
+            other["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(after["revision"], other["revision"]);
+}

@@ -979,30 +979,59 @@ async function workspaceFlow(browser) {
       const probs = (await frameProblems(page)).filter((p) => !p.includes('lang-switch'));
       assert(probs.length === 0, probs.join('; '));
     }, { gate: true });
-    await f.check('a draft made through the API is listed with its status', async () => {
-      const draft = {
-        slug: WS_SLUG, status: 'draft',
-        title: { de: WS_TITLE, en: 'Budget 2027 (workspace)' },
-        description: { de: 'Der Haushaltsplan der Stadt Wuppertal für 2027.', en: 'The city budget for 2027.' },
-        keywords: { de: ['Haushalt'] },
-        themes: ['http://publications.europa.eu/resource/authority/data-theme/GOVE'],
-        license: 'http://dcat-ap.de/def/licenses/cc-by/4.0',
-        contact_point: { name: 'Kämmerei', email: 'kaemmerei@stadt.wuppertal.de' },
-        distributions: [{ title: { de: 'Haushaltsplan als CSV' },
-          format: 'http://publications.europa.eu/resource/authority/file-type/CSV',
-          access_url: 'https://www.wuppertal.de/haushalt-2027.csv' }],
-      };
-      const r = await fetch(url('/api/v1/datasets'), {
-        method: 'POST', headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(draft),
-      });
-      const body = await r.text();
-      assert(r.status === 201, `POST /api/v1/datasets answered ${r.status}: ${body.slice(0, 200)}`);
-      id = JSON.parse(body).id;
+    await f.check('a new draft in the form: a bad e-mail address is shown at its field', async () => {
+      await Promise.all([page.waitForURL(/\/datensaetze\/neu$/), page.click('a.button[href$="/datensaetze/neu"]')]);
+      await page.fill('#title_de', WS_TITLE);
+      await page.fill('#title_en', 'Budget 2027 (workspace)');
+      await page.fill('#description_de', 'Der **Haushaltsplan** der Stadt Wuppertal für 2027.');
+      await page.fill('#keywords_de', 'Haushalt\nFinanzen');
+      await page.check('input[name=themes][value=GOVE]');
+      await page.fill('#slug', WS_SLUG);
+      await page.selectOption('#license', 'http://dcat-ap.de/def/licenses/dl-by-de/2.0');
+      await page.fill('#license_attribution', 'Stadt Wuppertal');
+      await page.selectOption('#accrual_periodicity', 'http://publications.europa.eu/resource/authority/frequency/ANNUAL');
+      await page.fill('#temporal_start', '2027-01-01');
+      await page.fill('#temporal_end', '2027-12-31');
+      await page.fill('#contact_point_name', 'Kämmerei');
+      await page.fill('#contact_point_email', 'kaemmerei(at)wuppertal');
+      await page.fill('#dist0_title_de', 'Haushaltsplan als CSV');
+      await page.selectOption('#dist0_format', 'CSV');
+      await page.fill('#dist0_access_url', 'https://www.wuppertal.de/haushalt-2027.csv');
+      const [res] = await Promise.all([page.waitForNavigation(), page.click('button[name=intent][value=save]')]);
+      assert(res.status() === 422, `saving answered ${res.status()}`);
+      const n = await page.evaluate(() => ({
+        link: !!document.querySelector('.error-summary a[href="#contact_point_email"]'),
+        message: document.querySelector('#contact_point_email-error')?.textContent || '',
+        invalid: document.querySelector('#contact_point_email')?.getAttribute('aria-invalid'),
+        kept: document.querySelector('#title_de')?.value,
+      }));
+      assert(n.link && n.message && n.invalid === 'true', `summary link ${n.link}, message "${n.message}", aria-invalid ${n.invalid}`);
+      assert(n.kept === WS_TITLE, `the title was not kept: "${n.kept}"`);
+      await page.click('.error-summary a[href="#contact_point_email"]');
+      assert(await page.evaluate(() => document.activeElement?.id) === 'contact_point_email', 'the summary link does not focus the field');
+      await shot(page, 'workspace-form-error.png');
+    }, { gate: true });
+    await axeCheck(f, page, 'workspace form with an error (de)', 'workspace');
+    await f.check('the preview shows the page without saving', async () => {
+      await page.fill('#contact_point_email', 'kaemmerei@stadt.wuppertal.de');
+      await Promise.all([page.waitForNavigation(), page.click('button[name=intent][value=preview]')]);
+      const text = await page.locator('section.preview').textContent();
+      assert(text.includes(WS_TITLE) && text.includes('Datenlizenz Deutschland Namensnennung 2.0'), 'the preview lacks the title or the licence');
+      await shot(page, 'workspace-form-preview.png');
+    });
+    await axeCheck(f, page, 'workspace form preview (de)', 'workspace');
+    await f.check('the draft is saved and listed with its status', async () => {
+      const [res] = await Promise.all([page.waitForNavigation(), page.click('button[name=intent][value=save]')]);
+      assert(res.status() === 200 && /done=saved/.test(page.url()), `saving led to ${rel(page.url())} (${res.status()})`);
+      id = page.url().match(/datensaetze\/([0-9a-f-]{36})\/bearbeiten/)?.[1] || '';
+      assert(id, `no dataset id in ${rel(page.url())}`);
       await open(page, '/verwaltung?status=draft');
       const row = page.locator('table.workspace-list tbody tr', { hasText: WS_TITLE });
       assert(await row.count() === 1, `no row "${WS_TITLE}" among the drafts`);
       assert((await row.textContent()).includes('Entwurf'), 'the row does not say "Entwurf"');
+      const doc = await fetch(url(`/api/v1/datasets/${id}`), { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } }).then((x) => x.json());
+      assert(doc.contact_point?.email === 'kaemmerei@stadt.wuppertal.de' && doc.temporal?.end === '2027-12-31'
+        && doc.distributions?.[0]?.access_url === 'https://www.wuppertal.de/haushalt-2027.csv', `stored: ${JSON.stringify(doc).slice(0, 300)}`);
       await shot(page, 'workspace-list-drafts.png');
     }, { gate: true });
     await f.check('publish: the confirmation says what it means for harvesters', async () => {
@@ -1027,6 +1056,27 @@ async function workspaceFlow(browser) {
       const answer = await fetch(url(`/sparql?query=${encodeURIComponent(ask)}`), { headers: { accept: 'application/sparql-results+json' } }).then((r) => r.json());
       assert(answer.boolean === true, `SPARQL ASK answered ${JSON.stringify(answer)}`);
       return 'search, /catalog.ttl, SPARQL ASK';
+    });
+    await f.check('two tabs edit it: the second sees who changed it meanwhile and keeps its input', async () => {
+      const path = `/verwaltung/datensaetze/${id}/bearbeiten`;
+      const tab2 = await ctx.newPage();
+      await open(page, path);
+      await open(tab2, path);
+      await page.fill('#title_en', 'Budget 2027 (tab one)');
+      const [first] = await Promise.all([page.waitForNavigation(), page.click('button[name=intent][value=save]')]);
+      assert(first.status() === 200 && /done=saved/.test(page.url()), `first tab: ${rel(page.url())} (${first.status()})`);
+      await tab2.fill('#version', '2.0');
+      const [second] = await Promise.all([tab2.waitForNavigation(), tab2.click('button[name=intent][value=save]')]);
+      assert(second.status() === 409, `second tab answered ${second.status()}`);
+      const text = await tab2.locator('.error-summary.conflict').textContent();
+      assert(/inzwischen geändert/.test(text) && /in der Verwaltung/.test(text), `conflict "${text.trim()}"`);
+      assert(await tab2.inputValue('#version') === '2.0', 'the second tab lost its input');
+      await shot(tab2, 'workspace-form-conflict.png');
+      const vs = await runAxe(tab2);
+      axeSummary.workspace.pages++;
+      axeSummary.workspace.violations += vs.length;
+      assert(vs.length === 0, formatViolations(vs));
+      await tab2.close();
     });
     await f.check('two tabs withdraw it: the second sees "changed meanwhile" and its page stays usable', async () => {
       const path = `/verwaltung/datensaetze/${id}/zurueckziehen`;
@@ -1083,8 +1133,8 @@ async function workspacePages(browser, lang, phoneSized) {
   const page = await ctx.newPage();
   const area = lang === 'en' ? '/manage' : '/verwaltung';
   const seg = lang === 'en'
-    ? { datasets: 'datasets', withdraw: 'withdraw', tokens: 'tokens', revoke: 'revoke' }
-    : { datasets: 'datensaetze', withdraw: 'zurueckziehen', tokens: 'schluessel', revoke: 'widerrufen' };
+    ? { datasets: 'datasets', withdraw: 'withdraw', tokens: 'tokens', revoke: 'revoke', edit: 'edit', new: 'new' }
+    : { datasets: 'datensaetze', withdraw: 'zurueckziehen', tokens: 'schluessel', revoke: 'widerrufen', edit: 'bearbeiten', new: 'neu' };
   const look = async (name) => {
     await f.check(`${name}: html lang="${lang}", frame`, async () => {
       const l = await htmlLang(page);
@@ -1114,6 +1164,14 @@ async function workspacePages(browser, lang, phoneSized) {
       await open(page, href);
     });
     await look('confirmation');
+    await f.check('the form of a fixture dataset', async () => {
+      await open(page, area);
+      const href = await page.locator(`a[href^="${area}/${seg.datasets}/"][href$="/${seg.edit}"]`).first().getAttribute('href');
+      await open(page, href);
+    });
+    await look('form');
+    await f.check('the form for a new dataset', () => open(page, `${area}/${seg.datasets}/${seg.new}`).then(() => ''));
+    await look('new-form');
     await f.check('tokens page', () => open(page, `${area}/${seg.tokens}`).then(() => ''));
     await look('tokens');
     await f.check('create a token: its secret is shown once', async () => {
@@ -1195,7 +1253,7 @@ const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log('');
 console.log(`axe, main pages (home, search, dataset, sparql × de/en): ${axeSummary.main.violations} violation(s) on ${axeSummary.main.pages} page(s)`);
 console.log(`axe, other pages (organization, api, impressum, barrierefreiheit, error pages × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
-console.log(`axe, workspace pages (sign-in, list, confirmation, tokens, token created, revoke × de/en × desktop/phone; error and conflict states): ${axeSummary.workspace.violations} violation(s) on ${axeSummary.workspace.pages} page(s)`);
+console.log(`axe, workspace pages (sign-in, list, dataset form, new-dataset form, confirmation, tokens, token created, revoke × de/en × desktop/phone; error, preview and conflict states): ${axeSummary.workspace.violations} violation(s) on ${axeSummary.workspace.pages} page(s)`);
 const failures = [...stores, topLevel].flatMap((s) => s.failures);
 if (failures.length) {
   console.log(`failed (${failures.length}): ${failures.slice(0, 12).join('; ')}${failures.length > 12 ? `; and ${failures.length - 12} more` : ''}`);

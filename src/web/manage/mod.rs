@@ -13,6 +13,7 @@
 //!   the catalogue's use cases), as the API does; writes are recorded in `change_log` with the
 //!   session's token and the channel `workspace`.
 
+pub mod edit;
 pub mod pages;
 pub mod tokens;
 

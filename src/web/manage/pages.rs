@@ -416,6 +416,7 @@ pub struct ListPage {
     /// (label, address, current).
     pages: Vec<(String, String, bool)>,
     api_href: String,
+    new_href: String,
 }
 
 /// Query of the list.
@@ -431,7 +432,8 @@ pub struct ListQuery {
     pub done: Option<String>,
 }
 
-fn status_label(status: DatasetStatus, english: bool) -> &'static str {
+/// A dataset status in words.
+pub fn status_label(status: DatasetStatus, english: bool) -> &'static str {
     match (status, english) {
         (DatasetStatus::Draft, false) => "Entwurf",
         (DatasetStatus::Draft, true) => "Draft",
@@ -447,6 +449,16 @@ fn row_view(row: &DatasetRow, area: Area, lang: Lang) -> RowView {
     let (title, title_lang) = lang.pick(&row.title_de, row.title_en.as_deref());
     let mut actions = Vec::new();
     if !row.harvested {
+        actions.push((
+            if english { "Edit" } else { "Bearbeiten" }.to_owned(),
+            format!(
+                "{}/{}/{}/{}",
+                area.root(),
+                area.segment(Place::Datasets),
+                row.id,
+                super::edit::edit_segment(area)
+            ),
+        ));
         match row.status {
             DatasetStatus::Draft => actions.push((
                 if english {
@@ -564,6 +576,11 @@ pub async fn list(
         } else {
             "Der Datensatz ist veröffentlicht. Harvester übernehmen ihn bei ihrem nächsten Besuch."
         }),
+        Some("created") => Some(if english {
+            "The draft is saved. Publish it when it is complete."
+        } else {
+            "Der Entwurf ist gespeichert. Veröffentlichen Sie ihn, wenn er vollständig ist."
+        }),
         Some("withdrawn") => Some(if english {
             "The dataset is withdrawn. Harvesters remove their copy at their next visit."
         } else {
@@ -605,6 +622,7 @@ pub async fn list(
         pages,
         q,
         api_href: "/api".to_owned(),
+        new_href: super::edit::new_path(area),
     };
     render(StatusCode::OK, negotiated, started, &view)
 }
