@@ -171,6 +171,7 @@ impl Application {
             tokio::spawn(checker.run());
         }
         let scorer_data = web::Data::new(scorer.clone());
+        let staging = web::Data::new(crate::web::manage::upload::Staging::default());
         let workspace = web::Data::new(crate::web::manage::WorkspaceSettings {
             session_lifetime: chrono::Duration::from_std(settings.session_lifetime)
                 .unwrap_or(chrono::Duration::hours(8)),
@@ -201,6 +202,7 @@ impl Application {
                 .app_data(harvest_settings.clone())
                 .app_data(scorer_data.clone())
                 .app_data(workspace.clone())
+                .app_data(staging.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.

@@ -143,8 +143,10 @@ fn deadline_payload(payload: Payload, limits: Hardening) -> Payload {
             }
         }
     });
+    // Fused: a reader may poll again after the end (actix-multipart does), which an unfused
+    // `unfold` answers with a panic.
     let boxed: std::pin::Pin<
         Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>>>,
-    > = Box::pin(stream);
+    > = Box::pin(futures_util::StreamExt::fuse(stream));
     Payload::from(boxed)
 }

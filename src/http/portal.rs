@@ -11,7 +11,7 @@ use super::sparql::SparqlAnswer;
 use crate::error::ApiError;
 use crate::rdf::Projector;
 use crate::sparql::SparqlService;
-use crate::web::manage::{Area, Place, edit, pages, tokens};
+use crate::web::manage::{Area, Place, edit, pages, tokens, upload};
 use crate::web::{Portal, wants_html};
 
 /// Registers the portal's routes (before the API's catch-all).
@@ -87,6 +87,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/static/search.js",
         web::get().to(crate::web::search_script),
+    )
+    .route(
+        "/static/upload.js",
+        web::get().to(crate::web::upload_script),
     )
     .route("/favicon.ico", web::get().to(crate::web::favicon));
 }
@@ -219,6 +223,38 @@ pub fn configure_workspace(cfg: &mut web::ServiceConfig) {
                     .route(web::head().to(edit::edit_form))
                     .route(web::post().to(edit::update))
                     .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}/{{dist}}",
+                        seg(Place::Datasets),
+                        upload::table_segment(area)
+                    ))
+                    .route(web::get().to(upload::form))
+                    .route(web::head().to(upload::form))
+                    .route(web::post().to(upload::upload))
+                    .default_service(allow("GET, HEAD, POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}/{{dist}}/{}",
+                        seg(Place::Datasets),
+                        upload::table_segment(area),
+                        upload::load_segment(area)
+                    ))
+                    .route(web::post().to(upload::load))
+                    .default_service(allow("POST")),
+                )
+                .service(
+                    web::resource(format!(
+                        "/{}/{{id}}/{}/{{dist}}/{}/{{job}}",
+                        seg(Place::Datasets),
+                        upload::table_segment(area),
+                        upload::progress_segment(area)
+                    ))
+                    .route(web::get().to(upload::progress))
+                    .route(web::head().to(upload::progress))
+                    .default_service(allow("GET, HEAD")),
                 )
                 .service(
                     web::resource(format!("/{}/{{id}}/{{action}}", seg(Place::Datasets)))

@@ -1,8 +1,6 @@
 //! `PUT /api/v1/datasets/{dataset}/distributions/{id}/data` replaces a hosted table's rows with a CSV
 //! file streamed in the body (spooled to disk, never held in memory); `GET …/rows` pages through them.
 
-use std::path::PathBuf;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,14 +22,7 @@ use crate::tabular::query::TableQuery;
 use crate::tabular::schema::TableSchema;
 use crate::tabular::storage;
 
-/// Where uploads are spooled and how large they may be (app data).
-#[derive(Clone, Debug)]
-pub struct Uploads {
-    /// Spool directory.
-    pub dir: PathBuf,
-    /// Largest upload in bytes.
-    pub max_bytes: u64,
-}
+pub use crate::tabular::ingest::Uploads;
 
 /// The answer to a table upload.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

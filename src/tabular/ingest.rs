@@ -22,6 +22,15 @@ use crate::tabular::schema::TableSchema;
 /// Called with the number of rows read so far (for progress bars).
 pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
 
+/// Where uploads are spooled and how large they may be (app data).
+#[derive(Clone, Debug)]
+pub struct Uploads {
+    /// Spool directory.
+    pub dir: PathBuf,
+    /// Largest upload in bytes.
+    pub max_bytes: u64,
+}
+
 /// Rows handed to the SQL load at a time.
 const BATCH: usize = 2000;
 

@@ -302,6 +302,27 @@ pub fn analyse(
     })
 }
 
+/// The first `n` data rows as written (cells untyped), for showing what a file holds.
+pub fn sample_rows(
+    path: &Path,
+    analysis: &Analysis,
+    n: usize,
+) -> Result<Vec<Vec<String>>, ReadError> {
+    let (mut csv, watch) = reader(path, analysis.encoding, analysis.delimiter)?;
+    let mut out = Vec::with_capacity(n);
+    for record in csv.records().skip(1) {
+        if out.len() == n {
+            break;
+        }
+        let record = record.map_err(|e| csv_error(&watch, &e))?;
+        if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+            continue;
+        }
+        out.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok(out)
+}
+
 /// The second pass: calls `row` with each data row's line number and typed cells, in file order.
 pub fn read_rows<E: From<ReadError>>(
     path: &Path,

@@ -47,6 +47,7 @@ pub struct Portal {
 const CSS: &str = include_str!("static/odcat.css");
 const FAVICON: &str = include_str!("static/favicon.svg");
 const SEARCH_JS: &str = include_str!("static/search.js");
+const UPLOAD_JS: &str = include_str!("static/upload.js");
 
 /// `/static/odcat.css?v=<hash>`: the stylesheet's address changes with its content, so it can be
 /// cached for a year.
@@ -69,6 +70,14 @@ pub async fn search_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(SEARCH_JS)
+}
+
+/// `/static/upload.js`: follows a table load in the workspace (progressive enhancement).
+pub async fn upload_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(UPLOAD_JS)
 }
 
 /// `/static/favicon.svg` and `/favicon.ico`.

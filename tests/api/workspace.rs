@@ -1275,3 +1275,159 @@ async fn the_preview_shows_the_page_without_saving_and_other_publishers_forms_ar
         .await;
     assert_eq!(after["revision"], other["revision"]);
 }
+
+#[tokio::test]
+async fn a_german_excel_file_is_checked_before_it_is_loaded_and_a_column_type_can_be_changed() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let slug = "digitalisierungsprojekte-digital-2026";
+    let (dist, before) = app.hosted(slug).await;
+    let rows_before = before["data_table"]["row_count"].clone();
+    let (doc, _) = app.dataset_with_etag(slug).await;
+    let id = doc["id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&token).await;
+    // The dataset's form links to the table's upload page.
+    let edit = browser
+        .page(&format!("/verwaltung/datensaetze/{id}/bearbeiten"))
+        .await;
+    let path = format!("/verwaltung/datensaetze/{id}/tabelle/{dist}");
+    assert!(edit.contains(&format!("href=\"{path}\"")), "{edit}");
+    let page = browser.page(&path).await;
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    let csrf = hidden(&page, "csrf");
+    // The session cookie does not change while signed in: the upload sends a copy of it.
+    let cookies = browser.cookie_header();
+    let client = browser.client.clone();
+    let upload = |csrf: String, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("haushalt.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+        client
+            .post(app.url(&path))
+            .headers(cookies.clone())
+            .multipart(form)
+            .send()
+    };
+    // What odcat found, before anything is written.
+    let response = upload(csrf.clone(), crate::tables::GERMAN_EXCEL.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let preview = response.text().await.unwrap();
+    assert!(
+        preview.contains("<dd id=\"detected-encoding\">Windows-1252</dd>"),
+        "{preview}"
+    );
+    assert!(preview.contains("<dd id=\"detected-delimiter\">Semikolon (;)</dd>"));
+    assert!(preview.contains("<dd id=\"detected-rows\">3</dd>"));
+    assert!(preview.contains(">Maßnahme</th>"));
+    assert!(
+        preview.contains("„1.234.567,89“"),
+        "sample values as written"
+    );
+    let selected = |n: usize| {
+        let select = &preview[preview.find(&format!("id=\"type_{n}\"")).unwrap()..];
+        let select = &select[..select.find("</select>").unwrap()];
+        select
+            .split("<option ")
+            .find(|o| o.contains(" selected>"))
+            .and_then(|o| o.split('"').nth(1))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        (0..5).map(selected).collect::<Vec<_>>(),
+        ["text", "text", "decimal", "date", "boolean"]
+    );
+    assert_eq!(
+        app.hosted(slug).await.1["data_table"]["row_count"],
+        rows_before,
+        "nothing is loaded before the confirmation"
+    );
+    // Confirm with one type changed: the column is read as text and the schema declared.
+    let staged = hidden(&preview, "staged");
+    let revision = hidden(&preview, "revision");
+    let response = browser
+        .post(
+            &format!("{path}/laden"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("staged", &staged),
+                ("revision", &revision),
+                ("type_0", "text"),
+                ("type_1", "text"),
+                ("type_2", "decimal"),
+                ("type_3", "text"),
+                ("type_4", "boolean"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let progress = location(&response);
+    assert!(
+        progress.starts_with(&format!("{path}/fortschritt/")),
+        "{progress}"
+    );
+    let mut finished = Value::Null;
+    for _ in 0..100 {
+        let status: Value = browser
+            .get(&format!("{progress}?format=json"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if status["finished"] == true {
+            finished = status;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(finished["done"], 3, "{finished}");
+    let page = browser.page(&progress).await;
+    assert!(page.contains("3 Zeilen geladen"), "{page}");
+    let (_, after) = app.hosted(slug).await;
+    assert_eq!(after["data_table"]["row_count"], 3);
+    let types: Vec<&str> = after["data_table"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["text", "text", "decimal", "text", "boolean"]);
+    let last = last_dataset_change(&app).await;
+    assert_eq!(last.channel.as_deref(), Some("workspace"));
+    // A staged file is loaded once; a replay is refused and changes nothing.
+    let response = browser
+        .post(
+            &format!("{path}/laden"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("staged", &staged),
+                ("revision", &revision),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 410);
+
+    // A refusal names its line and column, and nothing changes.
+    let broken =
+        "Maßnahme;Stadtbezirk;Budget EUR;Beginn;Gefördert\r\nA;B;1;x;ja\r\nC;\"D;2;y;nein\r\n"
+            .as_bytes()
+            .to_vec();
+    let response = upload(csrf.clone(), broken).await.unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let refused = response.text().await.unwrap();
+    assert!(refused.contains("line 3"), "{refused}");
+    assert!(refused.contains("<p class=\"error-message\" id=\"file-error\">"));
+    // Without the form token, nothing is even read.
+    let response = upload("0".repeat(64), crate::tables::GERMAN_EXCEL.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(app.hosted(slug).await.1["data_table"]["row_count"], 3);
+}

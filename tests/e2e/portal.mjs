@@ -992,8 +992,33 @@ async function workspaceFlow(browser) {
       await page.selectOption('#accrual_periodicity', 'http://publications.europa.eu/resource/authority/frequency/ANNUAL');
       await page.fill('#temporal_start', '2027-01-01');
       await page.fill('#temporal_end', '2027-12-31');
+      await page.fill('#description_en', 'The budget of the city of Wuppertal for 2027.');
+      await page.fill('#keywords_en', 'budget');
+      await page.check('input[name=themes][value=ECON]');
+      await page.check('input[name=access_rights][value$="/PUBLIC"]');
+      await page.selectOption('#availability', { index: 3 });
+      await page.selectOption('#geocoding_level', 'http://dcat-ap.de/def/politicalGeocoding/Level/municipality');
+      await page.fill('#issued', '2026-12-01');
+      await page.fill('#modified', '2026-12-06T10:15:00+01:00');
       await page.fill('#contact_point_name', 'Kämmerei');
       await page.fill('#contact_point_email', 'kaemmerei(at)wuppertal');
+      await page.fill('#contact_point_telephone', '+49 202 563-0');
+      await page.fill('#contact_point_url', 'https://www.wuppertal.de/kaemmerei');
+      await page.check('input[name=languages][value=ENG]');
+      await page.fill('#landing_page', 'https://www.wuppertal.de/haushalt');
+      await page.fill('#conforms_to', 'https://example.org/schema/haushalt');
+      await page.fill('#version', '1.0');
+      await page.fill('#dist0_title_en', 'Budget as CSV');
+      await page.fill('#dist0_download_url', 'https://www.wuppertal.de/haushalt-2027.csv');
+      await page.fill('#dist0_media_type', 'https://www.iana.org/assignments/media-types/text/csv');
+      await page.fill('#dist0_byte_size', '123456');
+      await page.selectOption('#dist0_checksum', 'sha256');
+      await page.fill('#dist0_checksum_value', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
+      await page.fill('#dist0_description_de', 'Alle Produkte des Haushalts.');
+      await page.selectOption('#dist0_license', 'http://dcat-ap.de/def/licenses/dl-by-de/2.0');
+      await page.selectOption('#dist0_availability', { index: 3 });
+      await page.fill('#dist0_rights_de', 'Quelle: Stadt Wuppertal');
+      await page.fill('#dist0_issued', '2026-12-01');
       await page.fill('#dist0_title_de', 'Haushaltsplan als CSV');
       await page.selectOption('#dist0_format', 'CSV');
       await page.fill('#dist0_access_url', 'https://www.wuppertal.de/haushalt-2027.csv');
@@ -1030,10 +1055,65 @@ async function workspaceFlow(browser) {
       assert(await row.count() === 1, `no row "${WS_TITLE}" among the drafts`);
       assert((await row.textContent()).includes('Entwurf'), 'the row does not say "Entwurf"');
       const doc = await fetch(url(`/api/v1/datasets/${id}`), { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } }).then((x) => x.json());
-      assert(doc.contact_point?.email === 'kaemmerei@stadt.wuppertal.de' && doc.temporal?.end === '2027-12-31'
-        && doc.distributions?.[0]?.access_url === 'https://www.wuppertal.de/haushalt-2027.csv', `stored: ${JSON.stringify(doc).slice(0, 300)}`);
+      const d0 = doc.distributions?.[0] || {};
+      const stored = {
+        email: doc.contact_point?.email, telephone: doc.contact_point?.telephone, end: doc.temporal?.end,
+        modified: doc.modified, themes: doc.themes?.length, languages: doc.languages?.length, version: doc.version,
+        conforms: doc.conforms_to?.[0], access: d0.access_url, size: d0.byte_size, checksum: d0.checksum?.algorithm,
+        rights: d0.rights?.de, license: d0.license,
+      };
+      const want = {
+        email: 'kaemmerei@stadt.wuppertal.de', telephone: '+49 202 563-0', end: '2027-12-31',
+        modified: '2026-12-06T10:15:00+01:00', themes: 2, languages: 2, version: '1.0',
+        conforms: 'https://example.org/schema/haushalt', access: 'https://www.wuppertal.de/haushalt-2027.csv', size: 123456,
+        checksum: 'sha256', rights: 'Quelle: Stadt Wuppertal', license: 'http://dcat-ap.de/def/licenses/dl-by-de/2.0',
+      };
+      assert(JSON.stringify(stored) === JSON.stringify(want), `stored ${JSON.stringify(stored)}`);
       await shot(page, 'workspace-list-drafts.png');
     }, { gate: true });
+    await f.check('a hosted table is added in the form and the German cp1252 ";" file uploaded: types shown before loading', async () => {
+      await open(page, `/verwaltung/datensaetze/${id}/bearbeiten`);
+      const n = await page.evaluate(() => document.querySelectorAll('fieldset.distribution').length);
+      const blank = `dist${n - 1}`;
+      await page.fill(`#${blank}_title_de`, 'Haushalt als Tabelle');
+      await page.selectOption(`#${blank}_format`, 'CSV');
+      await page.check(`input[name=${blank}_kind][value=hosted_table]`);
+      await Promise.all([page.waitForNavigation(), page.click('button[name=intent][value=save]')]);
+      assert(/done=saved/.test(page.url()), `saving the table led to ${rel(page.url())}`);
+      await Promise.all([page.waitForNavigation(), page.click('a[href*="/tabelle/"]')]);
+      await shot(page, 'workspace-upload.png');
+      await page.setInputFiles('#file', path.join(HERE, 'haushalt-cp1252.csv'));
+      const [res] = await Promise.all([page.waitForNavigation(), page.click('form[enctype] button[type=submit]')]);
+      assert(res.status() === 200, `checking the file answered ${res.status()}`);
+      const found = await page.evaluate(() => ({
+        encoding: document.querySelector('#detected-encoding')?.textContent,
+        delimiter: document.querySelector('#detected-delimiter')?.textContent,
+        rows: document.querySelector('#detected-rows')?.textContent,
+        types: [...document.querySelectorAll('table.detected select')].map((s) => s.value),
+        names: [...document.querySelectorAll('table.detected tbody th')].map((t) => t.textContent),
+      }));
+      assert(found.encoding === 'Windows-1252' && /Semikolon/.test(found.delimiter) && found.rows === '3',
+        `found ${JSON.stringify(found)}`);
+      assert(JSON.stringify(found.types) === JSON.stringify(['text', 'text', 'decimal', 'date', 'boolean']), `types ${found.types}`);
+      assert(found.names.includes('Maßnahme') && found.names.includes('Gefördert'), `names ${found.names}`);
+      await shot(page, 'workspace-upload-preview.png');
+      return `${found.encoding}, ${found.delimiter}, ${found.rows} rows, ${found.types.join('/')}`;
+    });
+    await axeCheck(f, page, 'workspace upload preview (de)', 'workspace');
+    await f.check('a column type is adjusted, the load confirmed, and its progress followed to the end', async () => {
+      await page.selectOption('#type_3', 'text');
+      await Promise.all([page.waitForURL(/fortschritt/), page.click('main form button[type=submit]')]);
+      await page.waitForSelector('#load-outcome', { timeout: 10_000 });
+      const outcome = await page.locator('#load-outcome').textContent();
+      assert(/3 Zeilen geladen/.test(outcome), `outcome "${outcome}"`);
+      const doc = await fetch(url(`/api/v1/datasets/${id}`), { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } }).then((x) => x.json());
+      const table = doc.distributions.find((d) => d.kind === 'hosted_table')?.data_table;
+      assert(table?.row_count === 3, `row_count ${table?.row_count}`);
+      assert(table.columns.map((c) => c.type).join() === 'text,text,decimal,text,boolean', `types ${table.columns.map((c) => c.type)}`);
+      await shot(page, 'workspace-upload-done.png');
+    });
+    await axeCheck(f, page, 'workspace upload progress (de)', 'workspace');
+    await f.check('back to the list of drafts', () => open(page, '/verwaltung?status=draft').then(() => ''), { gate: true });
     await f.check('publish: the confirmation says what it means for harvesters', async () => {
       await Promise.all([page.waitForURL(/veroeffentlichen$/), page.click(`a[href="/verwaltung/datensaetze/${id}/veroeffentlichen"]`)]);
       const text = await page.locator('main').textContent();
@@ -1133,8 +1213,8 @@ async function workspacePages(browser, lang, phoneSized) {
   const page = await ctx.newPage();
   const area = lang === 'en' ? '/manage' : '/verwaltung';
   const seg = lang === 'en'
-    ? { datasets: 'datasets', withdraw: 'withdraw', tokens: 'tokens', revoke: 'revoke', edit: 'edit', new: 'new' }
-    : { datasets: 'datensaetze', withdraw: 'zurueckziehen', tokens: 'schluessel', revoke: 'widerrufen', edit: 'bearbeiten', new: 'neu' };
+    ? { datasets: 'datasets', withdraw: 'withdraw', tokens: 'tokens', revoke: 'revoke', edit: 'edit', new: 'new', table: 'table' }
+    : { datasets: 'datensaetze', withdraw: 'zurueckziehen', tokens: 'schluessel', revoke: 'widerrufen', edit: 'bearbeiten', new: 'neu', table: 'tabelle' };
   const look = async (name) => {
     await f.check(`${name}: html lang="${lang}", frame`, async () => {
       const l = await htmlLang(page);
@@ -1170,6 +1250,14 @@ async function workspacePages(browser, lang, phoneSized) {
       await open(page, href);
     });
     await look('form');
+    await f.check(`the upload page of ${DATASET}'s hosted table`, async () => {
+      const doc = await fetch(url(`/api/v1/datasets/${DATASET}`)).then((r) => r.json());
+      await open(page, `${area}/${seg.datasets}/${doc.id}/${seg.edit}`);
+      const href = await page.locator(`a[href*="/${seg.table}/"]`).first().getAttribute('href').catch(() => null);
+      assert(href, `no upload link on the form of ${DATASET}`);
+      await open(page, href);
+    });
+    await look('upload');
     await f.check('the form for a new dataset', () => open(page, `${area}/${seg.datasets}/${seg.new}`).then(() => ''));
     await look('new-form');
     await f.check('tokens page', () => open(page, `${area}/${seg.tokens}`).then(() => ''));
@@ -1253,7 +1341,7 @@ const secs = ((Date.now() - started) / 1000).toFixed(1);
 console.log('');
 console.log(`axe, main pages (home, search, dataset, sparql × de/en): ${axeSummary.main.violations} violation(s) on ${axeSummary.main.pages} page(s)`);
 console.log(`axe, other pages (organization, api, impressum, barrierefreiheit, error pages × de/en): ${axeSummary.other.violations} violation(s) on ${axeSummary.other.pages} page(s)`);
-console.log(`axe, workspace pages (sign-in, list, dataset form, new-dataset form, confirmation, tokens, token created, revoke × de/en × desktop/phone; error, preview and conflict states): ${axeSummary.workspace.violations} violation(s) on ${axeSummary.workspace.pages} page(s)`);
+console.log(`axe, workspace pages (sign-in, list, dataset form, upload form, new-dataset form, confirmation, tokens, token created, revoke × de/en × desktop/phone; error, preview, upload and conflict states): ${axeSummary.workspace.violations} violation(s) on ${axeSummary.workspace.pages} page(s)`);
 const failures = [...stores, topLevel].flatMap((s) => s.failures);
 if (failures.length) {
   console.log(`failed (${failures.length}): ${failures.slice(0, 12).join('; ')}${failures.length > 12 ? `; and ${failures.length - 12} more` : ''}`);

@@ -221,6 +221,8 @@ pub struct EditPage {
     back: String,
     status_label: &'static str,
     harvested: Option<String>,
+    /// The address of a hosted table's upload page, but for the distribution's id.
+    table_base: Option<String>,
 }
 
 impl EditPage {
@@ -1200,12 +1202,7 @@ fn edit_page(
     EditPage {
         f: Frame::new(req, lang, Some(cx.session), "datasets", title),
         action: match doc.and_then(|d| d.id) {
-            Some(id) => format!(
-                "{}/{}/{id}/{}",
-                area.root(),
-                area.segment(Place::Datasets),
-                edit_segment(area)
-            ),
+            Some(id) => edit_path(area, id),
             None => new_path(area),
         },
         is_new,
@@ -1252,6 +1249,11 @@ fn edit_page(
             .map(|d| format!("/dataset/{}", d.slug)),
         back: area.path(Place::Home),
         status_label: super::pages::status_label(status, english),
+        table_base: doc.and_then(|d| d.id).map(|id| {
+            let mut path = super::upload::table_path(area, id, Uuid::nil());
+            path.truncate(path.len() - Uuid::nil().to_string().len());
+            path
+        }),
         harvested: doc.and_then(|d| d.harvest.as_ref()).map(|h| {
             if english {
                 format!(
@@ -1291,6 +1293,16 @@ pub fn new_path(area: Area) -> String {
             Area::De => "neu",
             Area::En => "new",
         }
+    )
+}
+
+/// The address of dataset `id`'s form.
+pub fn edit_path(area: Area, id: impl std::fmt::Display) -> String {
+    format!(
+        "{}/{}/{id}/{}",
+        area.root(),
+        area.segment(Place::Datasets),
+        edit_segment(area)
     )
 }
 
@@ -1591,12 +1603,7 @@ async fn save(
     let problem = match result {
         Ok(saved) => {
             let id = saved.id.unwrap_or_default();
-            return Ok(see_other(&format!(
-                "{}/{}/{id}/{}?done=saved",
-                area.root(),
-                area.segment(Place::Datasets),
-                edit_segment(area)
-            )));
+            return Ok(see_other(&format!("{}?done=saved", edit_path(area, id))));
         }
         Err(e) => e,
     };

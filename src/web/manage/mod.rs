@@ -16,6 +16,7 @@
 pub mod edit;
 pub mod pages;
 pub mod tokens;
+pub mod upload;
 
 use std::time::Instant;
 

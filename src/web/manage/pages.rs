@@ -451,13 +451,7 @@ fn row_view(row: &DatasetRow, area: Area, lang: Lang) -> RowView {
     if !row.harvested {
         actions.push((
             if english { "Edit" } else { "Bearbeiten" }.to_owned(),
-            format!(
-                "{}/{}/{}/{}",
-                area.root(),
-                area.segment(Place::Datasets),
-                row.id,
-                super::edit::edit_segment(area)
-            ),
+            super::edit::edit_path(area, row.id),
         ));
         match row.status {
             DatasetStatus::Draft => actions.push((
