@@ -277,6 +277,41 @@ pub struct Settings {
         global = true
     )]
     pub session_lifetime: std::time::Duration,
+    /// OpenID Connect issuer of the city's identity provider (Keycloak realm, ADFS); unset: no
+    /// single sign-on in the workspace.
+    #[arg(long, env = "ODCAT_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+    /// The workspace's client id at the identity provider.
+    #[arg(long, env = "ODCAT_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+    /// Its client secret.
+    #[arg(
+        long,
+        env = "ODCAT_OIDC_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub oidc_client_secret: Option<String>,
+    /// The ID-token claim naming the publisher a person edits for (a slug, or a list of them of
+    /// which the first known one counts).
+    #[arg(
+        long,
+        env = "ODCAT_OIDC_PUBLISHER_CLAIM",
+        default_value = "odcat_publisher",
+        global = true
+    )]
+    pub oidc_publisher_claim: String,
+    /// The claim value that makes a person an administrator (unset: nobody is one by sign-on).
+    #[arg(long, env = "ODCAT_OIDC_ADMIN_VALUE", global = true)]
+    pub oidc_admin_value: Option<String>,
+    /// What the sign-in button calls the identity provider.
+    #[arg(
+        long,
+        env = "ODCAT_OIDC_NAME",
+        default_value = "Single Sign-On",
+        global = true
+    )]
+    pub oidc_name: String,
     /// Hosts checked at once (one request at a time per host).
     #[arg(
         long,
@@ -360,6 +395,21 @@ impl Settings {
         }
     }
 
+    /// The workspace's single sign-on, when the issuer, client id and secret are set.
+    pub fn oidc(&self) -> Option<crate::web::manage::oidc::OidcSettings> {
+        Some(crate::web::manage::oidc::OidcSettings {
+            issuer: self.oidc_issuer.clone().filter(|s| !s.trim().is_empty())?,
+            client_id: self
+                .oidc_client_id
+                .clone()
+                .filter(|s| !s.trim().is_empty())?,
+            client_secret: self.oidc_client_secret.clone()?,
+            publisher_claim: self.oidc_publisher_claim.clone(),
+            admin_value: self.oidc_admin_value.clone(),
+            name: self.oidc_name.clone(),
+        })
+    }
+
     /// The base URL without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
@@ -439,6 +489,12 @@ impl Settings {
             linkcheck_interval: std::time::Duration::from_secs(7 * 86_400),
             linkcheck_timeout: 5,
             session_lifetime: std::time::Duration::from_secs(8 * 3600),
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_publisher_claim: "odcat_publisher".to_owned(),
+            oidc_admin_value: None,
+            oidc_name: "Single Sign-On".to_owned(),
             linkcheck_concurrency: 4,
             linkcheck_allow_private: false,
         }

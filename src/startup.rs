@@ -172,6 +172,10 @@ impl Application {
         }
         let scorer_data = web::Data::new(scorer.clone());
         let staging = web::Data::new(crate::web::manage::upload::Staging::default());
+        let oidc = web::Data::new(crate::web::manage::oidc::Oidc::new(
+            settings.oidc(),
+            settings.base_url(),
+        )?);
         let workspace = web::Data::new(crate::web::manage::WorkspaceSettings {
             session_lifetime: chrono::Duration::from_std(settings.session_lifetime)
                 .unwrap_or(chrono::Duration::hours(8)),
@@ -203,6 +207,7 @@ impl Application {
                 .app_data(scorer_data.clone())
                 .app_data(workspace.clone())
                 .app_data(staging.clone())
+                .app_data(oidc.clone())
                 .configure(|cfg| http::configure(cfg, max_body))
         })
         // Small answers (a SPARQL result's last chunk) must not wait for the client's delayed ACK.

@@ -24,6 +24,9 @@ pub struct Model {
     pub last_used_at: Option<DateTimeWithTimeZone>,
     /// When it was revoked.
     pub revoked_at: Option<DateTimeWithTimeZone>,
+    /// `issuer#subject` of the person the city's identity provider signed in (OpenID Connect);
+    /// such a token has no usable secret.
+    pub oidc_subject: Option<String>,
 }
 
 /// Relations of a token.

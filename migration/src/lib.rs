@@ -15,6 +15,7 @@ mod m20261206_000007_drop_dataset_search_text;
 mod m20261206_000008_harvest;
 mod m20261207_000009_quality;
 mod m20261207_000010_workspace;
+mod m20261207_000011_oidc_subject;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_harvest::Migration),
             Box::new(m20261207_000009_quality::Migration),
             Box::new(m20261207_000010_workspace::Migration),
+            Box::new(m20261207_000011_oidc_subject::Migration),
         ]
     }
 }

@@ -86,6 +86,7 @@ pub async fn create_token(
         created_at: Set(Utc::now().fixed_offset()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        oidc_subject: Set(None),
     })
     .exec_without_returning(db)
     .await?;

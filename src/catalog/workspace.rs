@@ -162,6 +162,83 @@ pub async fn sign_in(
     open(db, token, lifetime).await.map(Ok)
 }
 
+/// Signs in a person whom the city's identity provider vouched for (OpenID Connect): `subject` is
+/// `issuer#sub`, `label` how the token list names them (their e-mail address or name). They act as
+/// a token of their own for `publisher` with `role`, created at their first sign-in (recorded in
+/// `change_log`) and found again later. `Ok(None)` when that token was revoked: an administrator
+/// shut them out, and signing in again must not undo it.
+pub async fn sign_in_oidc(
+    catalog: &Catalog,
+    subject: &str,
+    label: &str,
+    publisher: Option<&str>,
+    role: Role,
+    lifetime: Duration,
+) -> Result<Option<OpenedSession>, CatalogError> {
+    let publisher_id = match publisher {
+        Some(slug) => Some(
+            super::repo::find_publisher(catalog.db(), slug)
+                .await?
+                .ok_or_else(|| CatalogError::PublisherNotFound(slug.to_owned()))?
+                .id,
+        ),
+        None => None,
+    };
+    let (_guard, txn) = catalog.begin_write().await?;
+    let mut query = api_token::Entity::find()
+        .filter(api_token::Column::OidcSubject.eq(subject))
+        .filter(api_token::Column::Role.eq(role.as_str()));
+    query = match publisher_id {
+        Some(p) => query.filter(api_token::Column::PublisherId.eq(p)),
+        None => query.filter(api_token::Column::PublisherId.is_null()),
+    };
+    let token = match query.one(&txn).await? {
+        Some(token) if token.revoked_at.is_some() => return Ok(None),
+        Some(token) => token,
+        None => {
+            let label = check_label(Some(&format!("OIDC: {label}")))?;
+            let id = Uuid::new_v4();
+            // A secret nobody knows: this token signs in only through the identity provider.
+            let token = api_token::Model {
+                id,
+                publisher_id,
+                role: role.as_str().to_owned(),
+                token_hash: hash(&random_hex()),
+                label,
+                created_at: now(),
+                last_used_at: None,
+                revoked_at: None,
+                oidc_subject: Some(subject.to_owned()),
+            };
+            api_token::Entity::insert(api_token::ActiveModel {
+                id: Set(token.id),
+                publisher_id: Set(token.publisher_id),
+                role: Set(token.role.clone()),
+                token_hash: Set(token.token_hash.clone()),
+                label: Set(token.label.clone()),
+                created_at: Set(token.created_at),
+                last_used_at: Set(None),
+                revoked_at: Set(None),
+                oidc_subject: Set(token.oidc_subject.clone()),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            change::record(&txn, EntityKind::Token, id, Operation::Create, None).await?;
+            token
+        }
+    };
+    api_token::Entity::update(api_token::ActiveModel {
+        id: Set(token.id),
+        last_used_at: Set(Some(now())),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let opened = open(&txn, token, lifetime).await?;
+    txn.commit().await?;
+    Ok(Some(opened))
+}
+
 /// Creates a one-time sign-in link code for token `token_id`, valid for [`LOGIN_LINK_LIFETIME`].
 pub async fn create_login_link(
     db: &impl ConnectionTrait,

@@ -166,9 +166,27 @@ pub async fn sparql(
     }
 }
 
+/// The workspace's single sign-on (one callback address, registered at the identity provider).
+fn configure_oidc(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/verwaltung/oidc/start")
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .route(web::get().to(crate::web::manage::oidc::start))
+            .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/verwaltung/oidc")
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .route(web::get().to(crate::web::manage::oidc::callback))
+            .default_service(allow("GET")),
+    );
+}
+
 /// The publisher workspace's routes: the same handlers under `/verwaltung` (German addresses) and
 /// `/manage` (English addresses).
 pub fn configure_workspace(cfg: &mut web::ServiceConfig) {
+    // Before the workspace's scope, which would take every address under it.
+    configure_oidc(cfg);
     for area in Area::ALL {
         let seg = |place| area.segment(place);
         cfg.service(

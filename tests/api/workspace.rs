@@ -1431,3 +1431,107 @@ async fn a_german_excel_file_is_checked_before_it_is_loaded_and_a_column_type_ca
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(app.hosted(slug).await.1["data_table"]["row_count"], 3);
 }
+
+#[tokio::test]
+async fn single_sign_on_is_off_unless_configured_and_refuses_a_foreign_or_stale_answer() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    let page = browser.page("/verwaltung/anmelden").await;
+    assert!(!page.contains("id=\"sso\""), "no button without a provider");
+    let response = browser.get("/verwaltung/oidc/start").await;
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+
+    // Configured with a provider that does not answer: a clear page, no panic, no session.
+    let app = spawn_app_with(|s| {
+        s.oidc_issuer = Some("http://127.0.0.1:9".to_owned());
+        s.oidc_client_id = Some("odcat".to_owned());
+        s.oidc_client_secret = Some("secret".to_owned());
+        s.oidc_name = "Keycloak der Stadt".to_owned();
+    })
+    .await;
+    let mut browser = Browser::new(&app);
+    let page = browser
+        .page("/verwaltung/anmelden?next=%2Fverwaltung%2Fschluessel")
+        .await;
+    assert!(page.contains("Mit Keycloak der Stadt anmelden"));
+    assert!(page.contains("href=\"/verwaltung/oidc/start?next=%2Fverwaltung%2Fschluessel\""));
+    let response = browser.get("/verwaltung/oidc/start").await;
+    assert_eq!(response.status().as_u16(), 502);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Identitätsanbieter antwortet nicht")
+    );
+    // An answer the browser did not ask for (no state cookie, unknown state) is refused.
+    let response = browser.get("/verwaltung/oidc?code=abc&state=forged").await;
+    assert_eq!(response.status().as_u16(), 400);
+    let response = browser
+        .get("/verwaltung/oidc?error=access_denied&state=forged")
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(!browser.cookies.contains_key("odcat_session"));
+}
+
+#[tokio::test]
+async fn a_person_signed_in_by_the_provider_acts_as_a_token_of_their_own_until_it_is_revoked() {
+    use odcat::catalog::workspace::sign_in_oidc;
+    let app = spawn_app().await;
+    let lifetime = chrono::Duration::hours(1);
+    let subject = "https://id.wuppertal.de/realms/stadt#f81d4fae";
+    let sign_in = || {
+        sign_in_oidc(
+            &app.catalog,
+            subject,
+            "kaemmerei@stadt.wuppertal.de",
+            Some("stadt-wuppertal-402"),
+            Role::Editor,
+            lifetime,
+        )
+    };
+    let first = sign_in().await.unwrap().unwrap();
+    let again = sign_in().await.unwrap().unwrap();
+    assert_eq!(first.session.actor.token_id, again.session.actor.token_id);
+    assert_ne!(
+        first.secret, again.secret,
+        "each sign-in is a session of its own"
+    );
+    let tokens = odcat::catalog::workspace::tokens(app.catalog.db(), None)
+        .await
+        .unwrap();
+    let token = tokens
+        .iter()
+        .find(|t| t.id == first.session.actor.token_id)
+        .unwrap();
+    assert_eq!(
+        token.label.as_deref(),
+        Some("OIDC: kaemmerei@stadt.wuppertal.de")
+    );
+    // The session works in a browser.
+    let mut browser = Browser::new(&app);
+    browser
+        .cookies
+        .insert("odcat_session".into(), again.secret.clone());
+    assert_eq!(browser.get("/verwaltung").await.status().as_u16(), 200);
+    // Revoked: the sessions end, and signing in again does not bring it back.
+    app.catalog
+        .revoke_token(&odcat::catalog::service::Actor::operator(), token.id)
+        .await
+        .unwrap();
+    assert_eq!(browser.get("/verwaltung").await.status().as_u16(), 303);
+    let refused = sign_in().await.unwrap();
+    assert!(refused.is_none());
+    // A publisher that does not exist is refused, nothing is created.
+    let unknown = sign_in_oidc(
+        &app.catalog,
+        subject,
+        "x",
+        Some("gibt-es-nicht"),
+        Role::Editor,
+        lifetime,
+    )
+    .await;
+    assert!(unknown.is_err());
+}

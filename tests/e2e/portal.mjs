@@ -1198,6 +1198,63 @@ async function workspaceFlow(browser) {
   }
 }
 
+// Single sign-on with the local OpenID Connect provider (.ci/e2e starts it; ODCAT_E2E_SSO=1).
+async function ssoSignIn(page, account) {
+  // A fresh browser: no session here, none at the provider (which would sign the last person in).
+  await page.context().clearCookies();
+  await page.goto(url('/verwaltung/anmelden'), { waitUntil: 'load' });
+  await Promise.all([page.waitForNavigation(), page.click('#sso')]);
+  assert(new URL(page.url()).origin !== new URL(BASE).origin, `#sso stayed on ${rel(page.url())}`);
+  await page.fill('input[name=login]', account);
+  await page.fill('input[name=password]', 'e2e');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  // The provider asks for consent; then the workspace's callback, and on to the workspace.
+  await Promise.all([page.waitForURL((u) => u.origin === new URL(BASE).origin), page.click('button[type=submit]')]);
+  await page.waitForLoadState('load');
+  await page.waitForURL((u) => u.pathname !== '/verwaltung/oidc', { timeout: 5000 }).catch(() => {});
+}
+
+async function workspaceSso(browser) {
+  const f = new Flow('workspace-sso');
+  if (process.env.ODCAT_E2E_SSO !== '1') {
+    report('skip', 'workspace-sso', 'all', 'set ODCAT_E2E_SSO=1 with a provider configured');
+    return;
+  }
+  const ctx = await newContext(browser, {}, { trackErrors: false });
+  const page = await ctx.newPage();
+  try {
+    await f.check('an editor signs in with the identity provider and sees their publisher\'s datasets', async () => {
+      await ssoSignIn(page, 'kaemmerei');
+      assert(new URL(page.url()).pathname === '/verwaltung', `landed on ${rel(page.url())}`);
+      const who = await page.locator('.who').textContent();
+      assert(/\(402\)/.test(who), `signed in as "${who}"`);
+      await shot(page, 'workspace-sso-signed-in.png');
+      await Promise.all([page.waitForURL(/anmelden\?done=signed-out/), page.click('form.sign-out button')]);
+    }, { gate: true });
+    await f.check('a person the claim assigns to no publisher is refused', async () => {
+      await ssoSignIn(page, 'fremd');
+      const text = await page.locator('main').textContent();
+      assert(/keinem Datenbereitsteller/.test(text), `page says "${text.trim().slice(0, 120)}"`);
+      await shot(page, 'workspace-sso-refused.png');
+    });
+    await axeCheck(f, page, 'workspace sign-on refused (de)', 'workspace');
+    await f.check('an administrator by claim revokes the editor\'s sign-on, which then is refused', async () => {
+      await ssoSignIn(page, 'admin');
+      await open(page, '/verwaltung/schluessel');
+      const row = page.locator('tr:has(input[value="OIDC: kaemmerei@stadt.wuppertal.de"])');
+      assert(await row.count() === 1, 'no token "OIDC: kaemmerei@stadt.wuppertal.de" in the list');
+      await Promise.all([page.waitForNavigation(), row.locator('a[href$="/widerrufen"]').click()]);
+      await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      assert(/done=revoked/.test(page.url()), `revoking led to ${rel(page.url())}`);
+      await ssoSignIn(page, 'kaemmerei');
+      const text = await page.locator('main').textContent();
+      assert(/widerrufen/.test(text), `page says "${text.trim().slice(0, 120)}"`);
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
 // Every workspace page in one language and viewport: axe, the frame, and no horizontal scroll on a phone.
 async function workspacePages(browser, lang, phoneSized) {
   const tag = `${lang}${phoneSized ? '-phone' : ''}`;
@@ -1300,7 +1357,7 @@ try {
     ['dataset', datasetPage], ['sparql', sparql], ['keyboard', keyboard], ['phone', phone], ['lang', language],
     ['other-de', (b) => otherPages(b, 'de')], ['other-en', (b) => otherPages(b, 'en')],
     ['errors-de', (b) => errorPages(b, 'de')], ['errors-en', (b) => errorPages(b, 'en')],
-    ['workspace', workspaceFlow],
+    ['workspace', workspaceFlow], ['workspace-sso', workspaceSso],
     ['workspace-de', (b) => workspacePages(b, 'de', false)], ['workspace-en', (b) => workspacePages(b, 'en', false)],
     ['workspace-de-phone', (b) => workspacePages(b, 'de', true)], ['workspace-en-phone', (b) => workspacePages(b, 'en', true)],
   ];

@@ -14,6 +14,7 @@
 //!   session's token and the channel `workspace`.
 
 pub mod edit;
+pub mod oidc;
 pub mod pages;
 pub mod tokens;
 pub mod upload;
@@ -405,7 +406,10 @@ impl FromRequest for Signed {
 
 /// Whether `path` is open without a session: the sign-in pages.
 fn open_without_session(area: Area, path: &str) -> bool {
-    path == area.path(Place::SignIn) || path.starts_with(&format!("{}/", area.path(Place::Link)))
+    path == area.path(Place::SignIn)
+        || path.starts_with(&format!("{}/", area.path(Place::Link)))
+        || path == "/verwaltung/oidc"
+        || path == "/verwaltung/oidc/start"
 }
 
 /// The workspace's gate (middleware of its scope): a request without a live session is answered

@@ -35,6 +35,8 @@ pub struct SignInPage {
     next: String,
     error: Option<String>,
     notice: Option<String>,
+    /// The identity provider's name and where signing in with it starts, when it is set up.
+    sso: Option<(String, String)>,
 }
 
 /// The page of a one-time sign-in link (a button, so that a mail scanner's GET spends nothing).
@@ -74,7 +76,17 @@ fn sign_in_answer(
     let area = Area::of(req);
     let (csrf, cookie) = form_token(req);
     let title = if english { "Sign in" } else { "Anmelden" };
+    let sso = req
+        .app_data::<web::Data<super::oidc::Oidc>>()
+        .and_then(|o| o.name().map(str::to_owned))
+        .map(|name| {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &safe_next(area, next))
+                .finish();
+            (name, format!("/verwaltung/oidc/start?{query}"))
+        });
     let page = SignInPage {
+        sso,
         f: Frame::new(req, negotiated.lang, None, "sign-in", title),
         action: area.path(Place::SignIn),
         csrf,
