@@ -1008,6 +1008,8 @@ async function workspaceFlow(browser) {
       await page.fill('#landing_page', 'https://www.wuppertal.de/haushalt');
       await page.fill('#conforms_to', 'https://example.org/schema/haushalt');
       await page.fill('#version', '1.0');
+      await page.fill('#identifier', 'https://www.wuppertal.de/opendata/haushaltsplan-2027');
+      await page.fill('#contributor_id', 'http://dcat-ap.de/def/contributors/openNRW');
       await page.fill('#dist0_title_en', 'Budget as CSV');
       await page.fill('#dist0_download_url', 'https://www.wuppertal.de/haushalt-2027.csv');
       await page.fill('#dist0_media_type', 'https://www.iana.org/assignments/media-types/text/csv');
@@ -1060,13 +1062,25 @@ async function workspaceFlow(browser) {
         email: doc.contact_point?.email, telephone: doc.contact_point?.telephone, end: doc.temporal?.end,
         modified: doc.modified, themes: doc.themes?.length, languages: doc.languages?.length, version: doc.version,
         conforms: doc.conforms_to?.[0], access: d0.access_url, size: d0.byte_size, checksum: d0.checksum?.algorithm,
-        rights: d0.rights?.de, license: d0.license,
+        rights: d0.rights?.de, license: d0.license, identifier: doc.identifier, contributor: doc.contributor_id,
+        title_en: doc.title?.en, description_en: doc.description?.en, keywords_en: doc.keywords?.en?.[0],
+        access_rights: doc.access_rights, level: doc.geocoding_level, issued: doc.issued,
+        landing: doc.landing_page, d_title_en: d0.title?.en, d_download: d0.download_url, d_media: d0.media_type,
+        d_description: d0.description?.de, d_issued: d0.issued,
       };
       const want = {
         email: 'kaemmerei@stadt.wuppertal.de', telephone: '+49 202 563-0', end: '2027-12-31',
         modified: '2026-12-06T10:15:00+01:00', themes: 2, languages: 2, version: '1.0',
         conforms: 'https://example.org/schema/haushalt', access: 'https://www.wuppertal.de/haushalt-2027.csv', size: 123456,
         checksum: 'sha256', rights: 'Quelle: Stadt Wuppertal', license: 'http://dcat-ap.de/def/licenses/dl-by-de/2.0',
+        identifier: 'https://www.wuppertal.de/opendata/haushaltsplan-2027',
+        contributor: 'http://dcat-ap.de/def/contributors/openNRW',
+        title_en: 'Budget 2027 (workspace)', description_en: 'The budget of the city of Wuppertal for 2027.', keywords_en: 'budget',
+        access_rights: 'http://publications.europa.eu/resource/authority/access-right/PUBLIC',
+        level: 'http://dcat-ap.de/def/politicalGeocoding/Level/municipality', issued: '2026-12-01',
+        landing: 'https://www.wuppertal.de/haushalt', d_title_en: 'Budget as CSV',
+        d_download: 'https://www.wuppertal.de/haushalt-2027.csv', d_media: 'https://www.iana.org/assignments/media-types/text/csv',
+        d_description: 'Alle Produkte des Haushalts.', d_issued: '2026-12-01',
       };
       assert(JSON.stringify(stored) === JSON.stringify(want), `stored ${JSON.stringify(stored)}`);
       await shot(page, 'workspace-list-drafts.png');
