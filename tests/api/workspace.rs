@@ -1430,6 +1430,41 @@ async fn a_german_excel_file_is_checked_before_it_is_loaded_and_a_column_type_ca
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(app.hosted(slug).await.1["data_table"]["row_count"], 3);
+
+    // A session keeps its last three chosen files: the first of four is gone, the last loads.
+    let mut staged = Vec::new();
+    for _ in 0..4 {
+        let page = upload(csrf.clone(), crate::tables::GERMAN_EXCEL.to_vec())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        staged.push((hidden(&page, "staged"), hidden(&page, "revision")));
+    }
+    let confirm = |(staged, revision): &(String, String)| {
+        vec![
+            ("csrf".to_owned(), csrf.clone()),
+            ("staged".to_owned(), staged.clone()),
+            ("revision".to_owned(), revision.clone()),
+        ]
+    };
+    let response = client
+        .post(app.url(&format!("{path}/laden")))
+        .headers(cookies.clone())
+        .form(&confirm(&staged[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 410);
+    let response = client
+        .post(app.url(&format!("{path}/laden")))
+        .headers(cookies.clone())
+        .form(&confirm(&staged[3]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
 }
 
 #[tokio::test]

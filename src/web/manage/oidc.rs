@@ -37,6 +37,9 @@ use crate::web::i18n::Lang;
 const STATE_COOKIE: &str = "odcat_oidc";
 /// How long a sign-in at the provider may take.
 const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
+/// Sign-ins under way at most: the start needs no session, so nobody may grow the list without
+/// bound.
+const MAX_PENDING: usize = 10_000;
 /// How long the provider's metadata (endpoints, keys) is used before it is fetched again.
 const METADATA_FOR: Duration = Duration::from_secs(60 * 60);
 
@@ -88,6 +91,19 @@ impl Oidc {
             metadata: tokio::sync::Mutex::new(None),
             pending: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Keeps a sign-in under way (expired ones are dropped first); `false` when `max` are under way.
+    fn remember(&self, state: String, pending: Pending, max: usize) -> bool {
+        let Ok(mut map) = self.pending.lock() else {
+            return false;
+        };
+        map.retain(|_, p| p.at.elapsed() < PENDING_FOR);
+        if map.len() >= max {
+            return false;
+        }
+        map.insert(state, pending);
+        true
     }
 
     /// What the sign-in button calls the provider, when single sign-on is on.
@@ -228,16 +244,22 @@ pub async fn start(
         .set_pkce_challenge(challenge)
         .url();
     let area = Area::of(&req);
-    if let Ok(mut pending) = oidc.pending.lock() {
-        pending.retain(|_, p| p.at.elapsed() < PENDING_FOR);
-        pending.insert(
-            state.secret().clone(),
-            Pending {
-                nonce,
-                verifier,
-                next: safe_next(area, query.next.as_deref()),
-                at: Instant::now(),
-            },
+    let remembered = oidc.remember(
+        state.secret().clone(),
+        Pending {
+            nonce,
+            verifier,
+            next: safe_next(area, query.next.as_deref()),
+            at: Instant::now(),
+        },
+        MAX_PENDING,
+    );
+    if !remembered {
+        return refusal(
+            &req,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Gerade melden sich zu viele gleichzeitig an. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+            "Too many sign-ins are under way. Please try again in a few minutes.",
         );
     }
     let mut answer = see_other(url.as_str());
@@ -488,6 +510,21 @@ mod tests {
             Some("amt-402")
         );
         assert_eq!(claim_value(&payload, "missing", |_| true), None);
+    }
+
+    #[test]
+    fn sign_ins_under_way_are_bounded() {
+        let oidc = Oidc::new(None, "http://odcat.test").unwrap();
+        let pending = || Pending {
+            nonce: Nonce::new_random(),
+            verifier: PkceCodeChallenge::new_random_sha256().1,
+            next: "/verwaltung".to_owned(),
+            at: Instant::now(),
+        };
+        assert!(oidc.remember("a".into(), pending(), 2));
+        assert!(oidc.remember("b".into(), pending(), 2));
+        assert!(!oidc.remember("c".into(), pending(), 2));
+        assert_eq!(oidc.pending.lock().unwrap().len(), 2);
     }
 
     #[test]

@@ -38,6 +38,8 @@ use crate::web::i18n::Lang;
 
 /// How long a chosen file waits for its confirmation.
 const STAGED_FOR: Duration = Duration::from_secs(30 * 60);
+/// Files one session may have waiting at once (the oldest goes first).
+const STAGED_PER_SESSION: usize = 3;
 /// How long a finished load's outcome can be looked at.
 const KEPT_FOR: Duration = Duration::from_secs(60 * 60);
 /// Sample values shown per column.
@@ -81,6 +83,17 @@ impl Staging {
         if let Ok(mut map) = self.staged.lock() {
             // Files nobody confirmed in time are removed (dropping one deletes its spool file).
             map.retain(|_, s| s.at.elapsed() < STAGED_FOR);
+            // A session keeps its last few files only, so nobody fills the disk with them.
+            let mut own: Vec<(Uuid, Instant)> = map
+                .iter()
+                .filter(|(_, s)| s.session == staged.session)
+                .map(|(id, s)| (*id, s.at))
+                .collect();
+            own.sort_by_key(|(_, at)| *at);
+            let excess = (own.len() + 1).saturating_sub(STAGED_PER_SESSION);
+            for (old, _) in own.into_iter().take(excess) {
+                map.remove(&old);
+            }
             map.insert(id, staged);
         }
         id
