@@ -182,6 +182,11 @@ pub struct Settings {
         global = true
     )]
     pub document_cache_mb: u64,
+    /// Threads one search spreads over the search index's segments (0: one per core, at most 4;
+    /// 1: the request's own thread only). Lowers a large catalogue's search latency while the
+    /// server is not busy; under full load it changes little.
+    #[arg(long, env = "ODCAT_SEARCH_THREADS", default_value_t = 0, global = true)]
+    pub search_threads: usize,
     /// MiB of an SQLite record a server reads through a memory map, per connection (0: none). Every
     /// pooled connection maps the file on its own, and the kernel counts a page into the resident set
     /// once per mapping that touched it: with the default pool of 16 connections a map can make the
@@ -250,6 +255,19 @@ pub struct Settings {
         global = true
     )]
     pub linkcheck: bool,
+    /// Assess datasets' quality in the background in this process (every written dataset, and every
+    /// dataset at the first start: about an hour of one core per million datasets). `false` on all
+    /// replicas but one, or for a benchmark; a dataset's quality report is still assessed on request
+    /// when its stored assessment is missing or stale.
+    #[arg(
+        long,
+        env = "ODCAT_QUALITY_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub quality_worker: bool,
     /// Time between two checks of a reachable URL: seconds, or a number with `s`, `m`, `h` or `d`
     /// (an unreachable URL is checked again after a day at most).
     #[arg(
@@ -446,6 +464,14 @@ impl Settings {
         usize::try_from(self.catalog_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
     }
 
+    /// Threads one search uses (see [`Settings::search_threads`]).
+    pub fn search_threads(&self) -> usize {
+        match self.search_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            n => n,
+        }
+    }
+
     /// The JSON document cache's budget in bytes.
     pub fn document_cache_bytes(&self) -> usize {
         usize::try_from(self.document_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
@@ -477,6 +503,7 @@ impl Settings {
             body_min_rate: 500,
             catalog_cache_mb: 512,
             document_cache_mb: 128,
+            search_threads: 1,
             sqlite_mmap_mb: 0,
             rdf_memory_limit: None,
             harvest_interval: None,
@@ -486,6 +513,7 @@ impl Settings {
             harvest_time_limit: 600,
             harvest_retries: 1,
             linkcheck: false,
+            quality_worker: true,
             linkcheck_interval: std::time::Duration::from_secs(7 * 86_400),
             linkcheck_timeout: 5,
             session_lifetime: std::time::Duration::from_secs(8 * 3600),

@@ -77,16 +77,22 @@ impl Application {
             catalog.clone(),
             settings.document_cache_bytes(),
         );
-        let scorer =
-            crate::quality::Scorer::open(catalog.clone(), projector.mapping().clone()).await?;
-        let consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
+        let scorer = crate::quality::Scorer::open(
+            catalog.clone(),
+            projector.mapping().clone(),
+            settings.quality_worker,
+        )
+        .await?;
+        let mut consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
             std::sync::Arc::new(projector.clone()),
             std::sync::Arc::new(search.clone()),
             std::sync::Arc::new(page_cache.consumer()),
             std::sync::Arc::new(documents.clone()),
-            // Queues written datasets for the quality worker (it never holds the feed up).
-            std::sync::Arc::new(scorer.clone()),
         ];
+        if scorer.has_worker() {
+            // Queues written datasets for the quality worker (it never holds the feed up).
+            consumers.push(std::sync::Arc::new(scorer.clone()));
+        }
         let feed = Feed::new(catalog.clone(), consumers);
         search.attach(feed.clone());
         feed.start().await.with_context(|| {
@@ -329,8 +335,12 @@ pub fn open_search(
     catalog: &Catalog,
 ) -> anyhow::Result<crate::search::SearchEngine> {
     let dir = settings.data_dir.join("search");
-    crate::search::SearchEngine::open(catalog.clone(), Some(&dir))
-        .with_context(|| format!("failed to open the search index in {}", dir.display()))
+    crate::search::SearchEngine::open_threaded(
+        catalog.clone(),
+        Some(&dir),
+        settings.search_threads(),
+    )
+    .with_context(|| format!("failed to open the search index in {}", dir.display()))
 }
 
 /// What shapes the published DCAT-AP documents besides the record: when it changes, their

@@ -105,6 +105,7 @@ impl Feed {
 
     /// Brings every consumer up to the record: rebuilds the ones that hold nothing (or are ahead of
     /// the record, which means it was replaced), then applies what the others have not seen.
+    /// Writes committed after the call starts are left to [`run`](Self::run).
     pub async fn start(&self) -> anyhow::Result<()> {
         let recorded = self.inner.catalog.max_seq().await?;
         for consumer in &self.inner.consumers {
@@ -119,8 +120,21 @@ impl Feed {
                 consumer.rebuild(recorded).await?;
             }
         }
-        while self.step().await? {}
+        // Up to the record as it stood at the call, not beyond: a consumer that writes to the record
+        // itself (the quality worker stores each assessment with its `change_log` row) would otherwise
+        // keep the start from ever ending while it has work (an hour at a million datasets).
+        while self.step().await? && self.reached() < recorded {}
         Ok(())
+    }
+
+    /// The lowest position of the consumers.
+    fn reached(&self) -> i64 {
+        self.inner
+            .consumers
+            .iter()
+            .map(|c| c.position())
+            .min()
+            .unwrap_or(i64::MAX)
     }
 
     /// Runs forever: hands new entries to the consumers as they are committed, looking every 100 ms
@@ -253,6 +267,86 @@ mod tests {
                 Ok(())
             })
         }
+    }
+
+    /// Writes to the record whenever it is handed entries, as the quality worker does (each stored
+    /// assessment has its `change_log` row).
+    struct Writer {
+        catalog: Catalog,
+        dataset: Uuid,
+        position: AtomicI64,
+        writes: AtomicI64,
+    }
+
+    impl Consumer for Writer {
+        fn name(&self) -> &'static str {
+            "writer"
+        }
+        fn position(&self) -> i64 {
+            self.position.load(Ordering::Acquire)
+        }
+        fn rebuild(&self, upto: i64) -> BoxFuture<'_, anyhow::Result<()>> {
+            Box::pin(async move {
+                self.position.store(upto, Ordering::Release);
+                Ok(())
+            })
+        }
+        fn apply<'a>(
+            &'a self,
+            _entries: &'a [Entry],
+            upto: i64,
+        ) -> BoxFuture<'a, anyhow::Result<()>> {
+            Box::pin(async move {
+                let n = self.writes.fetch_add(1, Ordering::AcqRel);
+                self.catalog
+                    .save_quality(
+                        self.dataset,
+                        1,
+                        0,
+                        serde_json::json!({ "n": n }),
+                        Vec::new(),
+                    )
+                    .await?;
+                self.position.store(upto, Ordering::Release);
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn start_ends_at_the_record_as_it_stood_though_a_consumer_keeps_writing()
+    -> anyhow::Result<()> {
+        let db = crate::db::connect_memory().await?;
+        let catalog = Catalog::new(db, "http://example.org");
+        crate::catalog::fixtures::load(&catalog).await?;
+        let recorded = catalog.max_seq().await?;
+        let dataset = catalog
+            .dataset_ids_after(None, 1)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("the fixtures hold no dataset"))?;
+        let writer = Arc::new(Writer {
+            catalog: catalog.clone(),
+            dataset,
+            position: AtomicI64::new(recorded - 3),
+            writes: AtomicI64::new(0),
+        });
+        let recorder = Arc::new(Recorder {
+            position: AtomicI64::new(recorded - 3),
+            ..Default::default()
+        });
+        let feed = Feed::new(catalog.clone(), vec![writer.clone(), recorder.clone()]);
+        tokio::time::timeout(Duration::from_secs(20), feed.start())
+            .await
+            .map_err(|_| anyhow::anyhow!("start chased the consumer's own writes"))??;
+        assert!(feed.position() >= recorded);
+        assert!(recorder.position() >= recorded);
+        // The writer wrote while it caught up; the feed follows those writes after the start.
+        let written = catalog.max_seq().await?;
+        assert!(written > recorded, "the writer wrote nothing");
+        assert!(writer.writes.load(Ordering::Acquire) >= 1);
+        Ok(())
     }
 
     #[tokio::test]

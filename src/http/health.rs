@@ -176,7 +176,7 @@ pub async fn readyz(
             // The quality worker's queue (datasets written and not assessed yet).
             let quality = req
                 .app_data::<web::Data<crate::quality::Scorer>>()
-                .map(|s| json!({"queued": s.queued()}));
+                .map(|s| json!({"worker": s.has_worker(), "queued": s.queued()}));
             HttpResponse::Ok().json(json!({
                 "status": "ready",
                 "database": "ok",

@@ -60,12 +60,18 @@ struct Inner {
     work: tokio::sync::Notify,
     /// Whether the worker has nothing to do (false while a dataset is queued or being assessed).
     idle: tokio::sync::watch::Sender<bool>,
+    /// Whether this process runs the worker (see [`Scorer::open`]).
+    worker: bool,
 }
 
 impl Scorer {
     /// A scorer for `catalog`, resuming from its recorded position (or from nothing, which makes the
     /// change feed assess every dataset); `mapping` makes the graphs the DCAT-AP check reads.
-    pub async fn open(catalog: Catalog, mapping: Mapping) -> anyhow::Result<Self> {
+    ///
+    /// Without `worker` nothing is assessed in the background (another process does it): the scorer
+    /// reads stored assessments, assesses a dataset whose report is asked for when its stored one is
+    /// stale, and must not be given to the change feed.
+    pub async fn open(catalog: Catalog, mapping: Mapping, worker: bool) -> anyhow::Result<Self> {
         let position = catalog.feed_position(SCORING).await?.unwrap_or(-1);
         let scorer = Self {
             inner: Arc::new(Inner {
@@ -76,8 +82,12 @@ impl Scorer {
                 pending: std::sync::Mutex::default(),
                 work: tokio::sync::Notify::new(),
                 idle: tokio::sync::watch::Sender::new(true),
+                worker,
             }),
         };
+        if !worker {
+            return Ok(scorer);
+        }
         // Datasets written while no scorer ran (or whose assessment a crash lost) are assessed
         // again: every dataset whose stored assessment is of another revision.
         if position >= 0 {
@@ -95,8 +105,16 @@ impl Scorer {
         Ok(scorer)
     }
 
-    /// Queues `ids` for the worker.
+    /// Whether this process assesses in the background.
+    pub fn has_worker(&self) -> bool {
+        self.inner.worker
+    }
+
+    /// Queues `ids` for the worker (nothing without one).
     pub fn enqueue(&self, ids: impl IntoIterator<Item = Uuid>) {
+        if !self.inner.worker {
+            return;
+        }
         let mut pending = self
             .inner
             .pending

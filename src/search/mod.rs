@@ -365,11 +365,26 @@ impl SearchEngine {
     /// Opens the index in `dir` (created when missing; rebuilt when unreadable or of another
     /// version, at the feed's start), or an in-memory one without `dir`.
     pub fn open(catalog: Catalog, dir: Option<&Path>) -> anyhow::Result<Self> {
+        Self::open_threaded(catalog, dir, 1)
+    }
+
+    /// [`open`](Self::open), with each search spread over the index's segments on `threads` threads
+    /// (1: on the caller's thread only).
+    pub fn open_threaded(
+        catalog: Catalog,
+        dir: Option<&Path>,
+        threads: usize,
+    ) -> anyhow::Result<Self> {
         let (schema, fields) = schema::build();
-        let (index, position) = match dir {
+        let (mut index, position) = match dir {
             None => (Index::create_in_ram(schema), -1),
             Some(dir) => open_dir(dir, schema)?,
         };
+        if threads > 1 {
+            index
+                .set_multithread_executor(threads)
+                .context("failed to start the search threads")?;
+        }
         analysis::register(index.tokenizers());
         let reader = index
             .reader_builder()

@@ -303,3 +303,75 @@ async fn a_list_by_date_ranked_in_a_window_equals_a_full_pass() -> anyhow::Resul
     assert!(WINDOWS_RANKED.load(std::sync::atomic::Ordering::Relaxed) > windows + 5 * 11);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_search_spread_over_segment_threads_answers_as_one_thread_does() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = crate::db::connect_memory().await?;
+    let catalog = Catalog::new(db, "http://example.org");
+    crate::catalog::fixtures::load(&catalog).await?;
+    let engine = SearchEngine::open(catalog.clone(), Some(dir.path()))?;
+    let feed = Feed::new(catalog.clone(), vec![Arc::new(engine.clone())]);
+    engine.attach(feed.clone());
+    feed.start().await?;
+    tokio::spawn(feed.clone().run());
+    // Each write the feed hands over is a commit of its own: a segment each.
+    for slug in [
+        "alkis-gebaeude-wuppertal",
+        "bevoelkerungsdichte-wuppertal",
+        "alkis-flurstuecke-wuppertal",
+    ] {
+        catalog
+            .withdraw_dataset(
+                &crate::catalog::service::Actor::operator(),
+                slug,
+                &crate::catalog::service::Precondition::Any,
+            )
+            .await?;
+        engine.search(Request::published("", 1)).await?;
+    }
+    let threaded = SearchEngine::open_threaded(catalog.clone(), Some(dir.path()), 3)?;
+    assert!(
+        threaded.inner.reader.searcher().segment_readers().len() >= 2,
+        "the index should have several segments"
+    );
+    let mut requests = Vec::new();
+    for text in ["", "Wuppertal", "Daten Stadt", "Gebäude OR Haushalt"] {
+        for order in [
+            SortOrder::Relevance,
+            SortOrder::Modified { desc: true },
+            SortOrder::Title { desc: false },
+        ] {
+            for facets in [false, true] {
+                let mut request = Request::published(text, 3);
+                request.order = order;
+                request.facets = facets;
+                request.visibility = Visibility::All;
+                request.statuses = Vec::new();
+                requests.push(request);
+            }
+        }
+    }
+    let mut themed = Request::published("", 2);
+    themed.filters[Facet::Theme.position()] = vec!["REGI".into()];
+    requests.push(themed);
+    for request in requests {
+        let mut one = engine.search_now(&request)?;
+        let mut many = threaded.search_now(&request)?;
+        // Walk every page by cursor on both.
+        loop {
+            assert_eq!(one.total, many.total, "{request:?}");
+            assert_eq!(slugs(&one), slugs(&many), "{request:?}");
+            assert_eq!(one.facets, many.facets, "{request:?}");
+            assert_eq!(one.next_cursor, many.next_cursor, "{request:?}");
+            let Some(cursor) = one.next_cursor.clone() else {
+                break;
+            };
+            let mut next = request.clone();
+            next.cursor = Some(cursor);
+            one = engine.search_now(&next)?;
+            many = threaded.search_now(&next)?;
+        }
+    }
+    Ok(())
+}

@@ -559,3 +559,42 @@ async fn head_refused_falls_back_to_get_and_a_slow_host_holds_only_its_own_slot(
     let page = app.get("/api/v1/datasets/langsam").await;
     assert_eq!(page.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_process_without_the_worker_assesses_nothing_in_the_background_but_answers_reports() {
+    let app = spawn_app_with(|s| s.quality_worker = false).await;
+    let token = app.editor().await;
+    let created = app
+        .post_dataset(&token, &new_dataset("ohne-arbeiter"))
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let ready = app.get_json("/readyz").await;
+    assert_eq!(ready["quality"]["worker"], false, "{ready}");
+    assert_eq!(ready["quality"]["queued"], 0, "{ready}");
+    // Nothing was assessed when the dataset was written: the catalogue overview has no score for it.
+    let overview = app.get_json("/api/v1/quality").await;
+    let before = overview["assessed"].as_u64().unwrap();
+    // Its report is assessed on request, exactly as the worker would have scored it.
+    let report = app.quality("ohne-arbeiter").await;
+    assert!(report["score"].as_u64().unwrap() > 0, "{report}");
+    let overview = app.get_json("/api/v1/quality").await;
+    assert_eq!(
+        overview["assessed"].as_u64().unwrap(),
+        before + 1,
+        "{overview}"
+    );
+
+    // The same dataset written on a process with the worker gets the same score unasked.
+    let with_worker = spawn_app().await;
+    let token = with_worker.editor().await;
+    let created = with_worker
+        .post_dataset(&token, &new_dataset("ohne-arbeiter"))
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let ready = with_worker.get_json("/readyz").await;
+    assert_eq!(ready["quality"]["worker"], true, "{ready}");
+    assert_eq!(
+        with_worker.quality("ohne-arbeiter").await["score"],
+        report["score"]
+    );
+}
