@@ -102,6 +102,7 @@ impl Application {
             )
         })?;
         tokio::spawn(feed.clone().run());
+        scorer.start_worker();
         let quads = (!projector.store().on_disk()).then(|| projector.rebuilt_quads().unwrap_or(0));
         let rdf_memory = http::health::RdfMemory::assess(quads, available);
         rdf_memory.log();

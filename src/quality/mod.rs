@@ -101,8 +101,15 @@ impl Scorer {
                 scorer.enqueue(stale);
             }
         }
-        tokio::spawn(scorer.clone().work());
         Ok(scorer)
+    }
+
+    /// Starts the background worker (without one, nothing). Called once the change feed has caught
+    /// up: queued datasets wait, so a start with a long queue does not share its cores with them.
+    pub fn start_worker(&self) {
+        if self.inner.worker {
+            tokio::spawn(self.clone().work());
+        }
     }
 
     /// Whether this process assesses in the background.
