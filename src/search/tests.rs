@@ -340,7 +340,10 @@ async fn a_search_spread_over_segment_threads_answers_as_one_thread_does() -> an
         for order in [
             SortOrder::Relevance,
             SortOrder::Modified { desc: true },
-            SortOrder::Title { desc: false },
+            SortOrder::Title {
+                english: false,
+                desc: false,
+            },
         ] {
             for facets in [false, true] {
                 let mut request = Request::published(text, 3);
