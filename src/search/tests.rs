@@ -378,3 +378,121 @@ async fn a_search_spread_over_segment_threads_answers_as_one_thread_does() -> an
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_pruned_relevance_ranking_answers_as_a_full_pass_does() -> anyhow::Result<()> {
+    let (catalog, engine, _) = engine().await?;
+    // 600 datasets whose descriptions repeat "Verkehr" and other words a varying number of times
+    // in texts of varying length: scores spread out, with some ties, over several posting blocks.
+    let fillers = ["Messung", "Zählstelle", "Quartier", "Bezirk", "Tabelle"];
+    let docs: Vec<crate::catalog::document::DatasetDocument> = (0..600)
+        .map(|i| {
+            let mut description = vec!["Verkehr"; i % 7 + 1];
+            description.extend(std::iter::repeat_n(fillers[i % 5], i % 23));
+            if i % 9 == 0 {
+                description.push("Haushalt");
+            }
+            let title = if i % 10 == 0 {
+                format!("Haushalt und Verkehr {i}")
+            } else {
+                format!("Zählung {i}")
+            };
+            let theme = if i % 3 == 0 { "TRAN" } else { "GOVE" };
+            // Some match in four or five fields with different boosts: sums of several terms,
+            // whose last bits depend on the order of the additions.
+            let mut title = serde_json::json!({"de": title});
+            if i % 6 == 0 {
+                title["en"] = serde_json::json!(format!("Verkehr count {i}"));
+            }
+            let keywords = if i % 4 == 0 {
+                serde_json::json!({"de": ["Verkehr", fillers[i % 5]]})
+            } else {
+                serde_json::json!({"de": [fillers[i % 5]]})
+            };
+            serde_json::from_value(serde_json::json!({
+                "slug": format!("zaehlung-{i:03}"),
+                "status": "published",
+                "title": title,
+                "keywords": keywords,
+                "description": {"de": description.join(" "), "en": format!("Verkehr {}", "x ".repeat(i % 11))},
+                "themes": [format!("http://publications.europa.eu/resource/authority/data-theme/{theme}")],
+                "publisher": "stadt-wuppertal-402",
+                "license": "http://dcat-ap.de/def/licenses/cc-by/4.0",
+                "license_attribution": "Stadt Wuppertal",
+                "accrual_periodicity": "http://publications.europa.eu/resource/authority/frequency/DAILY",
+                "spatial": "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05124000",
+                "geocoding_level": "http://dcat-ap.de/def/politicalGeocoding/Level/municipality",
+                "contact_point": {"name": "Open-Data-Team", "email": "offenedaten@stadt.wuppertal.de"},
+                "distributions": [{
+                    "title": {"de": "CSV"},
+                    "format": "http://publications.europa.eu/resource/authority/file-type/CSV",
+                    "access_url": format!("https://www.wuppertal.de/zaehlung-{i}.csv")
+                }]
+            }))
+            .map_err(anyhow::Error::from)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    catalog
+        .create_datasets(&crate::catalog::service::Actor::operator(), &docs)
+        .await?;
+    engine.search(Request::published("", 1)).await?;
+    let delivered = PRUNING_DELIVERED.with(std::cell::Cell::get);
+    // Facet counts force a full pass (every match scored); without them the same request prunes.
+    // Both must give the same pages, totals and cursors, page by page.
+    for text in [
+        "Verkehr",
+        "Haushalt",
+        "Verkehr OR Haushalt",
+        "Zählung OR Messung OR Quartier",
+        "Verkeht",
+    ] {
+        for theme in [None, Some("TRAN")] {
+            for size in [1, 7, 20, 100] {
+                let mut pruned = Request::published(text, size);
+                if let Some(theme) = theme {
+                    pruned.filters[Facet::Theme.position()] = vec![theme.to_owned()];
+                }
+                let mut full = pruned.clone();
+                full.facets = true;
+                let mut pages = 0;
+                loop {
+                    let (a, b) = (engine.search_now(&pruned)?, engine.search_now(&full)?);
+                    let context = format!("{text:?} {theme:?}, {size} a page, page {pages}");
+                    assert_eq!(slugs(&a), slugs(&b), "{context}");
+                    assert_eq!(a.total, b.total, "{context}");
+                    assert_eq!(a.next_cursor, b.next_cursor, "{context}");
+                    pages += 1;
+                    match a.next_cursor {
+                        Some(c) if pages < 12 => {
+                            pruned.cursor = Some(c.clone());
+                            full.cursor = Some(c);
+                        }
+                        _ => break,
+                    }
+                }
+                for offset in [0, 3, 50] {
+                    let mut a = Request::published(text, size);
+                    a.offset = offset;
+                    a.filters = pruned.filters.clone();
+                    let mut b = a.clone();
+                    b.facets = true;
+                    let (a, b) = (engine.search_now(&a)?, engine.search_now(&b)?);
+                    assert_eq!(slugs(&a), slugs(&b), "{text:?} {theme:?} offset {offset}");
+                    assert_eq!(a.total, b.total);
+                }
+            }
+        }
+    }
+    // "Verkehr" matches all 600: its first page of 5 scored far fewer than that.
+    let before = PRUNING_DELIVERED.with(std::cell::Cell::get);
+    let first = engine.search_now(&Request::published("Verkehr", 5))?;
+    let scored = PRUNING_DELIVERED.with(std::cell::Cell::get) - before;
+    assert!(first.total >= 600, "{}", first.total);
+    assert!(
+        scored * 3 < first.total as usize,
+        "the pruned pass scored {scored} of {} matches",
+        first.total
+    );
+    assert!(before > delivered, "the pruning pass ran");
+    Ok(())
+}
