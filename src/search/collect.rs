@@ -7,7 +7,6 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The order of the hits.
@@ -91,17 +90,7 @@ pub struct Collect {
     pub facets: Vec<FacetSpec>,
     /// The data-modified field (relevance tie-break).
     pub tie_field: &'static str,
-    /// Rank by relevance with pruning: the query's own weight skips the blocks of its posting lists
-    /// that cannot reach the page (tantivy's block-max WAND for a union of terms), and this weight —
-    /// the whole request without scoring — gives the exact total. Only for the relevance order
-    /// without facet counts; facet filters are then the collector's.
-    pub prune: Option<Box<dyn Weight>>,
 }
-
-/// The relative slack between two sums of the same term scores added in different orders (the
-/// pruning pass adds them in the order of its posting lists, the union in the query's): far above
-/// the rounding of a few dozen additions, far below any real difference of relevance.
-const SUM_SLACK: f32 = 1e-4;
 
 /// What one segment, or all, gave.
 #[derive(Default)]
@@ -251,39 +240,6 @@ impl Collector for Collect {
         self.order == Order::Relevance
     }
 
-    fn collect_segment(
-        &self,
-        weight: &dyn Weight,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<Fruit> {
-        let mut child = self.for_segment(segment, reader)?;
-        let alive = reader.alive_bitset();
-        match &self.prune {
-            Some(count)
-                if self.order == Order::Relevance
-                    && self.k > 0
-                    && !child.facets.iter().any(|f| f.count) =>
-            {
-                child.collect_pruned(weight, &**count, reader)?;
-            }
-            // As tantivy's own default.
-            _ if self.requires_scoring() => weight.for_each(reader, &mut |doc, score| {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    child.collect(doc, score);
-                }
-            })?,
-            _ => weight.for_each_no_score(reader, &mut |docs| {
-                for &doc in docs {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        child.collect(doc, 0.0);
-                    }
-                }
-            })?,
-        }
-        Ok(child.harvest())
-    }
-
     fn merge_fruits(&self, fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
         let mut merged = Fruit {
             counts: vec![HashMap::new(); self.facets.len()],
@@ -304,98 +260,47 @@ impl Collector for Collect {
     }
 }
 
-impl SegmentCollect {
-    /// Whether `doc` holds a selected value of every filtering facet (counts nothing).
-    fn passes(&mut self, doc: DocId) -> bool {
-        self.facets.iter().all(|facet| {
-            !facet.active
-                || facet.column.as_ref().is_some_and(|column| {
-                    column.term_ords(doc).any(|o| facet.selected.contains(&o))
-                })
-        })
-    }
+impl SegmentCollector for SegmentCollect {
+    type Fruit = Fruit;
 
-    /// The best `k` by relevance without scoring every match. A first pass lets `weight` skip what
-    /// cannot reach the page and keeps every document whose score comes within [`SUM_SLACK`] of the
-    /// `k`-th best; a second pass scores those few with the query's own scorer, so each hit has
-    /// exactly the score a full pass gives it (the order, ties and cursors are the same), and the
-    /// usual keys decide. The total is `count`'s, which matches what the query and its filters do.
-    fn collect_pruned(
-        &mut self,
-        weight: &dyn Weight,
-        count: &dyn Weight,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<()> {
-        let total = u64::from(count.count(reader)?);
-        if total == 0 {
-            return Ok(());
-        }
-        let alive = reader.alive_bitset();
-        // After a cursor: documents scoring clearly above its hit come before it and take no place;
-        // those within the slack of its score may come before or after it (the keys decide later),
-        // so they are kept but do not raise the threshold. Every document below the band comes after it.
-        let band = self.after.map(|after| {
-            let score = Score::from_bits((u64::MAX - after.0) as u32);
-            (score - score * SUM_SLACK, score + score * SUM_SLACK)
-        });
-        let k = self.k;
-        // The k best first-pass scores (as bits: scores are not negative, so bits order like them).
-        let mut best: BinaryHeap<std::cmp::Reverse<u32>> = BinaryHeap::with_capacity(k + 1);
-        let mut candidates: Vec<(DocId, Score)> = Vec::new();
-        let mut threshold = Score::MIN;
-        // Candidates below the threshold are dropped now and then (ties may keep many).
-        let mut limit = 4 * k + 64;
-        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-            #[cfg(test)]
-            super::PRUNING_DELIVERED.with(|n| n.set(n.get() + 1));
-            if alive.is_some_and(|a| a.is_deleted(doc)) || !self.passes(doc) {
-                return threshold;
-            }
-            if let Some((low, high)) = band
-                && score >= low
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let mut misses = 0;
+        let mut missed = usize::MAX;
+        // Facets that neither filter nor count cost nothing (the JSON list without filters).
+        let facets = if self.facet_work {
+            self.facets.len()
+        } else {
+            0
+        };
+        for (i, facet) in self.facets.iter().enumerate().take(facets) {
+            let ords = &mut self.ords[i];
+            ords.clear();
+            if let Some(column) = &facet.column
+                && (facet.active || facet.count)
             {
-                if score <= high {
-                    candidates.push((doc, score));
-                }
-                return threshold;
+                ords.extend(column.term_ords(doc));
             }
-            candidates.push((doc, score));
-            best.push(std::cmp::Reverse(score.max(0.0).to_bits()));
-            if best.len() > k {
-                best.pop();
-            }
-            if best.len() == k
-                && let Some(std::cmp::Reverse(bits)) = best.peek()
-            {
-                let kth = Score::from_bits(*bits);
-                if kth > 0.0 {
-                    threshold = kth - kth * SUM_SLACK;
-                }
-                if candidates.len() > limit {
-                    candidates.retain(|(_, s)| *s > threshold);
-                    limit = limit.max(2 * candidates.len());
-                }
-            }
-            threshold
-        })?;
-        candidates.retain(|(_, s)| *s > threshold);
-        candidates.sort_unstable_by_key(|(doc, _)| *doc);
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        for (doc, _) in candidates {
-            if scorer.doc() < doc {
-                scorer.seek(doc);
-            }
-            if scorer.doc() == doc {
-                let score = scorer.score();
-                self.rank(doc, score);
+            if facet.active && !ords.iter().any(|o| facet.selected.contains(o)) {
+                misses += 1;
+                missed = i;
             }
         }
-        self.total = total;
-        Ok(())
-    }
-
-    /// Places a matching document among the best `k`.
-    fn rank(&mut self, doc: DocId, score: Score) {
+        for (i, facet) in self.facets.iter_mut().enumerate().take(facets) {
+            if facet.count && (misses == 0 || (misses == 1 && missed == i)) {
+                for o in &self.ords[i] {
+                    if let Some(n) = facet.tally.get_mut(*o as usize) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if misses > 0 {
+            return;
+        }
+        self.total += 1;
+        if self.k == 0 {
+            return;
+        }
         let (primary, second) = match self.order {
             Order::Relevance => (
                 score_key(score),
@@ -446,51 +351,6 @@ impl SegmentCollect {
             self.heap.pop();
             self.heap.push((key, doc));
         }
-    }
-}
-
-impl SegmentCollector for SegmentCollect {
-    type Fruit = Fruit;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let mut misses = 0;
-        let mut missed = usize::MAX;
-        // Facets that neither filter nor count cost nothing (the JSON list without filters).
-        let facets = if self.facet_work {
-            self.facets.len()
-        } else {
-            0
-        };
-        for (i, facet) in self.facets.iter().enumerate().take(facets) {
-            let ords = &mut self.ords[i];
-            ords.clear();
-            if let Some(column) = &facet.column
-                && (facet.active || facet.count)
-            {
-                ords.extend(column.term_ords(doc));
-            }
-            if facet.active && !ords.iter().any(|o| facet.selected.contains(o)) {
-                misses += 1;
-                missed = i;
-            }
-        }
-        for (i, facet) in self.facets.iter_mut().enumerate().take(facets) {
-            if facet.count && (misses == 0 || (misses == 1 && missed == i)) {
-                for o in &self.ords[i] {
-                    if let Some(n) = facet.tally.get_mut(*o as usize) {
-                        *n += 1;
-                    }
-                }
-            }
-        }
-        if misses > 0 {
-            return;
-        }
-        self.total += 1;
-        if self.k == 0 {
-            return;
-        }
-        self.rank(doc, score);
     }
 
     fn harvest(self) -> Fruit {

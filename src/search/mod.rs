@@ -63,12 +63,6 @@ pub fn check_query_text(text: &str) -> Result<(), String> {
 /// Windows ranked by [`SearchEngine::newest_window`] (tests check that the path runs).
 #[cfg(test)]
 static WINDOWS_RANKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-#[cfg(test)]
-thread_local! {
-    /// Documents the pruning pass of a relevance ranking scored on this thread (tests: that it
-    /// skips).
-    static PRUNING_DELIVERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
 
 /// What went wrong in a search.
 #[derive(Debug, thiserror::Error)]
@@ -444,14 +438,7 @@ impl SearchEngine {
             .map_err(|e| SearchError::Other(e.into()))?
     }
 
-    /// The request as one query. The facet filters are in it when `filters` is true; else the
-    /// collector applies them (it does when it counts facets, or ranks with pruning).
-    fn base_query(
-        &self,
-        request: &Request,
-        searcher: &tantivy::Searcher,
-        filters: bool,
-    ) -> Box<dyn Query> {
+    fn base_query(&self, request: &Request, searcher: &tantivy::Searcher) -> Box<dyn Query> {
         let f = &self.inner.fields;
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let builder = query::Builder {
@@ -465,8 +452,22 @@ impl SearchEngine {
         // Without facet counts the filters are terms of the query, so the engine intersects posting
         // lists instead of the collector reading every candidate's facet columns (with counts, each
         // facet is counted with the other facets' selections applied, which the collector does).
-        if filters {
-            must.extend(self.filter_queries(request));
+        if !request.facets {
+            let schema = self.inner.index.schema();
+            for facet in Facet::ALL {
+                let selected = &request.filters[facet.position()];
+                if selected.is_empty() {
+                    continue;
+                }
+                if let Ok(field) = schema.get_field(facet.field()) {
+                    must.push((
+                        Occur::Must,
+                        Box::new(TermSetQuery::new(
+                            selected.iter().map(|v| Term::from_field_text(field, v)),
+                        )),
+                    ));
+                }
+            }
         }
         for clause in &request.clauses {
             must.push((Occur::Must, self.clause_query(clause)));
@@ -518,27 +519,6 @@ impl SearchEngine {
             return only;
         }
         Box::new(BooleanQuery::new(must))
-    }
-
-    /// The facet filters as queries (each one a set of terms).
-    fn filter_queries(&self, request: &Request) -> Vec<(Occur, Box<dyn Query>)> {
-        let schema = self.inner.index.schema();
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for facet in Facet::ALL {
-            let selected = &request.filters[facet.position()];
-            if selected.is_empty() {
-                continue;
-            }
-            if let Ok(field) = schema.get_field(facet.field()) {
-                must.push((
-                    Occur::Must,
-                    Box::new(TermSetQuery::new(
-                        selected.iter().map(|v| Term::from_field_text(field, v)),
-                    )),
-                ));
-            }
-        }
-        must
     }
 
     /// The query of a [`Clause`].
@@ -612,30 +592,7 @@ impl SearchEngine {
             return Err(SearchError::TooDeep);
         }
         let searcher = self.inner.reader.searcher();
-        // A relevance ranking of words (any of which matches) without facet counts needs no score
-        // of most matches: the collector prunes, and counts with the whole request unscored.
-        let prune = request.order == SortOrder::Relevance
-            && !request.facets
-            && window > 0
-            && request.clauses.is_empty()
-            && query::is_union_of_words(&query::parse(&request.text));
-        let query = self.base_query(request, &searcher, !request.facets && !prune);
-        let count = if prune {
-            let mut whole = self.filter_queries(request);
-            whole.push((Occur::Must, query.box_clone()));
-            let whole: Box<dyn Query> = if whole.len() == 1 {
-                query.box_clone()
-            } else {
-                Box::new(BooleanQuery::new(whole))
-            };
-            Some(
-                whole.weight(tantivy::query::EnableScoring::disabled_from_searcher(
-                    &searcher,
-                ))?,
-            )
-        } else {
-            None
-        };
+        let query = self.base_query(request, &searcher);
         let everything_published = request.facets
             && request.text.trim().is_empty()
             && request.filters.iter().all(Vec::is_empty)
@@ -660,9 +617,8 @@ impl SearchEngine {
                 .iter()
                 .map(|facet| FacetSpec {
                     field: facet.field(),
-                    // Without counts the query itself holds the filters (see `base_query`),
-                    // unless the collector prunes.
-                    selected: if request.facets || prune {
+                    // Without counts the query itself holds the filters (see `base_query`).
+                    selected: if request.facets {
                         request.filters[facet.position()].clone()
                     } else {
                         Vec::new()
@@ -671,7 +627,6 @@ impl SearchEngine {
                 })
                 .collect(),
             tie_field: "data_modified",
-            prune: count,
         };
         let fruit = match self.newest_window(request, &searcher, &*query, &collector)? {
             Some(fruit) => fruit,

@@ -244,16 +244,6 @@ impl Builder<'_> {
     /// the last one, for the indexed words it begins (as you type), each looked up the same way at
     /// half weight.
     pub fn word(&self, word: &str, last: bool, tolerant: bool) -> Box<dyn Query> {
-        let should = self.word_terms(word, last, tolerant);
-        if should.is_empty() {
-            return Box::new(EmptyQuery);
-        }
-        Box::new(BooleanQuery::new(should))
-    }
-
-    /// The alternatives of [`Builder::word`]: one boosted term query per field and form (and the
-    /// parts of an unknown compound), any of which matches.
-    fn word_terms(&self, word: &str, last: bool, tolerant: bool) -> Vec<(Occur, Box<dyn Query>)> {
         let mut forms: Vec<(String, f32)> = vec![(word.to_owned(), 1.0)];
         let unknown = tolerant && !self.word_known(word);
         if unknown {
@@ -302,7 +292,10 @@ impl Builder<'_> {
                 ));
             }
         }
-        should
+        if should.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        Box::new(BooleanQuery::new(should))
     }
 
     /// The query of a phrase: the words in order in one field.
@@ -348,35 +341,6 @@ impl Builder<'_> {
         let mut tolerated = 0;
         for (i, clause) in clauses.iter().enumerate() {
             let is_last = Some(i) == last_index;
-            if clause.any.iter().all(|p| matches!(p, Part::Word(_))) {
-                // Words, one or several with OR: one union of all their terms (the score of a hit
-                // is the same sum), which the engine can rank with block-max pruning.
-                let mut should = Vec::new();
-                for (j, part) in clause.any.iter().enumerate() {
-                    if let Part::Word(w) = part {
-                        tolerated += 1;
-                        should.extend(self.word_terms(
-                            w,
-                            is_last && j + 1 == clause.any.len(),
-                            tolerant && !clause.negated && tolerated <= TOLERATED_WORDS,
-                        ));
-                    }
-                }
-                let query: Box<dyn Query> = if should.is_empty() {
-                    Box::new(EmptyQuery)
-                } else {
-                    Box::new(BooleanQuery::new(should))
-                };
-                must.push((
-                    if clause.negated {
-                        Occur::MustNot
-                    } else {
-                        Occur::Must
-                    },
-                    query,
-                ));
-                continue;
-            }
             let alternatives: Vec<Box<dyn Query>> = clause
                 .any
                 .iter()
@@ -418,23 +382,8 @@ impl Builder<'_> {
         if must.iter().all(|(o, _)| *o == Occur::MustNot) {
             must.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
         }
-        if must.len() == 1
-            && must[0].0 == Occur::Must
-            && let Some((_, only)) = must.pop()
-        {
-            // One clause is the query itself (the same hits and scores, and a union of terms
-            // stays one for the engine).
-            return Some(only);
-        }
         Some(Box::new(BooleanQuery::new(must)))
     }
-}
-
-/// Whether the parsed query is words only, any of which matches (one word, or words joined by
-/// `OR`): a union of terms, which a relevance ranking can prune.
-pub fn is_union_of_words(clauses: &[Clause]) -> bool {
-    matches!(clauses, [clause] if !clause.negated
-        && clause.any.iter().all(|p| matches!(p, Part::Word(_))))
 }
 
 /// Edit distance (with adjacent transpositions counting one), by characters.
