@@ -183,8 +183,8 @@ pub struct Settings {
     )]
     pub document_cache_mb: u64,
     /// Threads one search spreads over the search index's segments (0: one per core, at most 4;
-    /// 1: the request's own thread only). Lowers a large catalogue's search latency while the
-    /// server is not busy; under full load it changes little.
+    /// 1: the request's own thread only; never more than one per core). Lowers a large
+    /// catalogue's search latency while the server is not busy; under full load it changes little.
     #[arg(long, env = "ODCAT_SEARCH_THREADS", default_value_t = 0, global = true)]
     pub search_threads: usize,
     /// MiB of an SQLite record a server reads through a memory map, per connection (0: none). Every
@@ -466,9 +466,11 @@ impl Settings {
 
     /// Threads one search uses (see [`Settings::search_threads`]).
     pub fn search_threads(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         match self.search_threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
-            n => n,
+            0 => cores.min(4),
+            // More threads than cores only wait for each other.
+            n => n.min(cores),
         }
     }
 

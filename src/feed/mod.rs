@@ -127,14 +127,14 @@ impl Feed {
         Ok(())
     }
 
-    /// The lowest position of the consumers.
+    /// The lowest position of the consumers (none: every position is reached).
     fn reached(&self) -> i64 {
-        self.inner
-            .consumers
-            .iter()
-            .map(|c| c.position())
-            .min()
-            .unwrap_or(i64::MAX)
+        self.lowest().unwrap_or(i64::MAX)
+    }
+
+    /// The lowest position of the consumers, if there are any.
+    fn lowest(&self) -> Option<i64> {
+        self.inner.consumers.iter().map(|c| c.position()).min()
     }
 
     /// Runs forever: hands new entries to the consumers as they are committed, looking every 100 ms
@@ -184,23 +184,11 @@ impl Feed {
     /// Reads and applies one batch; returns whether it found entries.
     async fn step(&self) -> anyhow::Result<bool> {
         let _held = self.inner.step.lock().await;
-        let from = self
-            .inner
-            .consumers
-            .iter()
-            .map(|c| c.position())
-            .min()
-            .unwrap_or_else(|| self.position().max(0));
+        let from = self.lowest().unwrap_or_else(|| self.position().max(0));
         let (entries, last) = self.inner.catalog.changes_after(from, BATCH).await?;
         let Some(last) = last else {
             // Nothing new: everyone is at the record's position.
-            let top = self
-                .inner
-                .consumers
-                .iter()
-                .map(|c| c.position())
-                .min()
-                .unwrap_or(from);
+            let top = self.lowest().unwrap_or(from);
             self.inner.position.send_if_modified(|p| {
                 let changed = *p != top;
                 *p = top;

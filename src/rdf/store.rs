@@ -97,6 +97,16 @@ impl RdfStore {
         Self::open(data_dir)
     }
 
+    /// Writes what the on-disk store holds in memory to its files, so that the next open has no
+    /// write-ahead log to replay (the in-memory store has nothing to write).
+    pub fn flush(&self) -> Result<(), StorageError> {
+        #[cfg(feature = "rocksdb")]
+        if self.on_disk {
+            self.store.flush()?;
+        }
+        Ok(())
+    }
+
     /// Whether the store survives restarts.
     pub fn on_disk(&self) -> bool {
         self.on_disk

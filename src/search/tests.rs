@@ -14,6 +14,18 @@ async fn engine() -> anyhow::Result<(Catalog, SearchEngine, Feed)> {
     Ok((catalog, engine, feed))
 }
 
+/// Withdraws a dataset as the operator.
+async fn withdraw(catalog: &Catalog, slug: &str) -> anyhow::Result<()> {
+    catalog
+        .withdraw_dataset(
+            &crate::catalog::service::Actor::operator(),
+            slug,
+            &crate::catalog::service::Precondition::Any,
+        )
+        .await?;
+    Ok(())
+}
+
 fn slugs(results: &Results) -> Vec<&str> {
     results.hits.iter().map(|h| h.slug.as_str()).collect()
 }
@@ -179,13 +191,7 @@ async fn cached_unfiltered_facets_follow_writes() -> anyhow::Result<()> {
     assert_eq!(engine.search(uncached).await?.facets, cached.facets);
     // A withdrawal changes the counts at once.
     let slug = "alkis-gebaeude-wuppertal";
-    catalog
-        .withdraw_dataset(
-            &crate::catalog::service::Actor::operator(),
-            slug,
-            &crate::catalog::service::Precondition::Any,
-        )
-        .await?;
+    withdraw(&catalog, slug).await?;
     let after = engine.search(all).await?;
     assert_eq!(after.total + 1, first.total);
     let licence = |r: &Results, code: &str| {
@@ -321,13 +327,7 @@ async fn a_search_spread_over_segment_threads_answers_as_one_thread_does() -> an
         "bevoelkerungsdichte-wuppertal",
         "alkis-flurstuecke-wuppertal",
     ] {
-        catalog
-            .withdraw_dataset(
-                &crate::catalog::service::Actor::operator(),
-                slug,
-                &crate::catalog::service::Precondition::Any,
-            )
-            .await?;
+        withdraw(&catalog, slug).await?;
         engine.search(Request::published("", 1)).await?;
     }
     let threaded = SearchEngine::open_threaded(catalog.clone(), Some(dir.path()), 3)?;
