@@ -164,8 +164,8 @@ pub struct Settings {
         global = true
     )]
     pub body_min_rate: u64,
-    /// Memory budget, in MiB, of the `/catalog` page cache (each dataset's mapped quads, about
-    /// 20 KB per dataset); 0 turns the cache off.
+    /// Memory budget, in MiB, of the `/catalog` page cache (each dataset's serialised part of a page
+    /// per format, a quarter of the budget each; a Turtle part is about 6 KB); 0 turns the cache off.
     #[arg(
         long,
         env = "ODCAT_CATALOG_CACHE_MB",

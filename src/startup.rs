@@ -86,9 +86,14 @@ impl Application {
         let mut consumers: Vec<std::sync::Arc<dyn Consumer>> = vec![
             std::sync::Arc::new(projector.clone()),
             std::sync::Arc::new(search.clone()),
-            std::sync::Arc::new(page_cache.consumer()),
             std::sync::Arc::new(documents.clone()),
         ];
+        consumers.extend(
+            page_cache
+                .consumers()
+                .into_iter()
+                .map(|c| std::sync::Arc::new(c) as std::sync::Arc<dyn Consumer>),
+        );
         if scorer.has_worker() {
             // Queues written datasets for the quality worker (it never holds the feed up).
             consumers.push(std::sync::Arc::new(scorer.clone()));

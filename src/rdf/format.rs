@@ -120,14 +120,19 @@ impl<W: Write> TripleWriter<W> {
         }
     }
 
+    /// Whether `subject` is one of the catalogue's own resources (under the base URL, or a blank
+    /// node): triples about it are always written, the others once while they recur.
+    pub fn is_local(&self, subject: NamedOrBlankNodeRef<'_>) -> bool {
+        match subject {
+            NamedOrBlankNodeRef::NamedNode(n) => n.as_str().starts_with(&self.local),
+            NamedOrBlankNodeRef::BlankNode(_) => true,
+        }
+    }
+
     /// Writes one triple.
     pub fn write<'a>(&mut self, triple: impl Into<TripleRef<'a>>) -> io::Result<()> {
         let triple = triple.into();
-        let local = match triple.subject {
-            NamedOrBlankNodeRef::NamedNode(n) => n.as_str().starts_with(&self.local),
-            NamedOrBlankNodeRef::BlankNode(_) => true,
-        };
-        if !local {
+        if !self.is_local(triple.subject) {
             if self.seen.len() >= SEEN_CAPACITY {
                 self.seen.clear();
             }
@@ -155,6 +160,120 @@ impl<W: Write> TripleWriter<W> {
     pub fn finish(self) -> io::Result<W> {
         self.inner.finish()
     }
+}
+
+/// What Oxigraph's serialiser of one format writes around the descriptions of a document: before
+/// the first (the XML declaration and root element, the JSON-LD context, Turtle's `@prefix` lines),
+/// between two (JSON-LD's comma) and after the last. A document's body, the bytes between its
+/// prelude and epilogue, can then be cut out and joined with others' bodies into one document of
+/// the same graphs: the `/catalog` page cache keeps each dataset's body.
+///
+/// The frame is found by serialising probe triples once per format, and checked: two probes written
+/// together must give the first's body, the separator and the second's body between the prelude and
+/// the epilogue. Where that does not hold (another serialiser's layout) there is no frame, and
+/// documents are serialised whole.
+#[derive(Debug)]
+pub struct Frame {
+    prelude: Vec<u8>,
+    separator: &'static [u8],
+    epilogue: Vec<u8>,
+}
+
+impl Frame {
+    /// The frame of `format`'s documents (the same for every base URL: no serialiser is given one).
+    pub fn of(format: Format) -> Option<&'static Self> {
+        static FRAMES: [std::sync::OnceLock<Option<Frame>>; Format::ALL.len()] =
+            [const { std::sync::OnceLock::new() }; Format::ALL.len()];
+        let slot = Format::ALL.iter().position(|f| *f == format)?;
+        FRAMES[slot].get_or_init(|| Self::probe(format)).as_ref()
+    }
+
+    fn probe(format: Format) -> Option<Self> {
+        use oxigraph::model::{Literal, NamedNode};
+        let render = |triples: &[Triple]| -> Option<Vec<u8>> {
+            let mut out = TripleWriter::new(format, "urn:odcat:frame", Vec::new());
+            for t in triples {
+                out.write(t).ok()?;
+            }
+            out.finish().ok()
+        };
+        let probe = |subject: &str| {
+            Triple::new(
+                NamedNode::new_unchecked(subject),
+                NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+                Literal::new_simple_literal("probe"),
+            )
+        };
+        let (p, q) = (probe("urn:odcat:frame/p"), probe("urn:odcat:frame/q"));
+        let one = render(std::slice::from_ref(&p))?;
+        let (prelude, separator, epilogue): (Vec<u8>, &'static [u8], Vec<u8>) = match format {
+            // Statements follow the `@prefix` lines (written with the first triple) and end with
+            // their own ` .` and newline.
+            Format::Turtle | Format::NTriples => {
+                let start = find(&one, b"<urn:odcat:frame/p>")?;
+                (one[..start].to_vec(), b"", Vec::new())
+            }
+            // Descriptions sit in `<rdf:RDF …>` … `</rdf:RDF>`, each on its own lines.
+            Format::RdfXml => {
+                let empty = render(&[])?;
+                let end = find(&empty, b"</rdf:RDF>")?;
+                (empty[..end].to_vec(), b"", empty[end..].to_vec())
+            }
+            // Node objects sit in the top array (or the `@graph` array after a context),
+            // separated by commas.
+            Format::JsonLd => {
+                let empty = render(&[])?;
+                let end = empty.iter().rposition(|b| *b == b'[')? + 1;
+                (empty[..end].to_vec(), b",", empty[end..].to_vec())
+            }
+        };
+        let frame = Self {
+            prelude,
+            separator,
+            epilogue,
+        };
+        let (p_body, q_body) = (
+            frame.body(&one)?.to_vec(),
+            frame.body(&render(std::slice::from_ref(&q))?)?.to_vec(),
+        );
+        let mut joined = Vec::new();
+        frame.join(&mut joined, [&p_body[..], &q_body[..]]);
+        (!p_body.is_empty() && joined == render(&[p, q])?).then_some(frame)
+    }
+
+    /// The body of a whole document written in this frame's format.
+    pub fn body<'a>(&self, document: &'a [u8]) -> Option<&'a [u8]> {
+        document
+            .strip_prefix(&self.prelude[..])?
+            .strip_suffix(&self.epilogue[..])
+    }
+
+    /// Writes one document of `bodies` (empty ones are left out) to `out`.
+    pub fn join<'a>(&self, out: &mut Vec<u8>, bodies: impl IntoIterator<Item = &'a [u8]>) {
+        out.extend_from_slice(&self.prelude);
+        let mut first = true;
+        for body in bodies {
+            if body.is_empty() {
+                continue;
+            }
+            if !first {
+                out.extend_from_slice(self.separator);
+            }
+            first = false;
+            out.extend_from_slice(body);
+        }
+        out.extend_from_slice(&self.epilogue);
+    }
+
+    /// The bytes a document of bodies of `len` bytes in all takes, `count` of them.
+    pub fn joined_len(&self, len: usize, count: usize) -> usize {
+        self.prelude.len() + len + self.separator.len() * count + self.epilogue.len()
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -1,19 +1,26 @@
-//! The cache behind `/catalog`: each dataset's mapped graph (its quads, already in presentation
-//! order), keyed by the dataset's id and revision under one mapping version, so a 100-dataset page
-//! reads its rows' ids and revisions from SQL and serialises cached quads instead of reading and
-//! mapping every document again.
+//! The cache behind `/catalog`: each dataset's part of a page, serialised per format, keyed by the
+//! dataset's id and revision under one mapping version, so a 100-dataset page reads its rows' ids and
+//! revisions from SQL and joins cached bytes instead of reading, mapping and serialising every
+//! document again.
 //!
-//! The entries are a [`RevisionCache`]: kept in step by the change feed (a dataset's write, its
-//! publisher's change or its hosted table's change evicts its graph) and bounded by
-//! `ODCAT_CATALOG_CACHE_MB`, estimated from the quads' strings and sizes. Documents are serialised per
-//! request by Oxigraph's serialisers; only quads are cached.
+//! A dataset's part ([`Fragment`]) is the body Oxigraph's serialiser writes for the dataset's own
+//! triples (subjects under the base URL, and blank nodes), cut out of its document's frame (see
+//! [`Frame`]), plus the few triples about outside resources (the classes of vocabulary IRIs), which
+//! the page writes once however many of its datasets name them. Bytes are about a sixth of the
+//! quads they were written from, and joining them costs a copy.
+//!
+//! Each format has its own [`RevisionCache`], a quarter of `ODCAT_CATALOG_CACHE_MB`: kept in step by
+//! the change feed (a dataset's write, its publisher's change or its hosted table's change evicts its
+//! parts) and bounded by an estimate of their size.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use oxigraph::model::{Literal, NamedOrBlankNode, Quad, Term};
+use anyhow::Context;
+use oxigraph::model::{Literal, NamedOrBlankNode, Quad, Term, Triple, TripleRef};
 use uuid::Uuid;
 
+use super::format::{Format, Frame, TripleWriter};
 use super::mapping::{Mapping, presentation_order};
 use super::projector::DatasetBatch;
 use crate::catalog::Catalog;
@@ -22,18 +29,68 @@ use crate::catalog::repo;
 use crate::catalog::repo::publishing::PageEntry;
 use crate::feed::cache::{CacheStats, Fresh, RevisionCache};
 
-/// Cached datasets' graphs, bounded by an estimate of their size in memory.
+/// One dataset's part of a catalogue page in one format.
+#[derive(Debug)]
+pub struct Fragment {
+    /// The dataset's own triples, serialised, without the document's frame.
+    pub body: Box<[u8]>,
+    /// Its triples about resources outside the catalogue, which a page writes once.
+    pub shared: Box<[Triple]>,
+}
+
+impl Fragment {
+    /// The parts of `graphs` (each one dataset's quads, in presentation order) in `format`, or
+    /// `None` where the format has no [`Frame`].
+    pub fn of_graphs(format: Format, base: &str, graphs: &[&[Quad]]) -> Option<Vec<Self>> {
+        let frame = Frame::of(format)?;
+        graphs
+            .iter()
+            .map(|quads| {
+                let mut out = TripleWriter::new(format, base, Vec::new());
+                let mut shared = Vec::new();
+                let mut written = false;
+                for quad in quads.iter() {
+                    if out.is_local(quad.subject.as_ref()) {
+                        out.write(quad.as_ref()).ok()?;
+                        written = true;
+                    } else {
+                        shared.push(Triple::from(quad.clone()));
+                    }
+                }
+                let document = out.finish().ok()?;
+                let body = if written {
+                    frame.body(&document)?.into()
+                } else {
+                    Box::default()
+                };
+                Some(Self {
+                    body,
+                    shared: shared.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// The estimated heap and inline size.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.body.len()
+            + self.shared.iter().map(triple_bytes).sum::<usize>()
+    }
+}
+
+/// Cached datasets' page parts, per format, bounded by an estimate of their size in memory.
 #[derive(Clone)]
 pub struct PageCache {
-    graphs: RevisionCache<Arc<[Quad]>>,
+    parts: [RevisionCache<Arc<Fragment>>; Format::ALL.len()],
     catalog: Catalog,
     mapping: Mapping,
-    /// The mapping version every cached graph was made with.
+    /// The mapping version every cached part was made with.
     version: String,
 }
 
-/// The estimated heap and inline size of a quad.
-fn quad_bytes(q: &Quad) -> usize {
+/// The estimated heap and inline size of a triple.
+fn triple_bytes(t: &Triple) -> usize {
     fn subject(s: &NamedOrBlankNode) -> usize {
         match s {
             NamedOrBlankNode::NamedNode(n) => n.as_str().len(),
@@ -43,66 +100,83 @@ fn quad_bytes(q: &Quad) -> usize {
     fn literal(l: &Literal) -> usize {
         l.value().len() + l.language().map_or(0, str::len) + l.datatype().as_str().len()
     }
-    let object = match &q.object {
+    let object = match &t.object {
         Term::NamedNode(n) => n.as_str().len(),
         Term::BlankNode(b) => b.as_str().len(),
         Term::Literal(l) => literal(l),
         #[allow(unreachable_patterns)]
         _ => 64,
     };
-    let graph = match &q.graph_name {
-        oxigraph::model::GraphName::NamedNode(n) => n.as_str().len(),
-        oxigraph::model::GraphName::BlankNode(b) => b.as_str().len(),
-        oxigraph::model::GraphName::DefaultGraph => 0,
-    };
-    std::mem::size_of::<Quad>() + subject(&q.subject) + q.predicate.as_str().len() + object + graph
+    std::mem::size_of::<Triple>() + subject(&t.subject) + t.predicate.as_str().len() + object
+}
+
+/// The format's slot in [`Format::ALL`].
+fn slot(format: Format) -> usize {
+    Format::ALL
+        .iter()
+        .position(|f| *f == format)
+        .unwrap_or_default()
 }
 
 impl PageCache {
-    /// An empty cache for graphs made with `mapping`, holding about `budget_bytes`.
+    /// An empty cache for graphs made with `mapping`, holding about `budget_bytes` in all formats.
     pub fn new(catalog: Catalog, mapping: Mapping, budget_bytes: usize) -> Self {
+        let budget = budget_bytes / Format::ALL.len();
+        let names = Format::ALL.map(|f| match f {
+            Format::Turtle => "catalog-pages-ttl",
+            Format::RdfXml => "catalog-pages-rdf",
+            Format::JsonLd => "catalog-pages-jsonld",
+            Format::NTriples => "catalog-pages-nt",
+        });
         Self {
-            graphs: RevisionCache::new("catalog-pages", catalog.clone(), budget_bytes),
+            parts: names.map(|name| RevisionCache::new(name, catalog.clone(), budget)),
             catalog,
             version: mapping.version(),
             mapping,
         }
     }
 
-    /// The change feed's consumer that keeps the cache in step with the record.
-    pub fn consumer(&self) -> RevisionCache<Arc<[Quad]>> {
-        self.graphs.clone()
+    /// The change feed's consumers that keep the cache in step with the record, one per format.
+    pub fn consumers(&self) -> Vec<RevisionCache<Arc<Fragment>>> {
+        self.parts.to_vec()
     }
 
-    /// The cache's figures.
+    /// The cache's figures, summed over the formats.
     pub fn stats(&self) -> CacheStats {
-        self.graphs.stats()
+        let mut all = self.parts[0].stats();
+        for cache in &self.parts[1..] {
+            let s = cache.stats();
+            all.datasets += s.datasets;
+            all.bytes += s.bytes;
+            all.budget_bytes += s.budget_bytes;
+            all.hits += s.hits;
+            all.misses += s.misses;
+        }
+        all
     }
 
-    /// The graphs of the datasets of `entries` (in their order, each in presentation order), from
-    /// the cache where it holds the entry's revision, else read from SQL, mapped and stored. `mapping`
-    /// must be the cache's (another mapping's graphs are mapped and not stored). A dataset deleted
-    /// since its entry was read is left out.
-    pub async fn graphs(
+    /// The parts of the datasets of `entries` in `format` (in their order), from the cache where it
+    /// holds the entry's revision, else read from SQL, mapped, serialised and stored; `None` when
+    /// `mapping` is not the cache's or the format has no [`Frame`] (the page is then serialised
+    /// whole from [`PageCache::graphs`]). A dataset deleted since its entry was read is left out.
+    pub async fn fragments(
         &self,
         mapping: &Mapping,
+        format: Format,
         entries: &[PageEntry],
-    ) -> anyhow::Result<Vec<Arc<[Quad]>>> {
-        let db = self.catalog.db();
-        if mapping.version() != self.version || mapping.base() != self.mapping.base() {
-            let models = ordered(
-                repo::publishing::datasets_by_id(db, entries.iter().map(|e| e.id)).await?,
-                entries,
-            );
-            let quads = map_sorted(db, mapping, models).await?;
-            return Ok(quads.into_iter().map(|(_, q)| q).collect());
+    ) -> anyhow::Result<Option<Vec<Arc<Fragment>>>> {
+        if mapping.version() != self.version
+            || mapping.base() != self.mapping.base()
+            || Frame::of(format).is_none()
+        {
+            return Ok(None);
         }
-        let lookup = self
-            .graphs
-            .lookup(entries.iter().map(|e| (e.id, e.revision)));
+        let cache = &self.parts[slot(format)];
+        let lookup = cache.lookup(entries.iter().map(|e| (e.id, e.revision)));
         if lookup.missing.is_empty() {
-            return Ok(lookup.found.into_iter().flatten().collect());
+            return Ok(Some(lookup.found.into_iter().flatten().collect()));
         }
+        let db = self.catalog.db();
         let models = repo::publishing::datasets_by_id(db, lookup.missing).await?;
         // Stored under the revision read with the row (a write since the entry was read is newer).
         let keys: HashMap<Uuid, (i32, Uuid)> = models
@@ -110,26 +184,100 @@ impl PageCache {
             .map(|m| (m.id(), (m.revision(), m.publisher_id())))
             .collect();
         let mapped = map_sorted(db, mapping, models).await?;
-        let mut by_id: HashMap<Uuid, Arc<[Quad]>> = mapped.into_iter().collect();
-        self.graphs.store(
+        let base = mapping.base().to_owned();
+        let made = tokio::task::spawn_blocking(move || {
+            let graphs: Vec<&[Quad]> = mapped.iter().map(|(_, q)| &q[..]).collect();
+            Fragment::of_graphs(format, &base, &graphs).map(|parts| {
+                mapped
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .zip(parts.into_iter().map(Arc::new))
+                    .collect::<HashMap<Uuid, Arc<Fragment>>>()
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the RDF serialising thread failed: {e}"))?;
+        let Some(mut by_id) = made else {
+            anyhow::bail!(
+                "Oxigraph's {} serialiser wrote a dataset outside its frame",
+                format.label()
+            );
+        };
+        cache.store(
             lookup.generation,
-            by_id.iter().filter_map(|(id, quads)| {
+            by_id.iter().filter_map(|(id, part)| {
                 let (revision, publisher) = keys.get(id)?;
                 Some(Fresh {
                     id: *id,
                     revision: *revision,
                     publisher: *publisher,
-                    value: quads.clone(),
-                    bytes: quads.iter().map(quad_bytes).sum(),
+                    value: part.clone(),
+                    bytes: part.bytes(),
                 })
             }),
         );
-        Ok(entries
-            .iter()
-            .zip(lookup.found)
-            .filter_map(|(entry, cached)| cached.or_else(|| by_id.remove(&entry.id)))
-            .collect())
+        Ok(Some(
+            entries
+                .iter()
+                .zip(lookup.found)
+                .filter_map(|(entry, cached)| cached.or_else(|| by_id.remove(&entry.id)))
+                .collect(),
+        ))
     }
+
+    /// The graphs of the datasets of `entries` (in their order, each in presentation order), read
+    /// from SQL and mapped with `mapping`, uncached. A dataset deleted since its entry was read is
+    /// left out.
+    pub async fn graphs(
+        &self,
+        mapping: &Mapping,
+        entries: &[PageEntry],
+    ) -> anyhow::Result<Vec<Arc<[Quad]>>> {
+        let db = self.catalog.db();
+        let models = ordered(
+            repo::publishing::datasets_by_id(db, entries.iter().map(|e| e.id)).await?,
+            entries,
+        );
+        let quads = map_sorted(db, mapping, models).await?;
+        Ok(quads.into_iter().map(|(_, q)| q).collect())
+    }
+}
+
+/// Writes a page in `format`: `head` (the triples besides the datasets', in order) and the parts'
+/// shared triples, each once, serialised by Oxigraph, then the parts' bodies joined after them in
+/// the format's frame.
+pub fn write_page<'a>(
+    format: Format,
+    base: &str,
+    head: impl IntoIterator<Item = TripleRef<'a>>,
+    parts: &[Arc<Fragment>],
+) -> anyhow::Result<Vec<u8>> {
+    let frame = Frame::of(format).context("the format has no frame")?;
+    let mut out = TripleWriter::new(format, base, Vec::with_capacity(64 * 1024));
+    for triple in head {
+        out.write(triple)?;
+    }
+    for part in parts {
+        for triple in part.shared.iter() {
+            out.write(triple)?;
+        }
+    }
+    let document = out.finish()?;
+    // Turtle and N-Triples write nothing, not even the prelude, for no triples.
+    let head = if document.is_empty() {
+        &[][..]
+    } else {
+        frame
+            .body(&document)
+            .context("Oxigraph wrote the page's head outside its frame")?
+    };
+    let len = head.len() + parts.iter().map(|p| p.body.len()).sum::<usize>();
+    let mut body = Vec::with_capacity(frame.joined_len(len, parts.len() + 1));
+    frame.join(
+        &mut body,
+        std::iter::once(head).chain(parts.iter().map(|p| &p.body[..])),
+    );
+    Ok(body)
 }
 
 /// Reads and maps `models`' graphs from SQL, each put in presentation order.
@@ -192,6 +340,10 @@ mod tests {
     use super::*;
     use crate::catalog::change::EntityKind;
     use crate::feed::{Consumer, Entry};
+    use crate::rdf::format::TripleWriter;
+    use oxigraph::io::RdfParser;
+    use oxigraph::model::Graph;
+    use oxigraph::model::dataset::CanonicalizationAlgorithm;
 
     async fn fixture() -> anyhow::Result<(Catalog, Mapping)> {
         let db = crate::db::connect_memory().await?;
@@ -216,37 +368,99 @@ mod tests {
             .collect()
     }
 
+    /// The graph a document in `format` holds, blank nodes canonicalised.
+    fn parse(format: Format, document: &[u8]) -> anyhow::Result<Graph> {
+        let rdf = match format {
+            Format::Turtle => oxigraph::io::RdfFormat::Turtle,
+            Format::RdfXml => oxigraph::io::RdfFormat::RdfXml,
+            Format::JsonLd => oxigraph::io::RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+            Format::NTriples => oxigraph::io::RdfFormat::NTriples,
+        };
+        let mut graph = Graph::new();
+        for quad in RdfParser::from_format(rdf).for_slice(document) {
+            graph.insert(&Triple::from(quad?));
+        }
+        graph.canonicalize(CanonicalizationAlgorithm::Unstable);
+        Ok(graph)
+    }
+
     #[tokio::test]
-    async fn cached_graphs_equal_fresh_mappings_and_follow_revisions() -> anyhow::Result<()> {
+    async fn joined_parts_hold_the_graph_of_one_serialisation_in_every_format() -> anyhow::Result<()>
+    {
         let (catalog, mapping) = fixture().await?;
         let cache = PageCache::new(catalog.clone(), mapping.clone(), 64 << 20);
         let models = published(&catalog).await?;
         assert!(models.len() >= 3);
-        let first = cache.graphs(&mapping, &entries(&models)).await?;
-        assert_eq!(cache.stats().misses, models.len() as u64);
-        let again = cache.graphs(&mapping, &entries(&models)).await?;
-        assert_eq!(cache.stats().hits, models.len() as u64);
-        assert_eq!(first.len(), models.len());
-        for (a, b) in first.iter().zip(&again) {
-            assert!(
-                Arc::ptr_eq(a, b),
-                "the second read is served from the cache"
-            );
-        }
-        // Equal to a fresh mapping of the same rows, in the same order.
         let mut fresh =
             crate::rdf::projector::dataset_graphs(catalog.db(), mapping.clone(), models.clone())
                 .await?;
         presentation_order(&mut fresh);
-        let cached: Vec<Quad> = first.iter().flat_map(|g| g.iter().cloned()).collect();
-        assert_eq!(cached, fresh);
+        // A head triple about a dataset's subject's neighbour, as a page's paging is.
+        let head = Triple::new(
+            oxigraph::model::NamedNode::new_unchecked("http://example.org/catalog?page=1"),
+            crate::rdf::vocab::rdf::TYPE,
+            crate::rdf::vocab::hydra::PARTIAL_COLLECTION_VIEW.into_owned(),
+        );
+        for format in Format::ALL {
+            assert!(Frame::of(format).is_some(), "{format:?} has a frame");
+            let parts = cache
+                .fragments(&mapping, format, &entries(&models))
+                .await?
+                .expect("the cache's mapping and a framed format");
+            assert_eq!(parts.len(), models.len());
+            let joined = write_page(format, mapping.base(), [head.as_ref()], &parts)?;
+            let mut whole = TripleWriter::new(format, mapping.base(), Vec::new());
+            whole.write(&head)?;
+            for quad in &fresh {
+                whole.write(quad.as_ref())?;
+            }
+            let whole = whole.finish()?;
+            assert_eq!(
+                parse(format, &joined)?,
+                parse(format, &whole)?,
+                "{format:?}: the joined page holds the graph of the whole serialisation"
+            );
+            // Shared triples are written once: the page is no larger than the whole serialisation
+            // but for layout (Turtle groups a subject's triples).
+            assert!(
+                joined.len() <= whole.len() + whole.len() / 20,
+                "{format:?}: {} against {} bytes",
+                joined.len(),
+                whole.len()
+            );
+            let again = cache
+                .fragments(&mapping, format, &entries(&models))
+                .await?
+                .expect("cached");
+            for (a, b) in parts.iter().zip(&again) {
+                assert!(
+                    Arc::ptr_eq(a, b),
+                    "the second read is served from the cache"
+                );
+            }
+        }
+        let stats = cache.stats();
+        assert_eq!(stats.misses, (models.len() * Format::ALL.len()) as u64);
+        assert_eq!(stats.hits, (models.len() * Format::ALL.len()) as u64);
 
         // Another revision is a miss.
         let mut bumped = entries(&models);
         bumped[0].revision += 1;
-        let before = cache.stats().misses;
-        cache.graphs(&mapping, &bumped).await?;
-        assert_eq!(cache.stats().misses, before + 1);
+        cache
+            .fragments(&mapping, Format::Turtle, &bumped)
+            .await?
+            .expect("cached");
+        assert_eq!(cache.stats().misses, stats.misses + 1);
+        // Another mapping is not served from the cache.
+        let other = Mapping::new("http://other.example", None);
+        assert!(
+            cache
+                .fragments(&other, Format::Turtle, &bumped)
+                .await?
+                .is_none()
+        );
         Ok(())
     }
 
@@ -255,42 +469,51 @@ mod tests {
         let (catalog, mapping) = fixture().await?;
         let cache = PageCache::new(catalog.clone(), mapping.clone(), 64 << 20);
         let models = published(&catalog).await?;
-        cache.graphs(&mapping, &entries(&models)).await?;
+        cache
+            .fragments(&mapping, Format::Turtle, &entries(&models))
+            .await?;
         let all = cache.stats().datasets;
         assert_eq!(all, models.len());
-        let consumer = cache.consumer();
-        consumer
-            .apply(
-                &[Entry {
-                    seq: 1,
-                    kind: EntityKind::Dataset,
-                    id: models[0].id(),
-                }],
-                1,
-            )
-            .await?;
+        let consumers = cache.consumers();
+        assert_eq!(consumers.len(), Format::ALL.len());
+        for consumer in &consumers {
+            consumer
+                .apply(
+                    &[Entry {
+                        seq: 1,
+                        kind: EntityKind::Dataset,
+                        id: models[0].id(),
+                    }],
+                    1,
+                )
+                .await?;
+        }
         assert_eq!(cache.stats().datasets, all - 1);
-        assert_eq!(consumer.position(), 1);
+        assert_eq!(consumers[0].position(), 1);
         let publisher = models[1].publisher_id();
         let of_publisher = models
             .iter()
             .skip(1)
             .filter(|m| m.publisher_id() == publisher)
             .count();
-        consumer
-            .apply(
-                &[Entry {
-                    seq: 2,
-                    kind: EntityKind::Publisher,
-                    id: publisher,
-                }],
-                2,
-            )
-            .await?;
+        for consumer in &consumers {
+            consumer
+                .apply(
+                    &[Entry {
+                        seq: 2,
+                        kind: EntityKind::Publisher,
+                        id: publisher,
+                    }],
+                    2,
+                )
+                .await?;
+        }
         assert_eq!(cache.stats().datasets, all - 1 - of_publisher);
-        consumer.rebuild(5).await?;
+        for consumer in &consumers {
+            consumer.rebuild(5).await?;
+        }
         assert_eq!(cache.stats().datasets, 0);
-        assert_eq!(consumer.position(), 5);
+        assert_eq!(consumers[3].position(), 5);
         Ok(())
     }
 
@@ -299,11 +522,17 @@ mod tests {
         let (catalog, mapping) = fixture().await?;
         let models = published(&catalog).await?;
         let unbounded = PageCache::new(catalog.clone(), mapping.clone(), usize::MAX);
-        unbounded.graphs(&mapping, &entries(&models)).await?;
+        unbounded
+            .fragments(&mapping, Format::Turtle, &entries(&models))
+            .await?;
+        // The Turtle cache's share of a budget is a quarter.
         let total = unbounded.stats().bytes;
-        let small = PageCache::new(catalog.clone(), mapping.clone(), total / 2);
-        let graphs = small.graphs(&mapping, &entries(&models)).await?;
-        assert_eq!(graphs.len(), models.len(), "every graph is answered");
+        let small = PageCache::new(catalog.clone(), mapping.clone(), total * 2);
+        let parts = small
+            .fragments(&mapping, Format::Turtle, &entries(&models))
+            .await?
+            .expect("cached");
+        assert_eq!(parts.len(), models.len(), "every part is answered");
         let stats = small.stats();
         assert!(stats.bytes <= total / 2, "{stats:?} within {}", total / 2);
         assert!(stats.datasets < models.len());

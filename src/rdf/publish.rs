@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::format::{Format, TripleWriter};
 use super::listing::{Listing, ListingTotals};
 use super::mapping::{Mapping, presentation_order};
-use super::page_cache::PageCache;
+use super::page_cache::{Fragment, PageCache};
 use super::projector::{catalog_graph, dataset_graphs};
 use super::vocab::{hydra, rdf, xsd};
 use crate::catalog::repo;
@@ -144,6 +144,30 @@ async fn serialise(
     .map_err(Into::into)
 }
 
+/// Writes a page of cached dataset parts after the rest of the page (`prelude`, then `graphs`, each
+/// put in presentation order), on a blocking thread.
+async fn join(
+    format: Format,
+    mapping: &Mapping,
+    prelude: Vec<Triple>,
+    graphs: Vec<Vec<Quad>>,
+    parts: Vec<Arc<Fragment>>,
+) -> anyhow::Result<Vec<u8>> {
+    let base = mapping.base().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut graphs = graphs;
+        for graph in &mut graphs {
+            presentation_order(graph);
+        }
+        let head = prelude
+            .iter()
+            .map(|t| t.as_ref())
+            .chain(graphs.iter().flatten().map(|q| q.as_ref().into()));
+        super::page_cache::write_page(format, &base, head, &parts)
+    })
+    .await?
+}
+
 /// Renders one catalogue page.
 ///
 /// Pages are ranges of stable slots, not offsets: page `n` of the full listing holds the published
@@ -154,8 +178,8 @@ async fn serialise(
 /// during a crawl moves to the end (it is seen again there), a withdrawn one is listed as a
 /// `dcat:CatalogRecord` with `adms:status` withdrawn.
 ///
-/// The datasets' graphs come from `cache` where it holds their current revision (see
-/// [`PageCache`]); the rest of the page (catalogue, publishers, paging) is small and built per
+/// The datasets' parts of the page, serialised, come from `cache` where it holds their current
+/// revision (see [`PageCache`]); the rest of the page (catalogue, publishers, paging) is small and built per
 /// request, from what `totals` remembers for the record's position `seq` (the change feed's position
 /// once it has caught up with the record, or [`ListingTotals::record_position`]).
 pub async fn catalogue_page(
@@ -199,10 +223,19 @@ pub async fn catalogue_page(
         .collect();
     let read = ms(started);
     let step = std::time::Instant::now();
-    let (publishers, dataset_graphs) = tokio::try_join!(
-        totals.publishers(db, seq, publisher_ids),
-        cache.graphs(mapping, &items),
-    )?;
+    // Withdrawn records (only in `modified_since` listings) change their graphs (marked copies), so
+    // such a page is mapped and serialised whole; any other from the datasets' cached parts.
+    let (publishers, parts) = tokio::try_join!(totals.publishers(db, seq, publisher_ids), async {
+        if withdrawn.is_empty() {
+            cache.fragments(mapping, req.format, &items).await
+        } else {
+            Ok(None)
+        }
+    },)?;
+    let dataset_graphs = match parts {
+        Some(_) => Vec::new(),
+        None => cache.graphs(mapping, &items).await?,
+    };
 
     // The catalogue's publisher is among the page's publishers, so its graph needs no query of
     // its own.
@@ -224,7 +257,6 @@ pub async fn catalogue_page(
     let sorted = if withdrawn.is_empty() {
         dataset_graphs
     } else {
-        // Withdrawn records (only in `modified_since` listings) change their graphs: marked copies.
         let quads: Vec<Quad> = dataset_graphs
             .iter()
             .flat_map(|g| g.iter().cloned())
@@ -236,7 +268,10 @@ pub async fn catalogue_page(
     let paging = paging_triples(mapping.base(), req, facts.total, last);
     let graphs_ms = ms(step);
     let step = std::time::Instant::now();
-    let body = serialise(req.format, mapping, paging, graphs, sorted).await?;
+    let body = match parts {
+        Some(parts) => join(req.format, mapping, paging, graphs, parts).await?,
+        None => serialise(req.format, mapping, paging, graphs, sorted).await?,
+    };
     let serialise_ms = ms(step);
     let step = std::time::Instant::now();
     let etag = body_etag(req.format.media_type(), &body);
