@@ -198,8 +198,8 @@ pub async fn load_documents(
 ) -> Result<Vec<DatasetDocument>, DbErr> {
     let ids: Vec<Uuid> = datasets.iter().map(|d| d.id).collect();
     let publisher_ids: Vec<Uuid> = datasets.iter().map(|d| d.publisher_id).collect();
-    // Four independent queries, run concurrently (on a pool they overlap on separate connections).
-    let (publishers, contacts, distributions, tables) = tokio::try_join!(
+    // Five independent reads, run concurrently (on a pool they overlap on separate connections).
+    let (publishers, contacts, distributions, tables, mut provenance) = tokio::try_join!(
         publisher::Entity::find()
             .filter(publisher::Column::Id.is_in(publisher_ids))
             .all(db),
@@ -221,8 +221,8 @@ pub async fn load_documents(
                 ),
             )
             .all(db),
+        super::harvest::provenance_of(db, &ids),
     )?;
-    let mut provenance = super::harvest::provenance_of(db, &ids).await?;
     let publishers: HashMap<Uuid, String> =
         publishers.into_iter().map(|p| (p.id, p.slug)).collect();
     let mut contacts: HashMap<Uuid, contact_point::Model> =
