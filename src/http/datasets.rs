@@ -190,7 +190,9 @@ pub async fn list_datasets(
     auth: MaybeAuth,
 ) -> Result<HttpResponse, ApiError> {
     let started = std::time::Instant::now();
-    let query = parse_dataset_filter(&catalog, req.query_string(), auth.0.as_ref()).await?;
+    let mut query = parse_dataset_filter(&catalog, req.query_string(), auth.0.as_ref()).await?;
+    // The items are the datasets' documents, by id and revision: no stored text is read.
+    query.request.lean = true;
     let paged_by_cursor = query.request.cursor.is_some();
     let window = query.request.offset.saturating_add(query.request.limit);
     let results = if !paged_by_cursor && window > crate::search::MAX_WINDOW {

@@ -95,6 +95,7 @@ pub async fn parse_dataset_filter(
         cursor: None,
         facets: false,
         clauses: Vec::new(),
+        lean: false,
     };
     let mut sort = None;
     let mut page = 1;

@@ -225,6 +225,10 @@ pub struct Request {
     pub facets: bool,
     /// Further conditions, all of which a hit meets (the CKAN API's `fq` and `field:value` terms).
     pub clauses: Vec<Clause>,
+    /// Hits with only their id, revision, slug and publisher, read from the index's columns instead
+    /// of its stored documents (one compressed block read per hit): for callers that load each
+    /// dataset's document by its revision.
+    pub lean: bool,
 }
 
 /// A field a [`Clause`] tests.
@@ -274,8 +278,61 @@ impl Request {
             cursor: None,
             facets: false,
             clauses: Vec::new(),
+            lean: false,
         }
     }
+}
+
+/// Documents holding any of `terms`: one term is a term query, which reads its posting list as it
+/// goes (and counts from the list's length); a set query first collects a bitset of every match.
+fn any_term(terms: impl IntoIterator<Item = Term>) -> Box<dyn Query> {
+    let mut terms: Vec<Term> = terms.into_iter().collect();
+    if terms.len() == 1
+        && let Some(term) = terms.pop()
+    {
+        return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+    }
+    Box::new(TermSetQuery::new(terms))
+}
+
+/// The hit at `address` with its id, revision, slug and publisher from the index's columns (see
+/// [`Request::lean`]); the text fields are empty.
+fn lean_hit(
+    searcher: &tantivy::Searcher,
+    address: tantivy::DocAddress,
+) -> Result<Hit, SearchError> {
+    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+    let doc = address.doc_id;
+    let number =
+        |field: &str| -> Result<Option<u64>, SearchError> { Ok(fast.u64(field)?.first(doc)) };
+    let text = |field: &str| -> Result<Option<String>, SearchError> {
+        let Some(column) = fast.str(field)? else {
+            return Ok(None);
+        };
+        let Some(ord) = column.term_ords(doc).next() else {
+            return Ok(None);
+        };
+        let mut value = String::new();
+        column
+            .ord_to_str(ord, &mut value)
+            .map_err(tantivy::TantivyError::from)?;
+        Ok(Some(value))
+    };
+    let (hi, lo) = (number("id_hi")?, number("id_lo")?);
+    Ok(Hit {
+        id: Uuid::from_u64_pair(hi.unwrap_or_default(), lo.unwrap_or_default()),
+        revision: number("revision")?
+            .and_then(|r| i32::try_from(r).ok())
+            .unwrap_or(-1),
+        slug: text("slug")?.unwrap_or_default(),
+        title_de: String::new(),
+        title_en: None,
+        description_de: String::new(),
+        description_en: None,
+        publisher: text("publisher")?.and_then(|s| Uuid::parse_str(&s).ok()),
+        formats: Vec::new(),
+        modified: chrono::DateTime::default(),
+    })
 }
 
 /// One hit, with what a result list shows.
@@ -462,9 +519,7 @@ impl SearchEngine {
                 if let Ok(field) = schema.get_field(facet.field()) {
                     must.push((
                         Occur::Must,
-                        Box::new(TermSetQuery::new(
-                            selected.iter().map(|v| Term::from_field_text(field, v)),
-                        )),
+                        any_term(selected.iter().map(|v| Term::from_field_text(field, v))),
                     ));
                 }
             }
@@ -475,12 +530,12 @@ impl SearchEngine {
         if !request.statuses.is_empty() {
             must.push((
                 Occur::Must,
-                Box::new(TermSetQuery::new(
+                any_term(
                     request
                         .statuses
                         .iter()
                         .map(|s| Term::from_field_text(f.status, s)),
-                )),
+                ),
             ));
         }
         let public = || -> Box<dyn Query> {
@@ -646,8 +701,11 @@ impl SearchEngine {
             .flatten();
         let mut hits = Vec::with_capacity(page.len());
         for (_, address) in &page {
-            let doc: TantivyDocument = searcher.doc(*address)?;
-            hits.push(self.hit(&doc));
+            hits.push(if request.lean {
+                lean_hit(&searcher, *address)?
+            } else {
+                self.hit(&searcher.doc(*address)?)
+            });
         }
         let facets = if let Some(cached) = cached_facets {
             cached

@@ -10,7 +10,7 @@ use crate::catalog::search_source::SearchRow;
 use crate::catalog::vocab;
 
 /// Bumped whenever the fields or the analysis change: an index of another version is rebuilt.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The fields, by role.
 #[derive(Clone, Copy, Debug)]
@@ -63,7 +63,8 @@ pub struct Fields {
     pub title_sort_de: Field,
     /// Sort: English title key (the German title where there is no English one).
     pub title_sort_en: Field,
-    /// The record's revision (stored): the key of the dataset's cached JSON document.
+    /// The record's revision (stored, and a column for lean hits): the key of the dataset's cached
+    /// JSON document.
     pub revision: Field,
     /// Tie-break: the id's high and low halves.
     pub id_hi: Field,
@@ -116,7 +117,7 @@ pub fn build() -> (Schema, Fields) {
         issued: b.add_u64_field("issued", FAST),
         title_sort_de: b.add_text_field("title_sort_de", STRING | FAST),
         title_sort_en: b.add_text_field("title_sort_en", STRING | FAST),
-        revision: b.add_u64_field("revision", STORED),
+        revision: b.add_u64_field("revision", FAST | STORED),
         id_hi: b.add_u64_field("id_hi", FAST | INDEXED),
         id_lo: b.add_u64_field("id_lo", FAST),
     };

@@ -378,3 +378,31 @@ async fn a_search_spread_over_segment_threads_answers_as_one_thread_does() -> an
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn lean_hits_carry_the_stored_id_revision_slug_and_publisher() -> anyhow::Result<()> {
+    let (catalog, engine, _) = engine().await?;
+    // A second revision, so revisions differ between datasets.
+    withdraw(&catalog, "alkis-gebaeude-wuppertal").await?;
+    for text in ["", "Wuppertal"] {
+        let mut full = Request::published(text, 100);
+        full.statuses = Vec::new();
+        full.visibility = Visibility::All;
+        let mut lean = full.clone();
+        lean.lean = true;
+        let (full, lean) = (engine.search(full).await?, engine.search(lean).await?);
+        assert!(full.hits.len() > 3, "{text:?}: {}", full.hits.len());
+        assert_eq!(full.hits.len(), lean.hits.len());
+        assert!(full.hits.iter().any(|h| h.revision > 1));
+        for (f, l) in full.hits.iter().zip(&lean.hits) {
+            assert_eq!(
+                (f.id, f.revision, &f.slug, f.publisher),
+                (l.id, l.revision, &l.slug, l.publisher),
+                "{text:?}"
+            );
+            assert!(f.publisher.is_some());
+            assert!(l.title_de.is_empty(), "no stored text is read");
+        }
+    }
+    Ok(())
+}
