@@ -283,6 +283,16 @@ impl Request {
     }
 }
 
+/// Whether `request` asks for every published dataset a visitor sees: no words, filters or
+/// conditions.
+fn every_published(request: &Request) -> bool {
+    request.text.trim().is_empty()
+        && request.filters.iter().all(Vec::is_empty)
+        && request.clauses.is_empty()
+        && request.statuses == ["published"]
+        && request.visibility == Visibility::Public
+}
+
 /// Documents holding any of `terms`: one term is a term query, which reads its posting list as it
 /// goes (and counts from the list's length); a set query first collects a bitset of every match.
 fn any_term(terms: impl IntoIterator<Item = Term>) -> Box<dyn Query> {
@@ -416,6 +426,9 @@ struct Inner {
     /// The facet counts over every published dataset (home page, unfiltered search page), for one
     /// searcher generation: computed once per commit instead of once per request.
     all_facets: std::sync::Mutex<Option<(u64, FacetCounts)>>,
+    /// The number of published datasets (the unfiltered JSON list's total), for one searcher
+    /// generation: counting it walks every published document's posting.
+    all_total: std::sync::Mutex<Option<(u64, u64)>>,
 }
 
 impl SearchEngine {
@@ -458,6 +471,7 @@ impl SearchEngine {
                 writing: tokio::sync::Mutex::new(()),
                 feed: OnceLock::new(),
                 all_facets: std::sync::Mutex::new(None),
+                all_total: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -648,12 +662,7 @@ impl SearchEngine {
         }
         let searcher = self.inner.reader.searcher();
         let query = self.base_query(request, &searcher);
-        let everything_published = request.facets
-            && request.text.trim().is_empty()
-            && request.filters.iter().all(Vec::is_empty)
-            && request.clauses.is_empty()
-            && request.statuses == ["published"]
-            && request.visibility == Visibility::Public;
+        let everything_published = request.facets && every_published(request);
         let generation = searcher.generation().generation_id();
         let cached_facets = if everything_published {
             self.inner.all_facets.lock().ok().and_then(|c| {
@@ -763,7 +772,23 @@ impl SearchEngine {
         if request.facets || !request.text.trim().is_empty() || collector.k == 0 {
             return Ok(None);
         }
-        let total = searcher.search(query, &tantivy::collector::Count)? as u64;
+        let generation = searcher.generation().generation_id();
+        let cached = every_published(request)
+            .then(|| self.inner.all_total.lock().ok().and_then(|c| *c))
+            .flatten()
+            .filter(|(g, _)| *g == generation);
+        let total = match cached {
+            Some((_, total)) => total,
+            None => {
+                let total = searcher.search(query, &tantivy::collector::Count)? as u64;
+                if every_published(request)
+                    && let Ok(mut cache) = self.inner.all_total.lock()
+                {
+                    *cache = Some((generation, total));
+                }
+                total
+            }
+        };
         if total == 0 {
             return Ok(Some(collect::Fruit::default()));
         }

@@ -406,3 +406,29 @@ async fn lean_hits_carry_the_stored_id_revision_slug_and_publisher() -> anyhow::
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn the_cached_total_of_the_unfiltered_list_follows_writes() -> anyhow::Result<()> {
+    let (catalog, engine, _) = engine().await?;
+    let mut list = Request::published("", 2);
+    list.order = SortOrder::Modified { desc: true };
+    let first = engine.search(list.clone()).await?;
+    let cached = engine.search(list.clone()).await?;
+    assert_eq!(first.total, cached.total);
+    assert!(first.total > 3);
+    // A withdrawal changes the total on the next request.
+    withdraw(&catalog, "alkis-gebaeude-wuppertal").await?;
+    let after = engine.search(list.clone()).await?;
+    assert_eq!(after.total + 1, first.total);
+    // A filtered list is counted, not taken from the cache.
+    let mut filtered = list;
+    filtered.filters[Facet::License.position()] = vec!["dl-zero-de/2.0".to_owned()];
+    let counted = engine.search(filtered).await?;
+    assert!(
+        counted.total < after.total,
+        "{} < {}",
+        counted.total,
+        after.total
+    );
+    Ok(())
+}
