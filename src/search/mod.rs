@@ -305,44 +305,64 @@ fn any_term(terms: impl IntoIterator<Item = Term>) -> Box<dyn Query> {
     Box::new(TermSetQuery::new(terms))
 }
 
-/// The hit at `address` with its id, revision, slug and publisher from the index's columns (see
-/// [`Request::lean`]); the text fields are empty.
-fn lean_hit(
-    searcher: &tantivy::Searcher,
-    address: tantivy::DocAddress,
-) -> Result<Hit, SearchError> {
-    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-    let doc = address.doc_id;
-    let number =
-        |field: &str| -> Result<Option<u64>, SearchError> { Ok(fast.u64(field)?.first(doc)) };
-    let text = |field: &str| -> Result<Option<String>, SearchError> {
-        let Some(column) = fast.str(field)? else {
-            return Ok(None);
-        };
-        let Some(ord) = column.term_ords(doc).next() else {
-            return Ok(None);
-        };
-        let mut value = String::new();
-        column
-            .ord_to_str(ord, &mut value)
-            .map_err(tantivy::TantivyError::from)?;
-        Ok(Some(value))
-    };
-    let (hi, lo) = (number("id_hi")?, number("id_lo")?);
-    Ok(Hit {
-        id: Uuid::from_u64_pair(hi.unwrap_or_default(), lo.unwrap_or_default()),
-        revision: number("revision")?
-            .and_then(|r| i32::try_from(r).ok())
-            .unwrap_or(-1),
-        slug: text("slug")?.unwrap_or_default(),
-        title_de: String::new(),
-        title_en: None,
-        description_de: String::new(),
-        description_en: None,
-        publisher: text("publisher")?.and_then(|s| Uuid::parse_str(&s).ok()),
-        formats: Vec::new(),
-        modified: chrono::DateTime::default(),
-    })
+/// The columns a lean hit is read from, opened once per segment (see [`Request::lean`]).
+struct LeanColumns {
+    id_hi: tantivy::columnar::Column<u64>,
+    id_lo: tantivy::columnar::Column<u64>,
+    revision: tantivy::columnar::Column<u64>,
+    slug: Option<tantivy::columnar::StrColumn>,
+    publisher: Option<tantivy::columnar::StrColumn>,
+}
+
+impl LeanColumns {
+    fn open(segment: &tantivy::SegmentReader) -> Result<Self, SearchError> {
+        let fast = segment.fast_fields();
+        Ok(Self {
+            id_hi: fast.u64("id_hi")?,
+            id_lo: fast.u64("id_lo")?,
+            revision: fast.u64("revision")?,
+            slug: fast.str("slug")?,
+            publisher: fast.str("publisher")?,
+        })
+    }
+
+    /// The hit of document `doc` of the segment, with its id, revision, slug and publisher; the
+    /// text fields are empty.
+    fn hit(&self, doc: tantivy::DocId) -> Result<Hit, SearchError> {
+        let text =
+            |column: &Option<tantivy::columnar::StrColumn>| -> Result<Option<String>, SearchError> {
+                let Some(column) = column else {
+                    return Ok(None);
+                };
+                let Some(ord) = column.term_ords(doc).next() else {
+                    return Ok(None);
+                };
+                let mut value = String::new();
+                column
+                    .ord_to_str(ord, &mut value)
+                    .map_err(tantivy::TantivyError::from)?;
+                Ok(Some(value))
+            };
+        Ok(Hit {
+            id: Uuid::from_u64_pair(
+                self.id_hi.first(doc).unwrap_or_default(),
+                self.id_lo.first(doc).unwrap_or_default(),
+            ),
+            revision: self
+                .revision
+                .first(doc)
+                .and_then(|r| i32::try_from(r).ok())
+                .unwrap_or(-1),
+            slug: text(&self.slug)?.unwrap_or_default(),
+            title_de: String::new(),
+            title_en: None,
+            description_de: String::new(),
+            description_en: None,
+            publisher: text(&self.publisher)?.and_then(|s| Uuid::parse_str(&s).ok()),
+            formats: Vec::new(),
+            modified: chrono::DateTime::default(),
+        })
+    }
 }
 
 /// One hit, with what a result list shows.
@@ -709,9 +729,18 @@ impl SearchEngine {
             })
             .flatten();
         let mut hits = Vec::with_capacity(page.len());
+        let mut columns: std::collections::HashMap<u32, LeanColumns> =
+            std::collections::HashMap::new();
         for (_, address) in &page {
             hits.push(if request.lean {
-                lean_hit(&searcher, *address)?
+                let segment = address.segment_ord;
+                let lean = match columns.entry(segment) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(LeanColumns::open(searcher.segment_reader(segment))?)
+                    }
+                };
+                lean.hit(address.doc_id)?
             } else {
                 self.hit(&searcher.doc(*address)?)
             });
