@@ -301,14 +301,11 @@ impl SegmentCollector for SegmentCollect {
         if self.k == 0 {
             return;
         }
-        let (primary, second) = match self.order {
-            Order::Relevance => (
-                score_key(score),
-                !self.tie.as_ref().and_then(|c| c.first(doc)).unwrap_or(0),
-            ),
+        let primary = match self.order {
+            Order::Relevance => score_key(score),
             Order::Number { desc, .. } => {
                 let v = self.number.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-                (if desc { !v } else { v }, 0)
+                if desc { !v } else { v }
             }
             Order::Text { desc, .. } => {
                 let v = self
@@ -316,11 +313,26 @@ impl SegmentCollector for SegmentCollect {
                     .as_ref()
                     .and_then(|c| c.term_ords(doc).next())
                     .map_or(u64::MAX - 1, |o| 2 * o + 1);
-                (if desc { !v } else { v }, 0)
+                if desc { !v } else { v }
             }
         };
-        // Most documents are decided by the first two keys alone: before the cursor, or behind the
-        // worst of a full heap. Only ties read the id's two columns.
+        // Most documents are decided by the first key alone: before the cursor, or behind the worst
+        // of a full heap. Only ties read the second key's column, and only ties of both the id's.
+        if let Some(after) = self.after
+            && primary < after.0
+        {
+            return;
+        }
+        if self.heap.len() >= self.k
+            && let Some(top) = self.heap.peek()
+            && primary > top.0.0
+        {
+            return;
+        }
+        let second = match self.order {
+            Order::Relevance => !self.tie.as_ref().and_then(|c| c.first(doc)).unwrap_or(0),
+            _ => 0,
+        };
         if let Some(after) = self.after
             && (primary, second) < (after.0, after.1)
         {

@@ -293,6 +293,18 @@ fn every_published(request: &Request) -> bool {
         && request.visibility == Visibility::Public
 }
 
+/// Whether every document of the searcher's segments, deleted ones included, holds `term` (its
+/// document frequency, which counts deleted documents too, is the segment's size in each segment).
+fn covers_every_document(searcher: &tantivy::Searcher, term: &Term) -> bool {
+    searcher.segment_readers().iter().all(|segment| {
+        segment
+            .inverted_index(term.field())
+            .ok()
+            .and_then(|index| index.doc_freq(term).ok())
+            .is_some_and(|n| n == segment.max_doc())
+    })
+}
+
 /// Documents holding any of `terms`: one term is a term query, which reads its posting list as it
 /// goes (and counts from the list's length); a set query first collects a bitset of every match.
 fn any_term(terms: impl IntoIterator<Item = Term>) -> Box<dyn Query> {
@@ -561,7 +573,14 @@ impl SearchEngine {
         for clause in &request.clauses {
             must.push((Occur::Must, self.clause_query(clause)));
         }
-        if !request.statuses.is_empty() {
+        // A status every document holds (a catalogue of only published datasets) filters nothing:
+        // left out, the engine does not intersect every candidate with a posting list of them all.
+        let every_document_has = |status: &str| {
+            covers_every_document(searcher, &Term::from_field_text(f.status, status))
+        };
+        if !request.statuses.is_empty()
+            && !(request.statuses.len() == 1 && every_document_has(&request.statuses[0]))
+        {
             must.push((
                 Occur::Must,
                 any_term(

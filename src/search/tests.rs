@@ -432,3 +432,37 @@ async fn the_cached_total_of_the_unfiltered_list_follows_writes() -> anyhow::Res
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_status_every_document_holds_is_left_out_and_the_others_still_filter()
+-> anyhow::Result<()> {
+    let (catalog, engine, _) = engine().await?;
+    let published = |engine: &SearchEngine| {
+        let searcher = engine.inner.reader.searcher();
+        covers_every_document(
+            &searcher,
+            &Term::from_field_text(engine.inner.fields.status, "published"),
+        )
+    };
+    let mut list = Request::published("", 100);
+    list.order = SortOrder::Modified { desc: true };
+    let before = engine.search(list.clone()).await?;
+    assert!(published(&engine), "the fixtures are all published");
+    withdraw(&catalog, "alkis-gebaeude-wuppertal").await?;
+    let after = engine.search(list.clone()).await?;
+    // The withdrawn version is a document of its own now: `published` no longer covers them all,
+    // and the filter is back in the query.
+    assert!(!published(&engine));
+    assert_eq!(after.total + 1, before.total);
+    assert!(!slugs(&after).contains(&"alkis-gebaeude-wuppertal"));
+    let mut words = Request::published("Gebäude", 100);
+    words.order = SortOrder::Relevance;
+    assert!(!slugs(&engine.search(words.clone()).await?).contains(&"alkis-gebaeude-wuppertal"));
+    words.statuses = vec!["withdrawn".to_owned()];
+    words.visibility = Visibility::All;
+    assert_eq!(
+        slugs(&engine.search(words).await?),
+        ["alkis-gebaeude-wuppertal"]
+    );
+    Ok(())
+}
