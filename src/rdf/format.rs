@@ -123,10 +123,7 @@ impl<W: Write> TripleWriter<W> {
     /// Whether `subject` is one of the catalogue's own resources (under the base URL, or a blank
     /// node): triples about it are always written, the others once while they recur.
     pub fn is_local(&self, subject: NamedOrBlankNodeRef<'_>) -> bool {
-        match subject {
-            NamedOrBlankNodeRef::NamedNode(n) => n.as_str().starts_with(&self.local),
-            NamedOrBlankNodeRef::BlankNode(_) => true,
-        }
+        is_local(&self.local, subject)
     }
 
     /// Writes one triple.
@@ -159,6 +156,14 @@ impl<W: Write> TripleWriter<W> {
     /// Ends the document and returns the writer.
     pub fn finish(self) -> io::Result<W> {
         self.inner.finish()
+    }
+}
+
+/// Whether `subject` is under `local` (the base URL and a slash) or a blank node.
+pub fn is_local(local: &str, subject: NamedOrBlankNodeRef<'_>) -> bool {
+    match subject {
+        NamedOrBlankNodeRef::NamedNode(n) => n.as_str().starts_with(local),
+        NamedOrBlankNodeRef::BlankNode(_) => true,
     }
 }
 

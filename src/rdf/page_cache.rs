@@ -17,10 +17,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use oxigraph::model::{Literal, NamedOrBlankNode, Quad, Term, Triple, TripleRef};
+use oxigraph::model::{Quad, TripleRef};
 use uuid::Uuid;
 
-use super::format::{Format, Frame, TripleWriter};
+use super::format::{Format, Frame, TripleWriter, is_local};
 use super::mapping::{Mapping, presentation_order};
 use super::projector::DatasetBatch;
 use crate::catalog::Catalog;
@@ -34,8 +34,56 @@ use crate::feed::cache::{CacheStats, Fresh, RevisionCache};
 pub struct Fragment {
     /// The dataset's own triples, serialised, without the document's frame.
     pub body: Box<[u8]>,
-    /// Its triples about resources outside the catalogue, which a page writes once.
-    pub shared: Box<[Triple]>,
+    /// Its triples about resources outside the catalogue, one group per subject, each serialised
+    /// on its own: many datasets of a page name the same ones, and the page writes each once.
+    pub shared: Box<[Shared]>,
+}
+
+/// A group of triples about one resource outside the catalogue, serialised without the frame.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Shared {
+    /// A hash of `body`, which a page's deduplication compares first.
+    key: u64,
+    /// The triples, serialised.
+    pub body: Box<[u8]>,
+}
+
+impl std::hash::Hash for Shared {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.key);
+    }
+}
+
+impl Shared {
+    fn new(body: &[u8]) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        Self {
+            key: hasher.finish(),
+            body: body.into(),
+        }
+    }
+}
+
+/// Serialises `triples` in `format` and cuts the body out of the frame (empty for no triples).
+fn framed_body<'a>(
+    format: Format,
+    frame: &Frame,
+    base: &str,
+    triples: impl IntoIterator<Item = TripleRef<'a>>,
+) -> Option<Vec<u8>> {
+    let mut out = TripleWriter::new(format, base, Vec::new());
+    let mut written = false;
+    for triple in triples {
+        out.write(triple).ok()?;
+        written = true;
+    }
+    let document = out.finish().ok()?;
+    if !written {
+        return Some(Vec::new());
+    }
+    frame.body(&document).map(<[u8]>::to_vec)
 }
 
 impl Fragment {
@@ -43,28 +91,22 @@ impl Fragment {
     /// `None` where the format has no [`Frame`].
     pub fn of_graphs(format: Format, base: &str, graphs: &[&[Quad]]) -> Option<Vec<Self>> {
         let frame = Frame::of(format)?;
+        let local = format!("{base}/");
         graphs
             .iter()
             .map(|quads| {
-                let mut out = TripleWriter::new(format, base, Vec::new());
+                let (own, outside): (Vec<&Quad>, Vec<&Quad>) = quads
+                    .iter()
+                    .partition(|quad| is_local(&local, quad.subject.as_ref()));
+                let body = framed_body(format, frame, base, own.iter().map(|q| q.as_ref().into()))?;
                 let mut shared = Vec::new();
-                let mut written = false;
-                for quad in quads.iter() {
-                    if out.is_local(quad.subject.as_ref()) {
-                        out.write(quad.as_ref()).ok()?;
-                        written = true;
-                    } else {
-                        shared.push(Triple::from(quad.clone()));
-                    }
+                for group in outside.chunk_by(|a, b| a.subject == b.subject) {
+                    let bytes =
+                        framed_body(format, frame, base, group.iter().map(|q| q.as_ref().into()))?;
+                    shared.push(Shared::new(&bytes));
                 }
-                let document = out.finish().ok()?;
-                let body = if written {
-                    frame.body(&document)?.into()
-                } else {
-                    Box::default()
-                };
                 Some(Self {
-                    body,
+                    body: body.into(),
                     shared: shared.into(),
                 })
             })
@@ -75,7 +117,11 @@ impl Fragment {
     fn bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.body.len()
-            + self.shared.iter().map(triple_bytes).sum::<usize>()
+            + self
+                .shared
+                .iter()
+                .map(|s| std::mem::size_of::<Shared>() + s.body.len())
+                .sum::<usize>()
     }
 }
 
@@ -87,27 +133,6 @@ pub struct PageCache {
     mapping: Mapping,
     /// The mapping version every cached part was made with.
     version: String,
-}
-
-/// The estimated heap and inline size of a triple.
-fn triple_bytes(t: &Triple) -> usize {
-    fn subject(s: &NamedOrBlankNode) -> usize {
-        match s {
-            NamedOrBlankNode::NamedNode(n) => n.as_str().len(),
-            NamedOrBlankNode::BlankNode(b) => b.as_str().len(),
-        }
-    }
-    fn literal(l: &Literal) -> usize {
-        l.value().len() + l.language().map_or(0, str::len) + l.datatype().as_str().len()
-    }
-    let object = match &t.object {
-        Term::NamedNode(n) => n.as_str().len(),
-        Term::BlankNode(b) => b.as_str().len(),
-        Term::Literal(l) => literal(l),
-        #[allow(unreachable_patterns)]
-        _ => 64,
-    };
-    std::mem::size_of::<Triple>() + subject(&t.subject) + t.predicate.as_str().len() + object
 }
 
 /// The format's slot in [`Format::ALL`].
@@ -243,8 +268,8 @@ impl PageCache {
     }
 }
 
-/// Writes a page in `format`: `head` (the triples besides the datasets', in order) and the parts'
-/// shared triples, each once, serialised by Oxigraph, then the parts' bodies joined after them in
+/// Writes a page in `format`: `head` (the triples besides the datasets', in order) serialised by
+/// Oxigraph, then the parts' shared groups, each distinct one once, and the parts' bodies, joined in
 /// the format's frame.
 pub fn write_page<'a>(
     format: Format,
@@ -253,14 +278,9 @@ pub fn write_page<'a>(
     parts: &[Arc<Fragment>],
 ) -> anyhow::Result<Vec<u8>> {
     let frame = Frame::of(format).context("the format has no frame")?;
-    let mut out = TripleWriter::new(format, base, Vec::with_capacity(64 * 1024));
+    let mut out = TripleWriter::new(format, base, Vec::with_capacity(16 * 1024));
     for triple in head {
         out.write(triple)?;
-    }
-    for part in parts {
-        for triple in part.shared.iter() {
-            out.write(triple)?;
-        }
     }
     let document = out.finish()?;
     // Turtle and N-Triples write nothing, not even the prelude, for no triples.
@@ -271,11 +291,22 @@ pub fn write_page<'a>(
             .body(&document)
             .context("Oxigraph wrote the page's head outside its frame")?
     };
-    let len = head.len() + parts.iter().map(|p| p.body.len()).sum::<usize>();
-    let mut body = Vec::with_capacity(frame.joined_len(len, parts.len() + 1));
+    let mut seen = std::collections::HashSet::new();
+    let shared: Vec<&[u8]> = parts
+        .iter()
+        .flat_map(|p| p.shared.iter())
+        .filter(|s| seen.insert(*s))
+        .map(|s| &s.body[..])
+        .collect();
+    let len = head.len()
+        + shared.iter().map(|b| b.len()).sum::<usize>()
+        + parts.iter().map(|p| p.body.len()).sum::<usize>();
+    let mut body = Vec::with_capacity(frame.joined_len(len, shared.len() + parts.len() + 1));
     frame.join(
         &mut body,
-        std::iter::once(head).chain(parts.iter().map(|p| &p.body[..])),
+        std::iter::once(head)
+            .chain(shared)
+            .chain(parts.iter().map(|p| &p.body[..])),
     );
     Ok(body)
 }
@@ -343,6 +374,7 @@ mod tests {
     use crate::rdf::format::TripleWriter;
     use oxigraph::io::RdfParser;
     use oxigraph::model::Graph;
+    use oxigraph::model::Triple;
     use oxigraph::model::dataset::CanonicalizationAlgorithm;
 
     async fn fixture() -> anyhow::Result<(Catalog, Mapping)> {
