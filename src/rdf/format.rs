@@ -106,15 +106,26 @@ const SEEN_CAPACITY: usize = 16 * 1024;
 impl<W: Write> TripleWriter<W> {
     /// Starts a document; `base` is the public base URL (IRIs under it are the catalogue's own).
     pub fn new(format: Format, base: &str, writer: W) -> Self {
-        let mut serializer = RdfSerializer::from_format(format.oxigraph());
-        for (prefix, iri) in PREFIXES {
-            serializer = match serializer.clone().with_prefix(*prefix, *iri) {
-                Ok(s) => s,
-                Err(_) => serializer,
-            };
-        }
+        // The prefixes are parsed once per format; a page's cache misses start a writer for every
+        // group of shared triples.
+        static SERIALIZERS: [std::sync::OnceLock<RdfSerializer>; Format::ALL.len()] =
+            [const { std::sync::OnceLock::new() }; Format::ALL.len()];
+        let slot = Format::ALL
+            .iter()
+            .position(|f| *f == format)
+            .unwrap_or_default();
+        let serializer = SERIALIZERS[slot].get_or_init(|| {
+            let mut serializer = RdfSerializer::from_format(format.oxigraph());
+            for (prefix, iri) in PREFIXES {
+                serializer = match serializer.clone().with_prefix(*prefix, *iri) {
+                    Ok(s) => s,
+                    Err(_) => serializer,
+                };
+            }
+            serializer
+        });
         Self {
-            inner: serializer.for_writer(writer),
+            inner: serializer.clone().for_writer(writer),
             local: format!("{base}/"),
             seen: HashSet::new(),
         }
