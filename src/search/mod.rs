@@ -578,9 +578,9 @@ impl SearchEngine {
         let every_document_has = |status: &str| {
             covers_every_document(searcher, &Term::from_field_text(f.status, status))
         };
-        if !request.statuses.is_empty()
-            && !(request.statuses.len() == 1 && every_document_has(&request.statuses[0]))
-        {
+        let filters_nothing =
+            matches!(request.statuses.as_slice(), [only] if every_document_has(only));
+        if !request.statuses.is_empty() && !filters_nothing {
             must.push((
                 Occur::Must,
                 any_term(
