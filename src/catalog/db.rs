@@ -45,6 +45,10 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        // A pooled connection is pinged only after it has been idle for a while (a server or a
+        // proxy may have dropped it), not on every checkout: the ping is a round trip of its own
+        // (to SQLite's worker thread, or to PostgreSQL) before every query.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         // WAL lets readers proceed during a write; foreign keys are off by default in SQLite; writers
         // queue in-process (see `Catalog`), the busy timeout covers other processes.
