@@ -4,7 +4,9 @@
   drive.py latency BASE URLFILE [WARMUP]   sequential GETs over one keep-alive connection; prints
                                            "n errors p50_ms p99_ms mean_ms st_p50_ms st_metric"
                                            (st_*: the Server-Timing metric named by the env
-                                           SERVER_TIMING, e.g. `search`, median of its dur=)
+                                           SERVER_TIMING, e.g. `search`, median of its dur=);
+                                           SERVER_TIMING=search,documents adds "documents=P50"
+                                           for each further metric at the end of the line
   drive.py queries WORDS N SEED            N search queries (1-3 words, Zipf-drawn), one a line,
                                            every other one with a facet filter (`|theme=GOVE`)
   drive.py deep BASE PATH DEPTH PER_PAGE   the URL of the list page at DEPTH: walks `next_cursor`
@@ -62,13 +64,15 @@ def server_timing(headers, metric):
 
 def latency(base, url_file, warmup=0):
     urls = [l.rstrip("\n") for l in open(url_file) if l.strip()]
-    metric = os.environ.get("SERVER_TIMING", "")
+    metrics = [m for m in os.environ.get("SERVER_TIMING", "").split(",") if m]
+    metric = metrics[0] if metrics else ""
     accept = os.environ.get("ACCEPT", "")
     headers = {"Accept": accept} if accept else {}
     conn = connect(base)
     for u in urls[: int(warmup)]:
         get(conn, u, headers)
-    times, st, errors = [], [], 0
+    times, errors = [], 0
+    st = {m: [] for m in metrics}
     for u in urls:
         status, ms, h, _ = get(conn, u, headers)
         if status != 200:
@@ -77,14 +81,18 @@ def latency(base, url_file, warmup=0):
                 print(f"  {status} for {u}", file=sys.stderr)
             continue
         times.append(ms)
-        if metric:
-            d = server_timing(h, metric)
+        for m in metrics:
+            d = server_timing(h, m)
             if d is not None:
-                st.append(d)
-    st50 = f"{pct(st, 0.5):.2f}" if st else "n/a"
+                st[m].append(d)
+
+    def p50(m):
+        return f"{pct(st[m], 0.5):.2f}" if st.get(m) else "n/a"
+
+    extra = "".join(f" {m}={p50(m)}" for m in metrics[1:])
     print(
         f"{len(times)} {errors} {pct(times, 0.5):.2f} {pct(times, 0.99):.2f} "
-        f"{(sum(times) / len(times)) if times else float('nan'):.2f} {st50} {metric or '-'}"
+        f"{(sum(times) / len(times)) if times else float('nan'):.2f} {p50(metric)} {metric or '-'}{extra}"
     )
 
 
