@@ -25,6 +25,14 @@ impl Format {
     /// Every format, in the server's order of preference for content negotiation.
     pub const ALL: [Self; 4] = [Self::Turtle, Self::RdfXml, Self::JsonLd, Self::NTriples];
 
+    /// The format's place in [`Format::ALL`], for tables with one entry per format.
+    pub fn slot(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|f| *f == self)
+            .unwrap_or_default()
+    }
+
     /// The format of a URL extension.
     pub fn from_extension(extension: &str) -> Option<Self> {
         match extension {
@@ -110,11 +118,7 @@ impl<W: Write> TripleWriter<W> {
         // group of shared triples.
         static SERIALIZERS: [std::sync::OnceLock<RdfSerializer>; Format::ALL.len()] =
             [const { std::sync::OnceLock::new() }; Format::ALL.len()];
-        let slot = Format::ALL
-            .iter()
-            .position(|f| *f == format)
-            .unwrap_or_default();
-        let serializer = SERIALIZERS[slot].get_or_init(|| {
+        let serializer = SERIALIZERS[format.slot()].get_or_init(|| {
             let mut serializer = RdfSerializer::from_format(format.oxigraph());
             for (prefix, iri) in PREFIXES {
                 serializer = match serializer.clone().with_prefix(*prefix, *iri) {
@@ -200,8 +204,9 @@ impl Frame {
     pub fn of(format: Format) -> Option<&'static Self> {
         static FRAMES: [std::sync::OnceLock<Option<Frame>>; Format::ALL.len()] =
             [const { std::sync::OnceLock::new() }; Format::ALL.len()];
-        let slot = Format::ALL.iter().position(|f| *f == format)?;
-        FRAMES[slot].get_or_init(|| Self::probe(format)).as_ref()
+        FRAMES[format.slot()]
+            .get_or_init(|| Self::probe(format))
+            .as_ref()
     }
 
     fn probe(format: Format) -> Option<Self> {

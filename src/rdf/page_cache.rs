@@ -135,14 +135,6 @@ pub struct PageCache {
     version: String,
 }
 
-/// The format's slot in [`Format::ALL`].
-fn slot(format: Format) -> usize {
-    Format::ALL
-        .iter()
-        .position(|f| *f == format)
-        .unwrap_or_default()
-}
-
 impl PageCache {
     /// An empty cache for graphs made with `mapping`, holding about `budget_bytes` in all formats.
     pub fn new(catalog: Catalog, mapping: Mapping, budget_bytes: usize) -> Self {
@@ -196,7 +188,7 @@ impl PageCache {
         {
             return Ok(None);
         }
-        let cache = &self.parts[slot(format)];
+        let cache = &self.parts[format.slot()];
         let lookup = cache.lookup(entries.iter().map(|e| (e.id, e.revision)));
         if lookup.missing.is_empty() {
             return Ok(Some(lookup.found.into_iter().flatten().collect()));

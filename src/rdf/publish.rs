@@ -118,7 +118,7 @@ async fn serialise(
     // copied the body several times and faulted in fresh memory at every step.
     static LAST_SIZE: [AtomicUsize; Format::ALL.len()] =
         [const { AtomicUsize::new(64 * 1024) }; Format::ALL.len()];
-    let slot = Format::ALL.iter().position(|f| *f == format).unwrap_or(0);
+    let slot = format.slot();
     let capacity = LAST_SIZE[slot].load(Ordering::Relaxed);
     tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
         let mut out = TripleWriter::new(format, &base, Vec::with_capacity(capacity + capacity / 8));
