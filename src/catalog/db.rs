@@ -34,6 +34,7 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
         })?;
     }
     let mmap_bytes = settings.sqlite_mmap_mb.saturating_mul(1 << 20);
+    let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url);
     options
         // A command walks the record with one task: a few connections, each with its own page
@@ -45,10 +46,6 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
-        // A pooled connection is pinged only after it has been idle for a while (a server or a
-        // proxy may have dropped it), not on every checkout: the ping is a round trip of its own
-        // (to SQLite's worker thread, or to PostgreSQL) before every query.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         // WAL lets readers proceed during a write; foreign keys are off by default in SQLite; writers
         // queue in-process (see `Catalog`), the busy timeout covers other processes.
@@ -67,6 +64,13 @@ pub async fn connect(settings: &Settings, access: Access) -> anyhow::Result<Data
                 Access::Serving | Access::Batch => o,
             }
         });
+    if sqlite {
+        // An SQLite connection lives in this process and cannot be dropped by a server: pinging it
+        // before every query (SeaORM's default) is only a round trip to its worker thread. A
+        // PostgreSQL connection is still pinged at every checkout, so one the server closed (a
+        // restart) is replaced instead of failing a request.
+        options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+    }
     Database::connect(options)
         .await
         .context("failed to connect to the database")
