@@ -15,6 +15,9 @@ use url::form_urlencoded;
 /// into the in-memory store.
 const MEMORY_LOAD_BATCH_MB: usize = 64;
 
+/// Quads the in-memory store loads per transaction in [`RdfStore::bulk_load`].
+const MEMORY_COMMIT_QUADS: usize = 250_000;
+
 /// Prefix of the one empty named graph whose name records the projector's position
 /// (`urn:odcat:projection?seq=…&base=…&mapping=…`). An empty graph holds no triple, so the SPARQL
 /// default graph (the union of all graphs) and every `GRAPH ?g { … }` pattern never see the
@@ -203,26 +206,52 @@ impl RdfStore {
     }
 
     /// Loads quads into an emptied store with Oxigraph's bulk loader, then records `position`.
+    ///
+    /// The in-memory store commits every [`MEMORY_COMMIT_QUADS`] quads: its transaction keeps a log
+    /// entry for each quad it inserts until it commits, so one transaction for the whole catalogue
+    /// would hold tens of bytes per quad on top of the store at the end of the load (the peak of a
+    /// start). The store is rebuilt after [`clear`](Self::clear) and the position is recorded
+    /// last, so a reader sees a store being filled either way, and an interrupted load leaves no
+    /// position (and leads to another rebuild).
     pub fn bulk_load(
         &self,
         quads: impl IntoIterator<Item = Quad>,
         position: &Position,
     ) -> Result<(), StorageError> {
-        let mut loader = self.store.bulk_loader();
-        if !self.on_disk {
-            // Oxigraph's loader gathers up to a million quads per thread before it inserts them
-            // (~300 MB each, on top of the store): the peak of a rebuild. The in-memory store gains
-            // nothing from large batches (the on-disk one writes a sorted file per batch).
-            loader = loader.with_max_memory_size_in_megabytes(MEMORY_LOAD_BATCH_MB);
+        if self.on_disk {
+            let mut loader = self.store.bulk_loader();
+            loader.load_quads(quads)?;
+            loader.commit()?;
+        } else {
+            self.load_in_commits(quads, MEMORY_COMMIT_QUADS)?;
         }
-        loader.load_quads(quads)?;
-        loader.commit()?;
         let mut txn = self.store.start_transaction()?;
         self.record_position(&mut txn, position)?;
         txn.commit()?;
         self.remember(position);
         #[cfg(feature = "rocksdb")]
         self.store.flush()?;
+        Ok(())
+    }
+
+    /// Loads quads into the in-memory store, committing every `per_commit` quads.
+    fn load_in_commits(
+        &self,
+        quads: impl IntoIterator<Item = Quad>,
+        per_commit: usize,
+    ) -> Result<(), StorageError> {
+        let mut quads = quads.into_iter().peekable();
+        while quads.peek().is_some() {
+            // Oxigraph's loader gathers up to a million quads per thread before it inserts them
+            // (~300 MB each, on top of the store). The in-memory store gains nothing from large
+            // batches (the on-disk one writes a sorted file per batch).
+            let mut loader = self
+                .store
+                .bulk_loader()
+                .with_max_memory_size_in_megabytes(MEMORY_LOAD_BATCH_MB);
+            loader.load_quads(quads.by_ref().take(per_commit))?;
+            loader.commit()?;
+        }
         Ok(())
     }
 
@@ -327,6 +356,36 @@ mod tests {
         // One position graph, empty, so queries over the union of graphs never see it.
         assert_eq!(store.inner().named_graphs().count(), 1);
         assert!(store.inner().is_empty()?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_load_in_several_commits_holds_every_quad_once() -> Result<(), StorageError> {
+        let store = RdfStore::in_memory()?;
+        let quads: Vec<Quad> = (0..10)
+            .map(|i| {
+                let g = NamedNode::new_unchecked(format!("http://example.org/g{}", i % 3));
+                Quad::new(
+                    g.clone(),
+                    g.clone(),
+                    Literal::new_simple_literal(i.to_string()),
+                    g,
+                )
+            })
+            .collect();
+        // 10 quads in commits of 3 (the last one short), and one quad twice across commits.
+        let mut input = quads.clone();
+        input.push(quads[0].clone());
+        store.load_in_commits(input, 3)?;
+        let mut loaded = store.catalogue_quads().collect::<Result<Vec<_>, _>>()?;
+        loaded.sort_by_key(ToString::to_string);
+        let mut expected = quads;
+        expected.sort_by_key(ToString::to_string);
+        assert_eq!(loaded, expected);
+        assert_eq!(store.inner().named_graphs().count(), 3);
+        // Nothing to load commits nothing and fails nothing.
+        store.load_in_commits(Vec::new(), 3)?;
+        assert_eq!(store.catalogue_quads().count(), 10);
         Ok(())
     }
 
