@@ -13,7 +13,7 @@
 //! the change feed (a dataset's write, its publisher's change or its hosted table's change evicts its
 //! parts) and bounded by an estimate of their size.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -125,6 +125,24 @@ impl Fragment {
     }
 }
 
+/// The page cache's figures for `/readyz`: the sums over the formats, and each format's own (keyed by
+/// its file extension) with the datasets it holds.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PageCacheStats {
+    /// Format parts held: a dataset cached in two formats counts twice.
+    pub parts: usize,
+    /// Estimated bytes held in all formats.
+    pub bytes: usize,
+    /// The byte budget of all formats.
+    pub budget_bytes: usize,
+    /// Parts served from the cache since start.
+    pub hits: u64,
+    /// Parts read from SQL since start.
+    pub misses: u64,
+    /// Each format's figures.
+    pub formats: BTreeMap<&'static str, CacheStats>,
+}
+
 /// Cached datasets' page parts, per format, bounded by an estimate of their size in memory.
 #[derive(Clone)]
 pub struct PageCache {
@@ -159,15 +177,23 @@ impl PageCache {
     }
 
     /// The cache's figures, summed over the formats.
-    pub fn stats(&self) -> CacheStats {
-        let mut all = self.parts[0].stats();
-        for cache in &self.parts[1..] {
-            let s = cache.stats();
-            all.datasets += s.datasets;
+    pub fn stats(&self) -> PageCacheStats {
+        let mut all = PageCacheStats {
+            parts: 0,
+            bytes: 0,
+            budget_bytes: 0,
+            hits: 0,
+            misses: 0,
+            formats: BTreeMap::new(),
+        };
+        for format in Format::ALL {
+            let s = self.parts[format.slot()].stats();
+            all.parts += s.datasets;
             all.bytes += s.bytes;
             all.budget_bytes += s.budget_bytes;
             all.hits += s.hits;
             all.misses += s.misses;
+            all.formats.insert(format.extension(), s);
         }
         all
     }
@@ -496,7 +522,7 @@ mod tests {
         cache
             .fragments(&mapping, Format::Turtle, &entries(&models))
             .await?;
-        let all = cache.stats().datasets;
+        let all = cache.stats().formats["ttl"].datasets;
         assert_eq!(all, models.len());
         let consumers = cache.consumers();
         assert_eq!(consumers.len(), Format::ALL.len());
@@ -512,7 +538,7 @@ mod tests {
                 )
                 .await?;
         }
-        assert_eq!(cache.stats().datasets, all - 1);
+        assert_eq!(cache.stats().parts, all - 1);
         assert_eq!(consumers[0].position(), 1);
         let publisher = models[1].publisher_id();
         let of_publisher = models
@@ -532,11 +558,11 @@ mod tests {
                 )
                 .await?;
         }
-        assert_eq!(cache.stats().datasets, all - 1 - of_publisher);
+        assert_eq!(cache.stats().parts, all - 1 - of_publisher);
         for consumer in &consumers {
             consumer.rebuild(5).await?;
         }
-        assert_eq!(cache.stats().datasets, 0);
+        assert_eq!(cache.stats().parts, 0);
         assert_eq!(consumers[3].position(), 5);
         Ok(())
     }
@@ -559,7 +585,7 @@ mod tests {
         assert_eq!(parts.len(), models.len(), "every part is answered");
         let stats = small.stats();
         assert!(stats.bytes <= total / 2, "{stats:?} within {}", total / 2);
-        assert!(stats.datasets < models.len());
+        assert!(stats.formats["ttl"].datasets < models.len());
         Ok(())
     }
 }

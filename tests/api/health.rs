@@ -57,6 +57,9 @@ async fn unknown_urls_and_methods_answer_the_envelope() {
 #[tokio::test]
 async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_when_outgrown() {
     let app = spawn_app().await;
+    // One catalogue page in Turtle: its datasets' parts are cached in that format only.
+    let page = app.client.get(app.url("/catalog.ttl")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
     let ready = app.get_json("/readyz").await;
     let memory = &ready["rdf_memory"];
     if memory["store"] == "memory" {
@@ -68,12 +71,26 @@ async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_wh
     } else {
         assert_eq!(memory["store"], "rocksdb");
     }
-    assert!(
-        ready["catalog_page_cache"]["budget_bytes"]
-            .as_u64()
-            .unwrap()
-            > 0
+    let pages = &ready["catalog_page_cache"];
+    assert!(pages["budget_bytes"].as_u64().unwrap() > 0, "{ready}");
+    // The totals are the sums of the four formats' own figures.
+    let formats = pages["formats"].as_object().unwrap();
+    assert_eq!(
+        formats.keys().collect::<Vec<_>>(),
+        ["jsonld", "nt", "rdf", "ttl"],
+        "{ready}"
     );
+    for field in ["bytes", "budget_bytes", "hits", "misses"] {
+        let sum: u64 = formats.values().map(|f| f[field].as_u64().unwrap()).sum();
+        assert_eq!(pages[field].as_u64(), Some(sum), "{field}: {ready}");
+    }
+    let parts: u64 = formats
+        .values()
+        .map(|f| f["datasets"].as_u64().unwrap())
+        .sum();
+    assert_eq!(pages["parts"].as_u64(), Some(parts), "{ready}");
+    assert!(formats["ttl"]["datasets"].as_u64().unwrap() > 0, "{ready}");
+    assert_eq!(formats["nt"]["datasets"], 0, "{ready}");
 
     // A tiny limit (ODCAT_RDF_MEMORY_LIMIT) makes the same catalogue too big for the in-memory store.
     let app = spawn_app_with(|s| s.rdf_memory_limit = Some(1_000)).await;
