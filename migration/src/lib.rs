@@ -16,6 +16,7 @@ mod m20261206_000008_harvest;
 mod m20261207_000009_quality;
 mod m20261207_000010_workspace;
 mod m20261207_000011_oidc_subject;
+mod m20261207_000012_lookup_indexes;
 
 /// Runs every migration of the odcat record in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_quality::Migration),
             Box::new(m20261207_000010_workspace::Migration),
             Box::new(m20261207_000011_oidc_subject::Migration),
+            Box::new(m20261207_000012_lookup_indexes::Migration),
         ]
     }
 }

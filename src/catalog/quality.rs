@@ -528,14 +528,9 @@ impl Catalog {
 
     /// Datasets with a distribution whose access or download URL is `url`.
     pub async fn datasets_naming(&self, url: &str) -> Result<Vec<Uuid>, CatalogError> {
-        let mut ids: Vec<Uuid> = distribution::Entity::find()
+        let mut ids: Vec<Uuid> = naming(url)
             .select_only()
             .column(distribution::Column::DatasetId)
-            .filter(
-                Condition::any()
-                    .add(distribution::Column::AccessUrl.eq(url))
-                    .add(distribution::Column::DownloadUrl.eq(url)),
-            )
             .into_tuple()
             .all(self.db())
             .await?;
@@ -591,3 +586,13 @@ impl Catalog {
             .map(super::record::PublisherRecord::from))
     }
 }
+/// The distributions whose access or download URL is `url` (the indexes
+/// `idx_distribution_access_url` and `idx_distribution_download_url` serve this lookup).
+pub(super) fn naming(url: &str) -> sea_orm::Select<distribution::Entity> {
+    distribution::Entity::find().filter(
+        Condition::any()
+            .add(distribution::Column::AccessUrl.eq(url))
+            .add(distribution::Column::DownloadUrl.eq(url)),
+    )
+}
+

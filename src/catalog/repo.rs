@@ -511,6 +511,14 @@ pub fn change_seq() -> sea_orm::sea_query::Expr {
     ))
 }
 
+/// Dataset `id`'s `change_log` entries (the index `idx_change_log_entity` serves this lookup).
+pub fn dataset_changes(id: Uuid) -> sea_orm::Select<entities::change_log::Entity> {
+    use entities::change_log;
+    change_log::Entity::find()
+        .filter(change_log::Column::EntityKind.eq(super::change::EntityKind::Dataset.as_str()))
+        .filter(change_log::Column::EntityId.eq(id))
+}
+
 /// Stamps dataset `id` after its write in `txn`: `change_seq` becomes the number of the change just
 /// recorded, and a dataset published for the first time draws the next listing position. Call it
 /// right after [`super::change::record`]: both numbers are drawn while the writers are ordered
@@ -524,11 +532,9 @@ pub async fn stamp_listing(
     fresh: bool,
 ) -> Result<(), DbErr> {
     use entities::change_log;
-    let seq: Option<i64> = change_log::Entity::find()
+    let seq: Option<i64> = dataset_changes(id)
         .select_only()
         .column_as(change_log::Column::Seq.max(), "seq")
-        .filter(change_log::Column::EntityKind.eq(super::change::EntityKind::Dataset.as_str()))
-        .filter(change_log::Column::EntityId.eq(id))
         .into_tuple::<Option<i64>>()
         .one(txn)
         .await?
@@ -610,4 +616,59 @@ pub async fn changes_after(
         })
         .collect();
     Ok((entries, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+
+    use super::*;
+
+    /// SQLite's plan for `query`, one line per step.
+    async fn plan(db: &impl ConnectionTrait, query: Statement) -> anyhow::Result<String> {
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", query.sql),
+            query.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let mut lines = Vec::new();
+        for row in db.query_all_raw(explain).await? {
+            lines.push(row.try_get::<String>("", "detail")?);
+        }
+        Ok(lines.join("\n"))
+    }
+
+    #[tokio::test]
+    async fn the_lookups_by_dataset_and_by_url_use_their_indexes() -> anyhow::Result<()> {
+        let db = crate::db::connect_memory().await?;
+        let id = Uuid::new_v4();
+        // Every dataset write reads its last change (the listing stamp); without the index it
+        // scanned the whole change log.
+        let last = dataset_changes(id)
+            .select_only()
+            .column_as(entities::change_log::Column::Seq.max(), "seq")
+            .build(DbBackend::Sqlite);
+        let steps = plan(&db, last).await?;
+        assert!(steps.contains("INDEX idx_change_log_entity"), "{steps}");
+        let newest = dataset_changes(id)
+            .order_by_desc(entities::change_log::Column::Seq)
+            .limit(1)
+            .build(DbBackend::Sqlite);
+        let steps = plan(&db, newest).await?;
+        assert!(steps.contains("INDEX idx_change_log_entity"), "{steps}");
+        assert!(!steps.contains("TEMP B-TREE"), "no sort: {steps}");
+        // The link checker asks for every URL it checks.
+        let naming = super::super::quality::naming("https://example.org/a.csv")
+            .select_only()
+            .column(distribution::Column::DatasetId)
+            .build(DbBackend::Sqlite);
+        let steps = plan(&db, naming).await?;
+        assert!(
+            steps.contains("INDEX idx_distribution_access_url")
+                && steps.contains("INDEX idx_distribution_download_url"),
+            "{steps}"
+        );
+        assert!(!steps.contains("SCAN distribution"), "{steps}");
+        Ok(())
+    }
 }

@@ -553,9 +553,7 @@ pub struct LastChange {
 
 /// The last `change_log` entry of dataset `id`.
 pub async fn last_change(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<LastChange>, DbErr> {
-    let Some(row) = entities::change_log::Entity::find()
-        .filter(entities::change_log::Column::EntityKind.eq(EntityKind::Dataset.as_str()))
-        .filter(entities::change_log::Column::EntityId.eq(id))
+    let Some(row) = super::repo::dataset_changes(id)
         .order_by_desc(entities::change_log::Column::Seq)
         .one(db)
         .await?
