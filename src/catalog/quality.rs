@@ -595,4 +595,3 @@ pub(super) fn naming(url: &str) -> sea_orm::Select<distribution::Entity> {
             .add(distribution::Column::DownloadUrl.eq(url)),
     )
 }
-

@@ -58,7 +58,12 @@ async fn unknown_urls_and_methods_answer_the_envelope() {
 async fn readyz_reports_the_rdf_memory_estimate_and_advises_the_on_disk_store_when_outgrown() {
     let app = spawn_app().await;
     // One catalogue page in Turtle: its datasets' parts are cached in that format only.
-    let page = app.client.get(app.url("/catalog.ttl")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/catalog.ttl"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let ready = app.get_json("/readyz").await;
     let memory = &ready["rdf_memory"];
