@@ -225,9 +225,11 @@ pub struct Request {
     pub facets: bool,
     /// Further conditions, all of which a hit meets (the CKAN API's `fq` and `field:value` terms).
     pub clauses: Vec<Clause>,
-    /// Hits with only their id, revision, slug and publisher, read from the index's columns instead
-    /// of its stored documents (one compressed block read per hit): for callers that load each
-    /// dataset's document by its revision.
+    /// Hits with only their id, revision and publisher, read from the index's columns instead of
+    /// its stored documents (one compressed block read per hit): for callers that load each
+    /// dataset's document by its revision. The slug is left empty: a text column's value is found
+    /// by decoding its dictionary block up to it, which for the slugs (one per dataset) cost more
+    /// than the rest of a list's search.
     pub lean: bool,
 }
 
@@ -322,8 +324,9 @@ struct LeanColumns {
     id_hi: tantivy::columnar::Column<u64>,
     id_lo: tantivy::columnar::Column<u64>,
     revision: tantivy::columnar::Column<u64>,
-    slug: Option<tantivy::columnar::StrColumn>,
     publisher: Option<tantivy::columnar::StrColumn>,
+    /// Publishers already read, by their ordinal in the segment's column (a page names few).
+    publishers: std::collections::HashMap<u64, Option<Uuid>>,
 }
 
 impl LeanColumns {
@@ -333,28 +336,35 @@ impl LeanColumns {
             id_hi: fast.u64("id_hi")?,
             id_lo: fast.u64("id_lo")?,
             revision: fast.u64("revision")?,
-            slug: fast.str("slug")?,
             publisher: fast.str("publisher")?,
+            publishers: std::collections::HashMap::new(),
         })
     }
 
-    /// The hit of document `doc` of the segment, with its id, revision, slug and publisher; the
-    /// text fields are empty.
-    fn hit(&self, doc: tantivy::DocId) -> Result<Hit, SearchError> {
-        let text =
-            |column: &Option<tantivy::columnar::StrColumn>| -> Result<Option<String>, SearchError> {
-                let Some(column) = column else {
-                    return Ok(None);
-                };
-                let Some(ord) = column.term_ords(doc).next() else {
-                    return Ok(None);
-                };
-                let mut value = String::new();
-                column
-                    .ord_to_str(ord, &mut value)
-                    .map_err(tantivy::TantivyError::from)?;
-                Ok(Some(value))
-            };
+    /// The publisher of document `doc` of the segment.
+    fn publisher(&mut self, doc: tantivy::DocId) -> Result<Option<Uuid>, SearchError> {
+        let Some(column) = &self.publisher else {
+            return Ok(None);
+        };
+        let Some(ord) = column.term_ords(doc).next() else {
+            return Ok(None);
+        };
+        if let Some(known) = self.publishers.get(&ord) {
+            return Ok(*known);
+        }
+        let mut value = String::new();
+        column
+            .ord_to_str(ord, &mut value)
+            .map_err(tantivy::TantivyError::from)?;
+        let publisher = Uuid::parse_str(&value).ok();
+        self.publishers.insert(ord, publisher);
+        Ok(publisher)
+    }
+
+    /// The hit of document `doc` of the segment, with its id, revision and publisher; the slug and
+    /// the text fields are empty.
+    fn hit(&mut self, doc: tantivy::DocId) -> Result<Hit, SearchError> {
+        let publisher = self.publisher(doc)?;
         Ok(Hit {
             id: Uuid::from_u64_pair(
                 self.id_hi.first(doc).unwrap_or_default(),
@@ -365,12 +375,12 @@ impl LeanColumns {
                 .first(doc)
                 .and_then(|r| i32::try_from(r).ok())
                 .unwrap_or(-1),
-            slug: text(&self.slug)?.unwrap_or_default(),
+            slug: String::new(),
             title_de: String::new(),
             title_en: None,
             description_de: String::new(),
             description_en: None,
-            publisher: text(&self.publisher)?.and_then(|s| Uuid::parse_str(&s).ok()),
+            publisher,
             formats: Vec::new(),
             modified: chrono::DateTime::default(),
         })
