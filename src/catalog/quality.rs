@@ -586,6 +586,7 @@ impl Catalog {
             .map(super::record::PublisherRecord::from))
     }
 }
+
 /// The distributions whose access or download URL is `url` (the indexes
 /// `idx_distribution_access_url` and `idx_distribution_download_url` serve this lookup).
 pub(super) fn naming(url: &str) -> sea_orm::Select<distribution::Entity> {

@@ -161,3 +161,43 @@ async fn a_put_that_leaves_a_distribution_out_withdraws_it_and_keeps_its_id() {
     let withdrawn = dists.iter().find(|d| d["id"] == dropped).unwrap();
     assert_eq!(withdrawn["status"], "withdrawn");
 }
+
+#[tokio::test]
+async fn a_url_of_any_length_is_stored_and_found_by_the_link_checker_lookup() {
+    // PostgreSQL's B-tree entries hold at most ~2.7 kB: the URL indexes are hash indexes there.
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let base = "/api/v1/datasets/digitalisierungsprojekte-digital-2026";
+    let url = format!(
+        "https://example.org/daten/%C3%BCbersicht.csv?q={}&ende=%E2%82%AC",
+        "ä-Straße_0123456789".repeat(1_000)
+    );
+    let new = json!({
+        "title": {"de": "Sehr lange Adresse"},
+        "format": "http://publications.europa.eu/resource/authority/file-type/CSV",
+        "access_url": url,
+        "download_url": url,
+    });
+    let response = app
+        .client
+        .post(app.url(&format!("{base}/distributions")))
+        .bearer_auth(&token)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let one = app.get_json(&format!("{base}/distributions/{id}")).await;
+    assert_eq!(one["access_url"].as_str(), Some(url.as_str()));
+    assert_eq!(one["download_url"].as_str(), Some(url.as_str()));
+    let (dataset, _) = app
+        .dataset_with_etag("digitalisierungsprojekte-digital-2026")
+        .await;
+    let dataset_id: uuid::Uuid = dataset["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        app.catalog.datasets_naming(&url).await.unwrap(),
+        vec![dataset_id]
+    );
+}
