@@ -176,7 +176,7 @@ impl PageCache {
         self.parts.to_vec()
     }
 
-    /// The cache's figures, summed over the formats.
+    /// The cache's figures, summed over the formats and per format.
     pub fn stats(&self) -> PageCacheStats {
         let mut all = PageCacheStats {
             parts: 0,

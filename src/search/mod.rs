@@ -228,8 +228,8 @@ pub struct Request {
     /// Hits with only their id, revision and publisher, read from the index's columns instead of
     /// its stored documents (one compressed block read per hit): for callers that load each
     /// dataset's document by its revision. The slug is left empty: a text column's value is found
-    /// by decoding its dictionary block up to it, which for the slugs (one per dataset) cost more
-    /// than the rest of a list's search.
+    /// by decoding its dictionary block up to it, and with the publisher's that decoding took a
+    /// third of the CPU in a profile of list pages.
     pub lean: bool,
 }
 
