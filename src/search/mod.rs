@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod collect;
 pub mod query;
 pub mod schema;
+pub mod sorted;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -63,6 +64,11 @@ pub fn check_query_text(text: &str) -> Result<(), String> {
 /// Windows ranked by [`SearchEngine::newest_window`] (tests check that the path runs).
 #[cfg(test)]
 static WINDOWS_RANKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Pages read from the segments' sorted orders by [`SearchEngine::sorted_page`] (tests check that
+/// the path runs).
+#[cfg(test)]
+static SORTED_PAGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// What went wrong in a search.
 #[derive(Debug, thiserror::Error)]
@@ -471,6 +477,15 @@ struct Inner {
     /// The number of published datasets (the unfiltered JSON list's total), for one searcher
     /// generation: counting it walks every published document's posting.
     all_total: std::sync::Mutex<Option<(u64, u64)>>,
+    /// Each live segment's documents in the numeric orders asked for (the default list's order
+    /// built by the reader's warmer).
+    sorted: Arc<sorted::SortedOrders>,
+    /// Which documents of each segment are published datasets a visitor sees, for one searcher
+    /// generation (only kept when some documents are not).
+    all_members: std::sync::Mutex<Option<(u64, Arc<Vec<tantivy::BitSet>>)>>,
+    /// Off: every numeric list is ranked in a window (tests of that path).
+    #[cfg(test)]
+    sorted_lists: std::sync::atomic::AtomicBool,
 }
 
 impl SearchEngine {
@@ -498,9 +513,12 @@ impl SearchEngine {
                 .context("failed to start the search threads")?;
         }
         analysis::register(index.tokenizers());
+        let sorted = Arc::new(sorted::SortedOrders::default());
+        let warmer: std::sync::Weak<dyn tantivy::Warmer> = Arc::downgrade(&sorted) as _;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![warmer])
             .try_into()
             .context("failed to open a reader of the search index")?;
         Ok(Self {
@@ -514,6 +532,10 @@ impl SearchEngine {
                 feed: OnceLock::new(),
                 all_facets: std::sync::Mutex::new(None),
                 all_total: std::sync::Mutex::new(None),
+                sorted,
+                all_members: std::sync::Mutex::new(None),
+                #[cfg(test)]
+                sorted_lists: std::sync::atomic::AtomicBool::new(true),
             }),
         })
     }
@@ -850,6 +872,9 @@ impl SearchEngine {
         if total == 0 {
             return Ok(Some(collect::Fruit::default()));
         }
+        if let Some(fruit) = self.sorted_page(request, searcher, query, collector, total)? {
+            return Ok(Some(fruit));
+        }
         let schema = self.inner.index.schema();
         let Ok(sort_field) = schema.get_field(field) else {
             return Ok(None);
@@ -912,6 +937,60 @@ impl SearchEngine {
             }
             span = span.saturating_mul(4);
         }
+    }
+
+    /// The page of a list without words in a numeric order read from the segments' sorted orders
+    /// ([`sorted::SortedOrders`]), when the matching documents are at least an eighth of the index:
+    /// each segment's order is walked from the cursor (found by binary search), skipping deleted
+    /// and (when the query does not match every live document) unmatched documents. The page is
+    /// the one a full pass ranks. `None` for a sparse match, which [`Self::newest_window`] ranks.
+    fn sorted_page(
+        &self,
+        request: &Request,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        collector: &Collect,
+        total: u64,
+    ) -> Result<Option<collect::Fruit>, SearchError> {
+        #[cfg(test)]
+        if !self.inner.sorted_lists.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let live = searcher.num_docs();
+        let members = if total == live {
+            None
+        } else if total.saturating_mul(8) < live {
+            return Ok(None);
+        } else if every_published(request) {
+            let generation = searcher.generation().generation_id();
+            let cached = self.inner.all_members.lock().ok().and_then(|c| {
+                c.as_ref()
+                    .filter(|(g, _)| *g == generation)
+                    .map(|(_, m)| m.clone())
+            });
+            Some(match cached {
+                Some(m) => m,
+                None => {
+                    let m = Arc::new(sorted::members(searcher, query)?);
+                    if let Ok(mut cache) = self.inner.all_members.lock() {
+                        *cache = Some((generation, m.clone()));
+                    }
+                    m
+                }
+            })
+        } else {
+            Some(Arc::new(sorted::members(searcher, query)?))
+        };
+        #[cfg(test)]
+        SORTED_PAGES.fetch_add(1, Ordering::Relaxed);
+        Ok(self.inner.sorted.page(
+            searcher,
+            collector.order,
+            collector.after.as_ref(),
+            collector.k,
+            members.as_deref().map(Vec::as_slice),
+            total,
+        )?)
     }
 
     fn hit(&self, doc: &TantivyDocument) -> Hit {
